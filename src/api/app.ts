@@ -1,0 +1,61 @@
+// The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
+import { Elysia } from "elysia";
+import type { Config } from "../config/types.ts";
+import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
+import type { Store } from "../store/index.ts";
+import { authGuard } from "./auth.ts";
+import { eventRoutes } from "./events.ts";
+
+export interface AppDeps {
+  config: Config;
+  store: Store;
+  clock: Clock;
+  /** Tells the delivery worker there is new work. */
+  onWork: () => void;
+  log: Logger;
+}
+
+export function createApp(deps: AppDeps) {
+  return new Elysia()
+    .onError(({ code, error, set }) => {
+      set.headers["content-type"] = "application/json";
+      if (code === "VALIDATION") {
+        set.status = 400;
+        const first = error.all[0];
+        const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
+        const message = first && "message" in first ? first.message : error.message;
+        return { error: { code: "invalid_request", message: `${where}: ${message}` } };
+      }
+      if (code === "PARSE") {
+        set.status = 400;
+        return { error: { code: "invalid_body", message: "the request body is not valid JSON" } };
+      }
+      if (code === "NOT_FOUND") {
+        set.status = 404;
+        return { error: { code: "not_found", message: "no such route" } };
+      }
+      deps.log.error("request failed", { error: String(error) });
+      set.status = 500;
+      return { error: { code: "internal", message: "internal error; see the server log" } };
+    })
+    .get("/healthz", () => ({ status: "ok" }))
+    .get("/readyz", ({ set }) => {
+      try {
+        deps.store.ping();
+        return { status: "ready" };
+      } catch (error) {
+        set.status = 503;
+        return { error: { code: "not_ready", message: String(error) } };
+      }
+    })
+    .use(eventRoutes(deps))
+    .use(authGuard(deps.config.apiKeys))
+    .get(
+      "/api/v1/event_types",
+      () => deps.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
+      { roles: ["publisher", "admin", "user"] },
+    );
+}
+
+export type App = ReturnType<typeof createApp>;

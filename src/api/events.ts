@@ -1,0 +1,155 @@
+// /api/v1/events: publish, list, read, resend.
+import { Elysia, t } from "elysia";
+import type { Config } from "../config/types.ts";
+import { NAME_PATTERN } from "../config/schema.ts";
+import type { Clock } from "../clock.ts";
+import { matchingSubscriptions } from "../delivery/fanout.ts";
+import { EVENT_STATUSES } from "../store/schema.ts";
+import { batched } from "../store/batcher.ts";
+import type { EventFilter, NewEvent, Store } from "../store/index.ts";
+import { authGuard, visibleSubscriptions } from "./auth.ts";
+import { apiError } from "./errors.ts";
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { eventResource } from "./resources.ts";
+
+export const PublishBody = t.Object(
+  {
+    event_type: t.String({ minLength: 1 }),
+    object_type: t.Optional(t.String({ minLength: 1 })),
+    object: t.Record(t.String(), t.Unknown()),
+    id: t.Optional(t.String({ pattern: NAME_PATTERN, description: "client-chosen id: publishing it again is a no-op" })),
+    triggered_at: t.Optional(t.String({ format: "date-time" })),
+  },
+  { additionalProperties: false },
+);
+
+const Status = t.Union(EVENT_STATUSES.map((s) => t.Literal(s)));
+const FilterFields = {
+  event_type: t.Optional(t.String()),
+  status: t.Optional(Status),
+  subscription: t.Optional(t.String()),
+  since: t.Optional(t.String({ format: "date-time" })),
+  until: t.Optional(t.String({ format: "date-time" })),
+};
+const ListQuery = t.Object({
+  ...FilterFields,
+  page: t.Optional(t.Integer({ minimum: 1 })),
+  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })),
+});
+const ResendOneBody = t.Optional(t.Object({ subscriptions: t.Optional(t.Array(t.String())) }, { additionalProperties: false }));
+const ResendManyBody = t.Object(
+  { ...FilterFields, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(t.Array(t.String())) },
+  { additionalProperties: false },
+);
+
+interface Filterable {
+  event_type?: string;
+  status?: (typeof EVENT_STATUSES)[number];
+  subscription?: string;
+  since?: string;
+  until?: string;
+}
+
+function toFilter(fields: Filterable, visible: string[] | undefined): EventFilter {
+  return {
+    eventType: fields.event_type,
+    status: fields.status,
+    subscription: fields.subscription,
+    since: fields.since === undefined ? undefined : Date.parse(fields.since),
+    until: fields.until === undefined ? undefined : Date.parse(fields.until),
+    visibleSubscriptions: visible,
+  };
+}
+
+/** A user key may resend only to its own subscriptions: narrow the requested list to those. */
+function resendTargets(requested: string[] | undefined, visible: string[] | undefined): string[] | undefined {
+  if (!visible) return requested;
+  return requested ? requested.filter((id) => visible.includes(id)) : visible;
+}
+
+export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; onWork: () => void }) {
+  const { config, store, clock, onWork } = deps;
+  const eventTypes = new Map(config.eventTypes.map((e) => [e.name, e]));
+  const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
+
+  return new Elysia({ prefix: "/api/v1/events" })
+    .use(authGuard(config.apiKeys))
+    .post(
+      "/",
+      async ({ body, set }) => {
+        const declared = eventTypes.get(body.event_type);
+        if (!declared) {
+          const names = [...eventTypes.keys()].join(", ");
+          return apiError(422, "unknown_event_type", `event_type "${body.event_type}" is not declared; declared: ${names}`);
+        }
+        if (body.object_type !== undefined && body.object_type !== declared.objectType) {
+          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not "${body.object_type}"`);
+        }
+        const outcome = await publish({
+          id: body.id ?? `evt_${Bun.randomUUIDv7().replaceAll("-", "")}`,
+          eventType: declared.name,
+          objectType: declared.objectType,
+          object: body.object,
+          triggeredAt: body.triggered_at === undefined ? clock.now() : Date.parse(body.triggered_at),
+          subscriptionIds: matchingSubscriptions(declared.name, config.subscriptions),
+        });
+        if (outcome.kind === "conflict") {
+          return apiError(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
+        }
+        if (outcome.kind === "created") onWork();
+        const detail = store.getEvent(outcome.event.id)!;
+        set.status = outcome.kind === "created" ? 202 : 200;
+        set.headers.location = `/api/v1/events/${detail.id}`;
+        return eventResource(detail, detail.deliveries);
+      },
+      { roles: ["publisher", "admin"], body: PublishBody },
+    )
+    .get(
+      "/",
+      ({ query, apiKey, set, request }) => {
+        const page = query.page ?? 1;
+        const perPage = query.per_page ?? DEFAULT_PER_PAGE;
+        const result = store.listEvents(toFilter(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
+        Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
+        return result.items.map((event) => eventResource(event, event.deliveries));
+      },
+      { roles: ["admin", "user"], query: ListQuery },
+    )
+    .get(
+      "/:id",
+      ({ params, apiKey }) => {
+        const detail = store.getEvent(params.id, visibleSubscriptions(apiKey));
+        if (!detail) return apiError(404, "not_found", `no event "${params.id}"`);
+        return eventResource(detail, detail.deliveries);
+      },
+      { roles: ["admin", "user"] },
+    )
+    .post(
+      "/:id/resend",
+      ({ params, body, apiKey, set }) => {
+        const visible = visibleSubscriptions(apiKey);
+        if (!store.getEvent(params.id, visible)) return apiError(404, "not_found", `no event "${params.id}"`);
+        store.resendEvents({ ids: [params.id] }, resendTargets(body?.subscriptions, visible), clock.now());
+        onWork();
+        const detail = store.getEvent(params.id, visible)!;
+        set.status = 202;
+        return eventResource(detail, detail.deliveries);
+      },
+      { roles: ["admin", "user"], body: ResendOneBody },
+    )
+    .post(
+      "/resend",
+      ({ body, apiKey, set }) => {
+        const { ids, subscriptions, ...fields } = body;
+        if (ids === undefined && Object.values(fields).every((v) => v === undefined)) {
+          return apiError(400, "missing_selection", "give `ids` or at least one filter (event_type, status, subscription, since, until)");
+        }
+        const visible = visibleSubscriptions(apiKey);
+        const resent = store.resendEvents({ ...toFilter(fields, visible), ids }, resendTargets(subscriptions, visible), clock.now());
+        onWork();
+        set.status = 202;
+        return { resent: resent.length, ids: resent };
+      },
+      { roles: ["admin", "user"], body: ResendManyBody },
+    );
+}

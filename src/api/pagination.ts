@@ -1,0 +1,18 @@
+// One Codex's pagination (GitHub's model): page and per_page in, a Link header and X-Total-Count out.
+export const DEFAULT_PER_PAGE = 50;
+export const MAX_PER_PAGE = 500;
+
+export function paginationHeaders(url: URL, page: number, perPage: number, total: number): Record<string, string> {
+  const last = Math.max(1, Math.ceil(total / perPage));
+  const link = (target: number, rel: string) => {
+    const params = new URLSearchParams(url.search);
+    params.set("page", String(target));
+    params.set("per_page", String(perPage));
+    return `<${url.pathname}?${params}>; rel="${rel}"`;
+  };
+  const links = [link(page, "self"), link(1, "first")];
+  if (page > 1) links.push(link(Math.min(page - 1, last), "prev"));
+  if (page < last) links.push(link(page + 1, "next"));
+  links.push(link(last, "last"));
+  return { link: links.join(", "), "x-total-count": String(total) };
+}

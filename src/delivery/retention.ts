@@ -1,0 +1,20 @@
+// Retention: events older than the configured age go, with their deliveries and attempts.
+import type { Clock } from "../clock.ts";
+import type { Store } from "../store/index.ts";
+
+const BATCH_SIZE = 500;
+
+/**
+ * Purges in small transactions and yields to the event loop between them, so API requests and the worker
+ * run in between even when a large backlog expires at once. Returns how many events went.
+ */
+export async function purgeExpired(store: Store, retentionMs: number, clock: Clock): Promise<number> {
+  const cutoff = clock.now() - retentionMs;
+  let purged = 0;
+  for (;;) {
+    const deleted = store.purgeBatch(cutoff, BATCH_SIZE);
+    purged += deleted;
+    if (deleted < BATCH_SIZE) return purged;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}

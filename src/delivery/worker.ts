@@ -1,0 +1,161 @@
+// The delivery loop: claim what is due (within concurrency limits), POST it, record the outcomes in batches.
+import type { Config, Subscription } from "../config/types.ts";
+import type { Clock } from "../clock.ts";
+import { silentLogger, type Logger } from "../log.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
+import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
+import { runAttempt, unconfiguredOutcome } from "./attempt.ts";
+import { leaseMs } from "./retry.ts";
+
+/** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
+const IDLE_RECHECK_MS = 2_000;
+
+export interface WorkerOptions {
+  store: Store;
+  config: Config;
+  plugins: PluginRegistry;
+  clock: Clock;
+  log?: Logger;
+}
+
+export class DeliveryWorker {
+  private readonly subscriptions: Map<string, Subscription>;
+  private readonly leaseMs: number;
+  private readonly inflightBySubscription = new Map<string, number>();
+  private readonly inflight = new Set<Promise<void>>();
+  private outcomes: AttemptOutcome[] = [];
+  private flushQueued = false;
+  private running = false;
+  private loopDone: Promise<void> = Promise.resolve();
+  private wakeUp: (() => void) | null = null;
+  private rotation = 0;
+
+  constructor(private readonly options: WorkerOptions) {
+    this.subscriptions = new Map(options.config.subscriptions.map((s) => [s.id, s]));
+    this.leaseMs = leaseMs(options.config.subscriptions.map((s) => s.retry));
+  }
+
+  start() {
+    this.running = true;
+    this.loopDone = this.loop();
+  }
+
+  /** Called after a publish or a resend: there may be work due right now. */
+  wake() {
+    this.wakeUp?.();
+  }
+
+  /** Stops claiming, waits up to `graceMs` for attempts in flight, and writes what they found. */
+  async stop(graceMs: number) {
+    this.running = false;
+    this.wake();
+    await this.loopDone;
+    await Promise.race([Promise.all(this.inflight), Bun.sleep(graceMs)]);
+    this.flush();
+  }
+
+  /** Runs everything due at the clock's current time to completion; tests drive the worker with this. */
+  async drain() {
+    for (;;) {
+      this.failUnconfigured();
+      const launched = this.claimAndLaunch();
+      if (launched === 0 && this.inflight.size === 0) break;
+      await Promise.all(this.inflight);
+      this.flush();
+    }
+    this.flush();
+  }
+
+  private async loop() {
+    while (this.running) {
+      const free = this.options.config.delivery.concurrency - this.inflight.size;
+      const launched = free > 0 ? this.claimAndLaunch() : 0;
+      if (launched > 0 && launched === free) {
+        await this.sleep(null); // every slot is busy: the next finished attempt wakes us
+      } else if (launched === 0) {
+        const next = this.options.store.nextDueAt();
+        const now = this.options.clock.now();
+        // Due yet unclaimable means a subscription at its limit (a finished attempt wakes us) or an orphan.
+        if (next !== null && next <= now) this.failUnconfigured();
+        await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
+      }
+      // launched some but fewer than free: loop at once, more may have become due meanwhile
+    }
+  }
+
+  private sleep(ms: number | null): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = ms === null ? null : setTimeout(done, ms);
+      const self = this;
+      function done() {
+        if (timer) clearTimeout(timer);
+        self.wakeUp = null;
+        resolve();
+      }
+      this.wakeUp = done;
+    });
+  }
+
+  /** Claims as much as the free slots allow, starting from a different subscription each time (fairness). */
+  private claimAndLaunch(): number {
+    const { config, store, clock } = this.options;
+    const free = config.delivery.concurrency - this.inflight.size;
+    if (free <= 0 || this.subscriptions.size === 0) return 0;
+    const ids = [...this.subscriptions.keys()];
+    this.rotation = (this.rotation + 1) % ids.length;
+    const limits = new Map<string, number>();
+    for (const id of [...ids.slice(this.rotation), ...ids.slice(0, this.rotation)]) {
+      limits.set(id, config.delivery.perSubscription - (this.inflightBySubscription.get(id) ?? 0));
+    }
+    const claimed = store.claimDue(limits, free, clock.now(), this.leaseMs);
+    for (const delivery of claimed) this.launch(delivery);
+    return claimed.length;
+  }
+
+  private launch(delivery: ClaimedDelivery) {
+    const subscription = this.subscriptions.get(delivery.subscriptionId)!;
+    const counts = this.inflightBySubscription;
+    counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
+    const task = runAttempt(delivery, subscription, this.options.plugins, this.options.clock)
+      .then((outcome) => this.queueOutcome(outcome))
+      .catch((error) => this.options.log?.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
+      .finally(() => {
+        counts.set(subscription.id, counts.get(subscription.id)! - 1);
+        this.inflight.delete(task);
+        this.wake();
+      });
+    this.inflight.add(task);
+  }
+
+  // Outcomes finishing close together share one transaction: far fewer commits under load.
+  private queueOutcome(outcome: AttemptOutcome) {
+    this.outcomes.push(outcome);
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush() {
+    this.flushQueued = false;
+    if (this.outcomes.length === 0) return;
+    const batch = this.outcomes;
+    this.outcomes = [];
+    try {
+      this.options.store.recordAttempts(batch, this.options.clock.now());
+    } catch (error) {
+      // The deliveries stay leased and are attempted again when the lease ends: nothing is lost.
+      (this.options.log ?? silentLogger).error("could not record attempts", { count: batch.length, error: String(error) });
+    }
+  }
+
+  private failUnconfigured() {
+    const { store, clock } = this.options;
+    const now = clock.now();
+    for (;;) {
+      const orphans = store.dueOrphans([...this.subscriptions.keys()], now, 500);
+      if (orphans.length === 0) return;
+      store.recordAttempts(orphans.map((d) => unconfiguredOutcome(d, now)), now);
+    }
+  }
+}

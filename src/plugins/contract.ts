@@ -1,0 +1,61 @@
+// The plugin contract. A plugin module's default export is one of these plain objects; an external plugin
+// file may `import type` from here for editor help and needs nothing from Herald at run time.
+import type { Static, TSchema } from "@sinclair/typebox";
+
+/** The stored event a transformer shapes into a POST body. Times are unix milliseconds. */
+export interface WebhookEvent {
+  id: string;
+  eventType: string;
+  objectType: string;
+  object: unknown;
+  triggeredAt: number;
+  createdAt: number;
+}
+
+/** What a plugin may know of its surroundings: the clock (so a signature's timestamp is the send time). */
+export interface PluginContext {
+  now(): number;
+  subscriptionId: string;
+}
+
+export interface TransformResult {
+  /** A string or bytes are sent as they are; anything else is sent as JSON. */
+  body: unknown;
+  contentType?: string;
+}
+
+export interface OutgoingRequest {
+  url: string;
+  /** The exact bytes that will be POSTed: sign these. */
+  body: Uint8Array;
+  contentType: string;
+  deliveryId: string;
+  /** 1 for the first attempt of a delivery, counting every attempt ever made (resends included). */
+  attempt: number;
+}
+
+export interface TransformerPlugin<Options extends TSchema = TSchema> {
+  kind: "transformer";
+  name: string;
+  options?: Options;
+  transform(event: WebhookEvent, options: Static<Options>, ctx: PluginContext): TransformResult | Promise<TransformResult>;
+}
+
+export interface AuthPlugin<Options extends TSchema = TSchema> {
+  kind: "auth";
+  name: string;
+  options?: Options;
+  /** Header names listed here are shown as "[redacted]" in the attempt log. */
+  secretHeaders?: string[];
+  headers(
+    request: OutgoingRequest,
+    options: Static<Options>,
+    ctx: PluginContext,
+  ): Record<string, string> | Promise<Record<string, string>>;
+}
+
+export type Plugin = TransformerPlugin<any> | AuthPlugin<any>;
+
+/** Identity helpers that give a plugin file full type inference of its options. */
+export const defineTransformer = <O extends TSchema>(plugin: TransformerPlugin<O>) => plugin;
+export const defineAuth = <O extends TSchema>(plugin: AuthPlugin<O>) => plugin;

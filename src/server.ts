@@ -1,0 +1,59 @@
+// `herald serve`: one process, the HTTP API and the delivery worker sharing one store.
+import { createApp } from "./api/app.ts";
+import type { Config } from "./config/types.ts";
+import { systemClock, type Clock } from "./clock.ts";
+import { purgeExpired } from "./delivery/retention.ts";
+import { DeliveryWorker } from "./delivery/worker.ts";
+import { jsonLogger, type Logger } from "./log.ts";
+import type { PluginRegistry } from "./plugins/registry.ts";
+import { openSqliteStore } from "./store/index.ts";
+
+const RETENTION_SWEEP_MS = 10 * 60_000;
+
+export interface HeraldOptions {
+  config: Config;
+  plugins: PluginRegistry;
+  clock?: Clock;
+  log?: Logger;
+  /** Tests drive the worker by hand (worker.drain()) instead of letting it run. */
+  startWorker?: boolean;
+}
+
+export async function startHerald(options: HeraldOptions) {
+  const { config, plugins } = options;
+  const clock = options.clock ?? systemClock;
+  const log = options.log ?? jsonLogger;
+  const store = openSqliteStore(config.storage.sqlitePath);
+  const worker = new DeliveryWorker({ store, config, plugins, clock, log });
+  const app = createApp({ config, store, clock, log, onWork: () => worker.wake() });
+  app.listen({ hostname: config.server.host, port: config.server.port });
+  const server = app.server!;
+  if (options.startWorker !== false) worker.start();
+
+  const sweep = async () => {
+    const purged = await purgeExpired(store, config.retentionMs, clock);
+    if (purged > 0) log.info("purged expired events", { purged });
+  };
+  const sweepTimer = setInterval(() => void sweep().catch((e) => log.error("retention sweep failed", { error: String(e) })), RETENTION_SWEEP_MS);
+  void sweep();
+
+  const url = `http://${server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname}:${server.port}`;
+  log.info("herald serving", { url, config: config.file, database: config.storage.sqlitePath });
+
+  return {
+    url,
+    app,
+    store,
+    worker,
+    /** Stops taking requests and claims, lets attempts in flight finish (bounded by the longest timeout). */
+    async stop() {
+      clearInterval(sweepTimer);
+      await server.stop();
+      const graceMs = Math.max(...config.subscriptions.map((s) => s.retry.timeoutMs), config.retry.timeoutMs) + 1_000;
+      await worker.stop(graceMs);
+      store.close();
+    },
+  };
+}
+
+export type Herald = Awaited<ReturnType<typeof startHerald>>;

@@ -1,0 +1,30 @@
+// Opens the SQLite file the way Herald needs it and brings its schema up to date.
+import { Database } from "bun:sqlite";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { drizzle, type BunSQLiteDatabase } from "drizzle-orm/bun-sqlite";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import { embeddedMigrations } from "./migrations.ts";
+import * as schema from "./schema.ts";
+
+export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
+
+export function openDatabase(path: string): Db {
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const client = new Database(path, { create: true, strict: true });
+  // WAL lets the API read while the worker writes; NORMAL is durable across process crashes (not power loss
+  // of the last commits), which is the at-least-once promise; busy_timeout covers a second process briefly.
+  client.run("PRAGMA journal_mode = WAL");
+  client.run("PRAGMA synchronous = NORMAL");
+  client.run("PRAGMA foreign_keys = ON");
+  client.run("PRAGMA busy_timeout = 5000");
+  const db = drizzle({ client, schema });
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db) {
+  // drizzle's own migrator reads a folder; the compiled binary has none, so hand it the embedded records.
+  const internals = db as unknown as { dialect: { migrate(m: MigrationMeta[], session: unknown, config: object): void }; session: unknown };
+  internals.dialect.migrate(embeddedMigrations(), internals.session, {});
+}

@@ -1,0 +1,118 @@
+// The worker's side of the store: claim what is due, record what happened, say when the next thing is due.
+import { and, inArray, isNotNull, lte, min, notInArray, sql } from "drizzle-orm";
+import type { Db } from "./db.ts";
+import { attempts, deliveries, events } from "./schema.ts";
+import { refreshEventStatus, type EventStatements } from "./events.ts";
+import type { AttemptOutcome, ClaimedDelivery } from "./types.ts";
+
+export function prepareDeliveryStatements(db: Db) {
+  return {
+    // Claiming moves due_at to the end of the lease: if this process dies mid-POST, the delivery is simply
+    // due again when the lease runs out, and any worker (this one after a restart) picks it up.
+    claimForSubscription: db.$client.prepare<
+      { id: string; event_id: string; attempts: number; round_attempts: number },
+      { leaseUntil: number; now: number; subscriptionId: string; limit: number }
+    >(
+      `UPDATE deliveries SET due_at = $leaseUntil, updated_at = $now
+       WHERE id IN (SELECT id FROM deliveries
+                    WHERE subscription_id = $subscriptionId AND due_at IS NOT NULL AND due_at <= $now
+                    ORDER BY due_at LIMIT $limit)
+       RETURNING id, event_id, attempts, round_attempts`,
+    ),
+    insertAttempt: db
+      .insert(attempts)
+      .values({
+        deliveryId: sql.placeholder("deliveryId"),
+        number: sql.placeholder("number"),
+        startedAt: sql.placeholder("startedAt"),
+        durationMs: sql.placeholder("durationMs"),
+        url: sql.placeholder("url"),
+        requestHeaders: sql.placeholder("requestHeaders"),
+        responseStatus: sql.placeholder("responseStatus"),
+        responseBody: sql.placeholder("responseBody"),
+        errorKind: sql.placeholder("errorKind"),
+        errorMessage: sql.placeholder("errorMessage"),
+        success: sql.placeholder("success"),
+      })
+      .prepare(),
+    updateDelivery: db
+      .update(deliveries)
+      .set({
+        state: sql.placeholder("state") as never,
+        attempts: sql.placeholder("attempts") as never,
+        roundAttempts: sql.placeholder("roundAttempts") as never,
+        dueAt: sql.placeholder("dueAt") as never,
+        updatedAt: sql.placeholder("now") as never,
+      })
+      .where(sql`${deliveries.id} = ${sql.placeholder("id")}`)
+      .prepare(),
+  };
+}
+export type DeliveryStatements = ReturnType<typeof prepareDeliveryStatements>;
+
+/**
+ * Claims due deliveries, at most `limits[subscription]` of each subscription (in the map's order) and at most
+ * `total` in all, with their events.
+ */
+export function claimDue(
+  db: Db,
+  statements: DeliveryStatements,
+  limits: Map<string, number>,
+  total: number,
+  now: number,
+  leaseMs: number,
+): ClaimedDelivery[] {
+  return db.transaction(() => {
+    const claimed: (Omit<ClaimedDelivery, "event"> & { eventId: string })[] = [];
+    for (const [subscriptionId, limit] of limits) {
+      const room = Math.min(limit, total - claimed.length);
+      if (room <= 0) continue;
+      for (const row of statements.claimForSubscription.all({ leaseUntil: now + leaseMs, now, subscriptionId, limit: room })) {
+        claimed.push({ id: row.id, subscriptionId, attempts: row.attempts, roundAttempts: row.round_attempts, eventId: row.event_id });
+      }
+    }
+    if (claimed.length === 0) return [];
+    const eventRows = db.select().from(events).where(inArray(events.id, [...new Set(claimed.map((c) => c.eventId))])).all();
+    const byId = new Map(eventRows.map((e) => [e.id, e]));
+    return claimed.map(({ eventId, ...delivery }) => ({ ...delivery, event: byId.get(eventId)! }));
+  });
+}
+
+/** Logs a batch of finished attempts and moves their deliveries and events on, in one transaction. */
+export function recordAttempts(
+  db: Db,
+  statements: DeliveryStatements,
+  eventStatements: EventStatements,
+  outcomes: AttemptOutcome[],
+  now: number,
+) {
+  db.transaction(() => {
+    for (const outcome of outcomes) {
+      statements.insertAttempt.run({ ...outcome });
+      statements.updateDelivery.run({
+        id: outcome.deliveryId,
+        state: outcome.nextState,
+        attempts: outcome.number,
+        roundAttempts: outcome.roundAttempts,
+        dueAt: outcome.nextDueAt,
+        now,
+      });
+    }
+    for (const eventId of new Set(outcomes.map((o) => o.eventId))) refreshEventStatus(eventStatements, eventId);
+  });
+}
+
+/** The earliest due time of any unfinished delivery (a claimed one's is its lease end), or null. */
+export function nextDueAt(db: Db): number | null {
+  return db.select({ at: min(deliveries.dueAt) }).from(deliveries).where(isNotNull(deliveries.dueAt)).get()?.at ?? null;
+}
+
+/** Unfinished deliveries whose subscription is no longer configured: the worker fails them with a reason. */
+export function dueOrphans(db: Db, knownSubscriptions: string[], now: number, limit: number) {
+  return db
+    .select({ id: deliveries.id, eventId: deliveries.eventId, subscriptionId: deliveries.subscriptionId, attempts: deliveries.attempts })
+    .from(deliveries)
+    .where(and(isNotNull(deliveries.dueAt), lte(deliveries.dueAt, now), notInArray(deliveries.subscriptionId, knownSubscriptions)))
+    .limit(limit)
+    .all();
+}

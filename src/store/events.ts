@@ -1,0 +1,138 @@
+// Publishing, listing, reading and resending events.
+import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+import { eventStatus } from "../delivery/status.ts";
+import type { Db } from "./db.ts";
+import { attempts, deliveries, events } from "./schema.ts";
+import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+
+export function newDeliveryId(): string {
+  return `dlv_${Bun.randomUUIDv7().replaceAll("-", "")}`;
+}
+
+export function prepareEventStatements(db: Db) {
+  return {
+    eventById: db.select().from(events).where(eq(events.id, sql.placeholder("id"))).prepare(),
+    statesOfEvent: db
+      .select({ state: deliveries.state })
+      .from(deliveries)
+      .where(eq(deliveries.eventId, sql.placeholder("eventId")))
+      .prepare(),
+    setEventStatus: db
+      .update(events)
+      .set({ status: sql.placeholder("status") as unknown as EventRecord["status"] })
+      .where(eq(events.id, sql.placeholder("id")))
+      .prepare(),
+  };
+}
+export type EventStatements = ReturnType<typeof prepareEventStatements>;
+
+/** Re-derives an event's status from its deliveries; call inside the transaction that changed them. */
+export function refreshEventStatus(statements: EventStatements, eventId: string) {
+  const states = statements.statesOfEvent.all({ eventId }).map((row) => row.state);
+  statements.setEventStatus.run({ id: eventId, status: eventStatus(states) });
+}
+
+/** Writes a batch of events with their deliveries in one transaction, so all are durable before any answer. */
+export function publishEvents(db: Db, statements: EventStatements, batch: NewEvent[], now: number): PublishOutcome[] {
+  return db.transaction(() =>
+    batch.map((input): PublishOutcome => {
+      const existing = statements.eventById.get({ id: input.id });
+      if (existing) {
+        const same = existing.eventType === input.eventType && JSON.stringify(existing.object) === JSON.stringify(input.object);
+        return { kind: same ? "existing" : "conflict", event: existing };
+      }
+      const event: EventRecord = {
+        id: input.id,
+        eventType: input.eventType,
+        objectType: input.objectType,
+        object: input.object,
+        triggeredAt: input.triggeredAt,
+        createdAt: now,
+        status: eventStatus(input.subscriptionIds.map(() => "pending")),
+      };
+      db.insert(events).values(event).run();
+      if (input.subscriptionIds.length > 0) {
+        db.insert(deliveries)
+          .values(
+            input.subscriptionIds.map((subscriptionId) => ({
+              id: newDeliveryId(),
+              eventId: event.id,
+              subscriptionId,
+              state: "pending" as const,
+              dueAt: now,
+              createdAt: now,
+              updatedAt: now,
+            })),
+          )
+          .run();
+      }
+      return { kind: "created", event };
+    }),
+  );
+}
+
+function filterCondition(filter: EventFilter): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [
+    filter.eventType !== undefined ? eq(events.eventType, filter.eventType) : undefined,
+    filter.status !== undefined ? eq(events.status, filter.status) : undefined,
+    filter.since !== undefined ? gte(events.createdAt, filter.since) : undefined,
+    filter.until !== undefined ? lt(events.createdAt, filter.until) : undefined,
+    filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined,
+    filter.subscription !== undefined ? hasDeliveryTo([filter.subscription]) : undefined,
+    filter.visibleSubscriptions !== undefined ? hasDeliveryTo(filter.visibleSubscriptions) : undefined,
+  ];
+  return and(...conditions);
+}
+
+function hasDeliveryTo(subscriptionIds: string[]): SQL {
+  return sql`EXISTS (SELECT 1 FROM ${deliveries} WHERE ${deliveries.eventId} = ${events.id} AND ${inArray(deliveries.subscriptionId, subscriptionIds)})`;
+}
+
+/** Newest first; ties on created_at are broken by id so that pages never overlap or skip. */
+export function listEvents(db: Db, filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries> {
+  const where = filterCondition(filter);
+  const rows = db.select().from(events).where(where).orderBy(desc(events.createdAt), desc(events.id)).limit(limit).offset(offset).all();
+  const total = db.select({ n: count() }).from(events).where(where).get()?.n ?? 0;
+  const scope = filter.visibleSubscriptions ? inArray(deliveries.subscriptionId, filter.visibleSubscriptions) : undefined;
+  const ofPage = rows.length
+    ? db.select().from(deliveries).where(and(inArray(deliveries.eventId, rows.map((e) => e.id)), scope)).orderBy(asc(deliveries.subscriptionId)).all()
+    : [];
+  return { items: rows.map((event) => ({ ...event, deliveries: ofPage.filter((d) => d.eventId === event.id) })), total };
+}
+
+export function getEvent(db: Db, id: string, visibleSubscriptions?: string[]): EventDetail | null {
+  const event = db.select().from(events).where(eq(events.id, id)).get();
+  if (!event) return null;
+  const scope = visibleSubscriptions ? inArray(deliveries.subscriptionId, visibleSubscriptions) : undefined;
+  const rows = db.select().from(deliveries).where(and(eq(deliveries.eventId, id), scope)).orderBy(asc(deliveries.subscriptionId)).all();
+  if (visibleSubscriptions && rows.length === 0) return null;
+  const log = rows.length
+    ? db.select().from(attempts).where(inArray(attempts.deliveryId, rows.map((d) => d.id))).orderBy(asc(attempts.number)).all()
+    : [];
+  return { ...event, deliveries: rows.map((d) => ({ ...d, attemptLog: log.filter((a) => a.deliveryId === d.id) })) };
+}
+
+/**
+ * Gives the chosen deliveries of the matching events a fresh attempt now and a fresh retry budget.
+ * Returns the ids of the events that had a delivery resent.
+ */
+export function resendEvents(
+  db: Db,
+  statements: EventStatements,
+  filter: EventFilter,
+  subscriptionIds: string[] | undefined,
+  now: number,
+): string[] {
+  return db.transaction(() => {
+    const eventIds = db.select({ id: events.id }).from(events).where(filterCondition(filter));
+    const resent = db
+      .update(deliveries)
+      .set({ state: "pending", roundAttempts: 0, dueAt: now, updatedAt: now })
+      .where(and(inArray(deliveries.eventId, eventIds), subscriptionIds ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined))
+      .returning({ eventId: deliveries.eventId })
+      .all();
+    const touched = [...new Set(resent.map((row) => row.eventId))];
+    for (const eventId of touched) refreshEventStatus(statements, eventId);
+    return touched;
+  });
+}

@@ -1,0 +1,42 @@
+// The only door to the database: everything else calls these named operations.
+import { openDatabase } from "./db.ts";
+import { claimDue, dueOrphans, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
+import { getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
+import { purgeBatch } from "./purge.ts";
+import type { AttemptOutcome, ClaimedDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+
+export type * from "./types.ts";
+
+export interface Store {
+  publishEvents(batch: NewEvent[], now: number): PublishOutcome[];
+  listEvents(filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries>;
+  /** Cheap query that fails if the database is unusable (readiness). */
+  ping(): void;
+  getEvent(id: string, visibleSubscriptions?: string[]): EventDetail | null;
+  resendEvents(filter: EventFilter, subscriptionIds: string[] | undefined, now: number): string[];
+  claimDue(limits: Map<string, number>, total: number, now: number, leaseMs: number): ClaimedDelivery[];
+  recordAttempts(outcomes: AttemptOutcome[], now: number): void;
+  nextDueAt(): number | null;
+  dueOrphans(knownSubscriptions: string[], now: number, limit: number): ReturnType<typeof dueOrphans>;
+  purgeBatch(cutoff: number, batchSize: number): number;
+  close(): void;
+}
+
+export function openSqliteStore(path: string): Store {
+  const db = openDatabase(path);
+  const eventStatements = prepareEventStatements(db);
+  const deliveryStatements = prepareDeliveryStatements(db);
+  return {
+    publishEvents: (batch, now) => publishEvents(db, eventStatements, batch, now),
+    listEvents: (filter, offset, limit) => listEvents(db, filter, offset, limit),
+    getEvent: (id, visible) => getEvent(db, id, visible),
+    resendEvents: (filter, subscriptionIds, now) => resendEvents(db, eventStatements, filter, subscriptionIds, now),
+    claimDue: (limits, total, now, leaseMs) => claimDue(db, deliveryStatements, limits, total, now, leaseMs),
+    recordAttempts: (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),
+    nextDueAt: () => nextDueAt(db),
+    dueOrphans: (known, now, limit) => dueOrphans(db, known, now, limit),
+    purgeBatch: (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
+    ping: () => void db.$client.query("SELECT 1").get(),
+    close: () => db.$client.close(),
+  };
+}

@@ -1,0 +1,32 @@
+// drizzle-kit's migrations, embedded (as text imports) so the compiled binary carries them.
+// After `npm run db:generate`, add the new file here; a test checks this list against the journal.
+import { createHash } from "node:crypto";
+import journal from "../../drizzle/meta/_journal.json";
+import init from "../../drizzle/0000_init.sql" with { type: "text" };
+
+const SQL_BY_TAG: Record<string, string> = { "0000_init": init };
+
+export interface EmbeddedMigration {
+  tag: string;
+  sql: string[];
+  folderMillis: number;
+  hash: string;
+  bps: boolean;
+}
+
+/** The same records drizzle's readMigrationFiles() builds from the folder, built from the embedded text. */
+export function embeddedMigrations(): EmbeddedMigration[] {
+  return journal.entries.map((entry) => {
+    const text = SQL_BY_TAG[entry.tag];
+    if (text === undefined) throw new Error(`migration ${entry.tag} is in the journal but not embedded in src/store/migrations.ts`);
+    return {
+      tag: entry.tag,
+      sql: text.split("--> statement-breakpoint"),
+      folderMillis: entry.when,
+      hash: createHash("sha256").update(text).digest("hex"),
+      bps: entry.breakpoints,
+    };
+  });
+}
+
+export const EMBEDDED_TAGS = Object.keys(SQL_BY_TAG);

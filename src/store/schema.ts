@@ -1,0 +1,81 @@
+// The one description of Herald's tables; drizzle-kit generates the migrations in ./drizzle from it.
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+
+/** Event status, One Codex's four values. */
+export const EVENT_STATUSES = ["pending", "retryable", "success", "failed"] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+/** Where one delivery stands: `retrying` = a POST failed and retries remain. */
+export const DELIVERY_STATES = ["pending", "retrying", "succeeded", "failed"] as const;
+export type DeliveryState = (typeof DELIVERY_STATES)[number];
+
+// Times are unix milliseconds (integers): cheap to compare and index, and exact under an injected clock.
+export const events = sqliteTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    eventType: text("event_type").notNull(),
+    objectType: text("object_type").notNull(),
+    object: text("object", { mode: "json" }).notNull(),
+    triggeredAt: integer("triggered_at").notNull(),
+    createdAt: integer("created_at").notNull(),
+    status: text("status", { enum: EVENT_STATUSES }).notNull(),
+  },
+  (t) => [
+    index("events_created_idx").on(t.createdAt, t.id),
+    index("events_type_created_idx").on(t.eventType, t.createdAt),
+    index("events_status_created_idx").on(t.status, t.createdAt),
+  ],
+);
+
+export const deliveries = sqliteTable(
+  "deliveries",
+  {
+    id: text("id").primaryKey(),
+    eventId: text("event_id")
+      .notNull()
+      .references(() => events.id, { onDelete: "cascade" }),
+    subscriptionId: text("subscription_id").notNull(),
+    state: text("state", { enum: DELIVERY_STATES }).notNull(),
+    /** Attempts made in all, and since the last (re)send: the retry budget counts only the latter. */
+    attempts: integer("attempts").notNull().default(0),
+    roundAttempts: integer("round_attempts").notNull().default(0),
+    /**
+     * When the worker should next pick this delivery up; null once it succeeded or failed for good.
+     * A claim pushes it forward by the lease, so a crashed worker's delivery becomes due again by itself.
+     */
+    dueAt: integer("due_at"),
+    createdAt: integer("created_at").notNull(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [
+    // The worker claims per subscription (so one dead receiver never starves the others) and sleeps until the
+    // earliest due time: one partial index for each question, holding only unfinished deliveries.
+    index("deliveries_subscription_due_idx").on(t.subscriptionId, t.dueAt).where(sql`${t.dueAt} IS NOT NULL`),
+    index("deliveries_due_idx").on(t.dueAt).where(sql`${t.dueAt} IS NOT NULL`),
+    index("deliveries_event_idx").on(t.eventId),
+    index("deliveries_subscription_event_idx").on(t.subscriptionId, t.eventId),
+  ],
+);
+
+export const attempts = sqliteTable(
+  "attempts",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    deliveryId: text("delivery_id")
+      .notNull()
+      .references(() => deliveries.id, { onDelete: "cascade" }),
+    number: integer("number").notNull(),
+    startedAt: integer("started_at").notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    url: text("url").notNull(),
+    requestHeaders: text("request_headers", { mode: "json" }).$type<Record<string, string>>().notNull(),
+    responseStatus: integer("response_status"),
+    responseBody: text("response_body"),
+    errorKind: text("error_kind"),
+    errorMessage: text("error_message"),
+    success: integer("success", { mode: "boolean" }).notNull(),
+  },
+  (t) => [index("attempts_delivery_idx").on(t.deliveryId, t.number)],
+);

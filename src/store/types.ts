@@ -1,0 +1,94 @@
+// The records the store hands out and takes in: plain data, no drizzle types leak past the store.
+import type { DeliveryState, EventStatus } from "./schema.ts";
+
+export interface EventRecord {
+  id: string;
+  eventType: string;
+  objectType: string;
+  object: unknown;
+  triggeredAt: number;
+  createdAt: number;
+  status: EventStatus;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  state: DeliveryState;
+  attempts: number;
+  roundAttempts: number;
+  dueAt: number | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AttemptRecord {
+  id: number;
+  deliveryId: string;
+  number: number;
+  startedAt: number;
+  durationMs: number;
+  url: string;
+  requestHeaders: Record<string, string>;
+  responseStatus: number | null;
+  responseBody: string | null;
+  errorKind: string | null;
+  errorMessage: string | null;
+  success: boolean;
+}
+
+export interface EventWithDeliveries extends EventRecord {
+  deliveries: DeliveryRecord[];
+}
+
+export interface EventDetail extends EventRecord {
+  deliveries: (DeliveryRecord & { attemptLog: AttemptRecord[] })[];
+}
+
+export interface NewEvent {
+  id: string;
+  eventType: string;
+  objectType: string;
+  object: unknown;
+  triggeredAt: number;
+  /** One delivery is created per subscription listed here. */
+  subscriptionIds: string[];
+}
+
+/** `existing`: the id was published before with the same content; `conflict`: with different content. */
+export type PublishOutcome = { kind: "created" | "existing" | "conflict"; event: EventRecord };
+
+export interface ClaimedDelivery {
+  id: string;
+  subscriptionId: string;
+  /** Attempts made before this one, in all and in the current retry round. */
+  attempts: number;
+  roundAttempts: number;
+  event: EventRecord;
+}
+
+/** One finished attempt and what it decided for its delivery. */
+export interface AttemptOutcome extends Omit<AttemptRecord, "id"> {
+  eventId: string;
+  roundAttempts: number;
+  nextState: DeliveryState;
+  nextDueAt: number | null;
+}
+
+export interface EventFilter {
+  eventType?: string;
+  status?: EventStatus;
+  subscription?: string;
+  /** Inclusive lower and exclusive upper bound on created_at (unix ms). */
+  since?: number;
+  until?: number;
+  ids?: string[];
+  /** A `user` key's scope: only events with a delivery to one of these subscriptions. */
+  visibleSubscriptions?: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
