@@ -17,7 +17,7 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
-  return new Elysia()
+  return new Elysia({ normalize: false })
     .onError(({ code, error, set }) => {
       set.headers["content-type"] = "application/json";
       if (code === "VALIDATION") {

@@ -29,16 +29,29 @@ export function findKey(keys: ApiKeyConfig[], token: string): ApiKeyConfig | nul
   return found;
 }
 
-/** `roles: [...]` on a route: answers 401 without a known key, 403 with a key of another role. */
+function authenticate(keys: ApiKeyConfig[], authorization: string | undefined, roles: ApiRole[]) {
+  const token = tokenFromHeader(authorization);
+  const apiKey = token === null ? null : findKey(keys, token);
+  if (!apiKey) return apiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <token>)");
+  if (!roles.includes(apiKey.role)) return apiError(403, "forbidden", `this needs a key with role ${roles.join(" or ")}`);
+  return apiKey;
+}
+
+/**
+ * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role. The check runs at
+ * transform, before the body is validated, so a caller without a key learns nothing about the API's shape.
+ */
 export function authGuard(keys: ApiKeyConfig[]) {
   return new Elysia({ name: "herald-auth" }).macro({
     roles: (roles: ApiRole[]) => ({
+      // Elysia types transform hooks as returning void, yet a returned status ends the request right there.
+      transform: (({ headers }: { headers: Record<string, string | undefined> }) => {
+        const result = authenticate(keys, headers.authorization, roles);
+        if (!("role" in result)) return result;
+      }) as unknown as () => void,
       resolve({ headers }) {
-        const token = tokenFromHeader(headers.authorization);
-        const apiKey = token === null ? null : findKey(keys, token);
-        if (!apiKey) return apiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <token>)");
-        if (!roles.includes(apiKey.role)) return apiError(403, "forbidden", `this needs a key with role ${roles.join(" or ")}`);
-        return { apiKey };
+        const result = authenticate(keys, headers.authorization, roles);
+        return "role" in result ? { apiKey: result } : result;
       },
     }),
   });

@@ -72,7 +72,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
   const eventTypes = new Map(config.eventTypes.map((e) => [e.name, e]));
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
 
-  return new Elysia({ prefix: "/api/v1/events" })
+  return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(config.apiKeys))
     .post(
       "/",

@@ -25,8 +25,9 @@ export async function buildRequest(
   const shaped = await transformer.transform(event, subscription.transformer.options, ctx);
   const { body, contentType } = encodeBody(shaped.body, shaped.contentType);
 
+  // Header names are case-insensitive: keep them lowercase so later ones replace earlier ones and redaction matches.
   const headers: Record<string, string> = {
-    ...subscription.headers,
+    ...Object.fromEntries(Object.entries(subscription.headers).map(([name, value]) => [name.toLowerCase(), value])),
     "content-type": contentType,
     "user-agent": USER_AGENT,
     "herald-delivery-id": delivery.id,
