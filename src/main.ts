@@ -51,7 +51,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
     return 0;
   }
-  const herald = await startHerald({ config: loaded.config, plugins: loaded.plugins });
+  let herald;
+  try {
+    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins });
+  } catch (error) {
+    console.error(`herald: ${(error as Error).message}`);
+    return 1;
+  }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       jsonLogger.info("shutting down", { signal });

@@ -26,7 +26,13 @@ export async function startHerald(options: HeraldOptions) {
   const store = openSqliteStore(config.storage.sqlitePath);
   const worker = new DeliveryWorker({ store, config, plugins, clock, log });
   const app = createApp({ config, store, clock, log, onWork: () => worker.wake() });
-  app.listen({ hostname: config.server.host, port: config.server.port });
+  try {
+    // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
+    app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
+  } catch (error) {
+    store.close();
+    throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${(error as Error).message}`);
+  }
   const server = app.server!;
   if (options.startWorker !== false) worker.start();
 

@@ -41,7 +41,11 @@ export async function loadConfigText(text: string, file: string, env: Record<str
 
   const envProblems: ConfigProblem[] = [];
   const raw = interpolateEnv(doc.toJS() ?? {}, env, (segments, message) => envProblems.push(problem(segments, message)));
-  const schemaProblems = schemaErrors(ConfigFileSchema, raw).map(({ segments, message }) => problem(segments, message));
+  // A value left as `${NAME}` already has its problem; its pattern mismatch would only repeat it.
+  const unset = new Set(envProblems.map((p) => p.path));
+  const schemaProblems = schemaErrors(ConfigFileSchema, raw)
+    .map(({ segments, message }) => problem(segments, message))
+    .filter((p) => !unset.has(p.path));
   if (envProblems.length + schemaProblems.length > 0) return fail([...envProblems, ...schemaProblems]);
 
   const file_ = raw as ConfigFile;
@@ -100,7 +104,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     { timeoutMs: parseDuration(DEFAULT_RETRY.timeout), scheduleMs: DEFAULT_RETRY.schedule.map(parseDuration), success: "2xx" },
     raw.retry,
   );
-  const port = raw.server?.port ?? 8080;
+  const port = Number(raw.server?.port ?? 8080);
   return {
     file,
     server: {
@@ -135,17 +139,19 @@ type ProblemAt = (segments: PathSegment[], message: string) => ConfigProblem;
 /** What the schema cannot say: uniqueness, references between sections, plugin names and their options. */
 function semanticProblems(raw: ConfigFile, config: Config, plugins: PluginRegistry, problem: ProblemAt): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
-  const duplicates = <T>(items: T[], key: (item: T) => string, at: (index: number) => PathSegment[], what: string) => {
-    const seen = new Set<string>();
+  const duplicates = <T>(items: T[], key: (item: T) => string, at: (index: number) => PathSegment[], describe: (value: string, first: number) => string) => {
+    const firstIndex = new Map<string, number>();
     items.forEach((item, index) => {
       const value = key(item);
-      if (seen.has(value)) problems.push(problem(at(index), `duplicate ${what} "${value}"`));
-      seen.add(value);
+      const first = firstIndex.get(value);
+      if (first !== undefined) problems.push(problem(at(index), describe(value, first)));
+      else firstIndex.set(value, index);
     });
   };
-  duplicates(raw.event_types, (t) => t.name, (i) => ["event_types", i, "name"], "event type");
-  duplicates(raw.subscriptions ?? [], (s) => s.id, (i) => ["subscriptions", i, "id"], "subscription id");
-  duplicates(raw.api_keys, (k) => k.token, (i) => ["api_keys", i, "token"], "API key token");
+  duplicates(raw.event_types, (t) => t.name, (i) => ["event_types", i, "name"], (name) => `duplicate event type "${name}"`);
+  duplicates(raw.subscriptions ?? [], (s) => s.id, (i) => ["subscriptions", i, "id"], (id) => `duplicate subscription id "${id}"`);
+  // A token is a secret and this message goes to stderr and CI logs: name the other key, never the value.
+  duplicates(raw.api_keys, (k) => k.token, (i) => ["api_keys", i, "token"], (_, first) => `duplicate API key token (the same as api_keys[${first}].token)`);
 
   const declared = new Set(config.eventTypes.map((t) => t.name));
   const subscriptionIds = new Set(config.subscriptions.map((s) => s.id));
@@ -157,7 +163,9 @@ function semanticProblems(raw: ConfigFile, config: Config, plugins: PluginRegist
     const transformerAt: PathSegment[] = typeof raw.subscriptions?.[i]?.transformer === "object" ? ["subscriptions", i, "transformer", "plugin"] : ["subscriptions", i, "transformer"];
     problems.push(...choiceProblems(subscription.transformer, plugins.transformers, "transformer", transformerAt, problem));
     if (subscription.auth) problems.push(...choiceProblems(subscription.auth, plugins.auth, "auth", ["subscriptions", i, "auth", "plugin"], problem));
-    if (subscription.retry.timeoutMs === 0) problems.push(problem(["subscriptions", i, "retry", "timeout"], "timeout must be longer than 0"));
+    // Only the subscription's own override: an inherited zero is reported once, at retry.timeout.
+    if (raw.subscriptions?.[i]?.retry?.timeout !== undefined && subscription.retry.timeoutMs === 0)
+      problems.push(problem(["subscriptions", i, "retry", "timeout"], "timeout must be longer than 0"));
   });
   if (config.retry.timeoutMs === 0) problems.push(problem(["retry", "timeout"], "timeout must be longer than 0"));
   config.apiKeys.forEach((key, i) => {

@@ -58,7 +58,8 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           host: Type.Optional(Type.String()),
-          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          // A string of digits too, since `port: ${PORT}` is a string once interpolated.
+          port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: "^[0-9]{1,5}$" })], { description: "a port number, 0-65535" })),
           public_url: Type.Optional(Type.String({ pattern: "^https?://" })),
         },
         { additionalProperties: false },

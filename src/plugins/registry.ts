@@ -1,5 +1,6 @@
 // Which plugins exist: the built-ins plus the files named under `plugins:` in the config.
 import { existsSync } from "node:fs";
+import { KindGuard } from "@sinclair/typebox";
 import onecodexV1 from "../../plugins/onecodex-v1.ts";
 import type { AuthPlugin, Plugin, TransformerPlugin } from "./contract.ts";
 
@@ -27,7 +28,8 @@ export function pluginShapeProblem(value: unknown): string | null {
   } else if (plugin.kind === "auth") {
     if (typeof plugin.headers !== "function") return `auth plugin "${plugin.name}" has no headers() function`;
   } else return `plugin "${plugin.name}" has kind ${JSON.stringify(plugin.kind)}; expected "transformer" or "auth"`;
-  if (plugin.options !== undefined && (typeof plugin.options !== "object" || plugin.options === null))
+  // A plain JSON Schema object would make typebox's Value.Errors throw at config load: demand a typebox schema.
+  if (plugin.options !== undefined && !KindGuard.IsSchema(plugin.options))
     return `plugin "${plugin.name}" has an \`options\` that is not a typebox schema`;
   return null;
 }

@@ -1,0 +1,86 @@
+// The compiled binary stands alone: built once, run from another folder with nothing copied beside it.
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import packageJson from "../package.json";
+import { configYaml, tempDir } from "./support/herald.ts";
+import { killAllHeralds, REPO_ROOT, spawnHerald } from "./support/process.ts";
+import { startReceiver, type Receiver } from "./support/receiver.ts";
+
+const BUILD_TIMEOUT_MS = 60_000;
+
+let dir: string;
+let binary: string;
+const receivers: Receiver[] = [];
+
+async function run(command: string[], cwd: string) {
+  const proc = Bun.spawn(command, { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
+  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  return { code, stdout, stderr };
+}
+
+beforeAll(async () => {
+  dir = tempDir("herald-binary-");
+  binary = join(dir, "herald");
+  const build = await run([process.execPath, "build", "--compile", "src/main.ts", "--outfile", binary], REPO_ROOT);
+  if (build.code !== 0) throw new Error(`bun build --compile exited ${build.code}\n${build.stdout}\n${build.stderr}`);
+}, BUILD_TIMEOUT_MS);
+
+afterAll(async () => {
+  await killAllHeralds();
+  await Promise.all(receivers.map((r) => r.stop()));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the compiled binary", () => {
+  it("serves from a different working directory and delivers the One Codex v1 body", async () => {
+    const receiver = startReceiver();
+    receivers.push(receiver);
+    const yaml = configYaml({ subscriptions: `  - { id: a, url: "${receiver.url}/hook", events: ["*"] }` });
+    const herald = await spawnHerald({ dir, yaml, command: [binary], cwd: dir });
+
+    const response = await herald.publish({
+      event_type: "analysis.succeeded",
+      object: { id: "ana_1", sample: "smp_1" },
+      triggered_at: "2026-03-01T12:00:00.000Z",
+    });
+    expect(response.status).toBe(202);
+    const [request] = await receiver.waitFor(1, 10_000);
+    expect(request!.method).toBe("POST");
+    expect(request!.path).toBe("/hook");
+    expect(request!.headers["content-type"]).toBe("application/json");
+    expect(JSON.parse(request!.body)).toEqual({
+      api_version: "v1",
+      event_type: "analysis.succeeded",
+      object: { id: "ana_1", sample: "smp_1" },
+      object_type: "analysis",
+      triggered_at: "2026-03-01T12:00:00.000Z",
+    });
+    // The SQLite file lands beside the config, not in the binary's working directory or the repo.
+    expect(await Bun.file(join(dir, "herald.db")).exists()).toBe(true);
+    expect(await herald.kill("SIGTERM")).toBe(0);
+  }, 30_000);
+
+  it("check-config exits 2 on an invalid file and lists the problem with its line", async () => {
+    const bad = join(dir, "bad.config.yaml");
+    writeFileSync(bad, configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:1/hook", events: [no.such.event] }` }));
+    const result = await run([binary, "check-config", "--config", bad], dir);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("invalid configuration");
+    expect(result.stderr).toMatch(/bad\.config\.yaml:\d+: subscriptions\[0\]\.events\[0\]: unknown event type "no\.such\.event"/);
+  });
+
+  it("check-config exits 0 on a valid file", async () => {
+    const good = join(dir, "good.config.yaml");
+    writeFileSync(good, configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:1/hook", events: ["*"] }` }));
+    const result = await run([binary, "check-config", "--config", good], dir);
+    expect(result).toMatchObject({ code: 0 });
+    expect(result.stdout).toContain("ok (3 event types, 1 subscriptions)");
+  });
+
+  it("version prints the package version", async () => {
+    const result = await run([binary, "version"], dir);
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(`herald ${packageJson.version}`);
+  });
+});

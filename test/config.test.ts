@@ -1,0 +1,273 @@
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { loadConfigFile, loadConfigText, type LoadResult } from "../src/config/load.ts";
+import type { Config, ConfigProblem, RetryPolicy } from "../src/config/types.ts";
+import { tempDir } from "./support/herald.ts";
+
+const dir = tempDir("herald-config-");
+const FILE = join(dir, "webhooks.config.yaml");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+type Env = Record<string, string | undefined>;
+const KEYS = `api_keys:\n  - { name: platform, role: publisher, token: publish-token-0001 }\n`;
+const TYPES = `event_types:\n  - { name: sample.uploaded, object_type: sample }\n`;
+
+async function loaded(yaml: string, env: Env = {}): Promise<Extract<LoadResult, { ok: true }>> {
+  const result = await loadConfigText(yaml, FILE, env);
+  if (!result.ok) throw new Error(`expected a valid config, got ${JSON.stringify(result.problems)}`);
+  return result;
+}
+const load = async (yaml: string, env: Env = {}): Promise<Config> => (await loaded(yaml, env)).config;
+
+async function problemsOf(yaml: string, env: Env = {}): Promise<ConfigProblem[]> {
+  const result = await loadConfigText(yaml, FILE, env);
+  return result.ok ? [] : result.problems;
+}
+/** `line path`, sorted by line: what an operator reads first. */
+const where = (problems: ConfigProblem[]) =>
+  problems.map((p) => `${p.line} ${p.path}`).sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+const at = (problems: ConfigProblem[], path: string) => problems.filter((p) => p.path === path);
+
+describe("the shipped webhooks.config.yaml", () => {
+  it("loads with an empty environment, and Ovation's policy resolves exactly", async () => {
+    const result = await loadConfigFile(resolve(import.meta.dir, "../webhooks.config.yaml"), {});
+    if (!result.ok) throw new Error(JSON.stringify(result.problems));
+    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx" };
+    expect(result.config.retry).toEqual(ovation);
+    expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([["lims", ovation], ["reports", ovation]]);
+    expect(result.config.storage.sqlitePath).toBe(resolve(import.meta.dir, "../data/herald.db"));
+    expect(result.config.apiKeys.find((k) => k.role === "user")).toMatchObject({ name: "partner", subscriptions: ["reports"] });
+  });
+});
+
+describe("durations", () => {
+  it("500ms, 64s, 12m, 1h and 30d convert to milliseconds", async () => {
+    const config = await load(`retention: 30d\nretry: { timeout: 500ms, schedule: [64s, 12m, 1h] }\n${TYPES}${KEYS}`);
+    expect(config.retry.timeoutMs).toBe(500);
+    expect(config.retry.scheduleMs).toEqual([64_000, 720_000, 3_600_000]);
+    expect(config.retentionMs).toBe(30 * 86_400_000);
+  });
+});
+
+describe("a subscription's retry override", () => {
+  it("merges field by field with the default policy", async () => {
+    const config = await load(`retry: { timeout: 2s, schedule: [1s, 2s], success: [200, 202] }
+${TYPES}subscriptions:
+  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { schedule: [5m] } }
+  - { id: b, url: "http://127.0.0.1/b", events: ["*"], retry: { timeout: 500ms, success: 2xx } }
+  - { id: c, url: "http://127.0.0.1/c", events: ["*"] }
+${KEYS}`);
+    expect(config.subscriptions.map((s) => s.retry)).toEqual([
+      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202] },
+      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx" },
+      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202] },
+    ]);
+  });
+});
+
+describe("environment interpolation", () => {
+  const yaml = `server: { public_url: "https://\${PUBLIC_HOST}/herald" }
+storage: { sqlite: "\${DATA_DIR:-/var/lib/herald}/herald.db" }
+${TYPES}subscriptions:
+  - id: lims
+    url: \${LIMS_URL:-http://127.0.0.1:9000/lims}
+    events: ["*"]
+    headers: { X-Template: "$\${literal}" }
+api_keys:
+  - { name: platform, role: publisher, token: "\${PUBLISH_TOKEN}" }
+  - { name: ops, role: admin, token: "\${ADMIN_TOKEN}" }
+`;
+  const tokens = { PUBLISH_TOKEN: "publish-token-from-env", ADMIN_TOKEN: "admin-token-from-env" };
+
+  it("${NAME} takes the value from the environment, also inside a longer string", async () => {
+    const config = await load(yaml, { ...tokens, PUBLIC_HOST: "hooks.example.org" });
+    expect(config.server.publicUrl).toBe("https://hooks.example.org/herald");
+    expect(config.apiKeys.map((k) => k.token)).toEqual(["publish-token-from-env", "admin-token-from-env"]);
+    expect(config.subscriptions[0]!.headers).toEqual({ "X-Template": "${literal}" });
+  });
+
+  it("${NAME:-fallback} uses the fallback when NAME is unset or empty, and the environment when set", async () => {
+    const unset = await load(yaml, { ...tokens, PUBLIC_HOST: "h", DATA_DIR: "" });
+    expect(unset.storage.sqlitePath).toBe("/var/lib/herald/herald.db");
+    expect(unset.subscriptions[0]!.url).toBe("http://127.0.0.1:9000/lims");
+    const set = await load(yaml, { ...tokens, PUBLIC_HOST: "h", DATA_DIR: "/data", LIMS_URL: "https://lims.example.org/in" });
+    expect(set.storage.sqlitePath).toBe("/data/herald.db");
+    expect(set.subscriptions[0]!.url).toBe("https://lims.example.org/in");
+  });
+
+  it("a missing variable is a problem naming the variable, with the path and line where it is used", async () => {
+    expect(await problemsOf(yaml, { ADMIN_TOKEN: tokens.ADMIN_TOKEN })).toEqual([
+      { path: "server.public_url", line: 1, message: "environment variable PUBLIC_HOST is not set" },
+      { path: "api_keys[0].token", line: 11, message: "environment variable PUBLISH_TOKEN is not set" },
+    ]);
+  });
+});
+
+describe("the SQLite path", () => {
+  it("a relative path resolves from the config file's folder, not the working directory", async () => {
+    const yaml = `storage: { sqlite: ./data/herald.db }\n${TYPES}${KEYS}`;
+    const result = await loadConfigText(yaml, join(dir, "etc", "webhooks.config.yaml"), {});
+    expect(result.ok && result.config.storage.sqlitePath).toBe(join(dir, "etc", "data", "herald.db"));
+  });
+});
+
+describe("problems in the shape of the file are all listed at once, each with its YAML path and line", () => {
+  const yaml = `server:
+  port: eighty
+  colour: blue
+retry:
+  timeout: 10 seconds
+  schedule: [64s, 2 hours]
+${TYPES}subscriptions:
+  - id: lims
+    url: https://lims.example.org/hooks
+    events: sample.uploaded
+    retries: 3
+  - id: reports
+    events: [sample.uploaded]
+${KEYS}`;
+  let found: ConfigProblem[] = [];
+  beforeAll(async () => void (found = await problemsOf(yaml)));
+
+  it("reports every one of them in one pass", () => {
+    expect(where(found)).toEqual(["2 server.port", "3 server.colour", "5 retry.timeout", "6 retry.schedule[1]",
+      "12 subscriptions[0].events", "13 subscriptions[0].retries", "14 subscriptions[1].url"]);
+  });
+  it("a value of the wrong type is reported at its path and line", () => {
+    expect(at(found, "server.port")).toEqual([{ path: "server.port", line: 2, message: "Expected union value (a port number, 0-65535)" }]);
+    expect(at(found, "subscriptions[0].events")[0]!.message).toBe("Expected array");
+  });
+  it("a missing required field is reported at the path it should have, on the line of its parent", () => {
+    expect(at(found, "subscriptions[1].url")).toMatchObject([{ line: 14, message: expect.stringContaining("Expected required property") }]);
+  });
+  it("an unknown field is reported at its own path and line", () => {
+    expect(at(found, "subscriptions[0].retries")).toEqual([{ path: "subscriptions[0].retries", line: 13, message: "Unexpected property" }]);
+  });
+  it("a bad duration string is reported with the accepted forms", () => {
+    expect(at(found, "retry.timeout")).toMatchObject([{ line: 5, message: expect.stringContaining("e.g. 500ms, 64s, 12m, 1h, 30d") }]);
+  });
+});
+
+describe("problems between sections are all listed at once, each with its YAML path and line", () => {
+  const yaml = `retry: { timeout: 2s }
+event_types:
+  - { name: sample.uploaded, object_type: sample }
+  - { name: analysis.failed, object_type: analysis }
+  - { name: sample.uploaded, object_type: sample }
+subscriptions:
+  - id: lims
+    url: https://lims.example.org/hooks
+    events: [sample.uploaded, report_signed]
+    transformer: onecodex-v2
+    auth: { plugin: hmac-sha256, secret: s3cret }
+  - id: lims
+    url: https://other.example.org/hooks
+    events: ["*"]
+    transformer: { plugin: ovation }
+    retry: { timeout: 0ms }
+api_keys:
+  - { name: platform, role: publisher, token: publish-token-0001 }
+  - { name: ops, role: admin, token: publish-token-0001 }
+  - { name: partner, role: user, token: partner-token-000001 }
+  - { name: other, role: user, token: other-token-00000001, subscriptions: [lims, billing] }
+`;
+  let found: ConfigProblem[] = [];
+  beforeAll(async () => void (found = await problemsOf(yaml)));
+  const one = (path: string) => at(found, path)[0];
+
+  it("reports every one of them in one pass", () => {
+    expect(where(found)).toEqual(["5 event_types[2].name", "9 subscriptions[0].events[1]", "10 subscriptions[0].transformer",
+      "11 subscriptions[0].auth.plugin", "12 subscriptions[1].id", "15 subscriptions[1].transformer.plugin",
+      "16 subscriptions[1].retry.timeout", "19 api_keys[1].token", "20 api_keys[2]", "21 api_keys[3].subscriptions[1]"]);
+  });
+  it("an unknown event type in a subscription's events is reported with the declared ones", () => {
+    expect(one("subscriptions[0].events[1]")?.message).toBe('unknown event type "report_signed"; declared: sample.uploaded, analysis.failed');
+  });
+  it("a duplicate subscription id, event type or API key token is reported at the second one", () => {
+    expect(one("subscriptions[1].id")?.message).toBe('duplicate subscription id "lims"');
+    expect(one("event_types[2].name")?.message).toBe('duplicate event type "sample.uploaded"');
+    expect(one("api_keys[1].token")?.message).toStartWith("duplicate API key token");
+  });
+  it("a duplicate API key token is reported without echoing the secret", () => {
+    expect(one("api_keys[1].token")?.message).not.toContain("publish-token-0001");
+  });
+  it("a user key without subscriptions, or naming an unknown one, is a problem", () => {
+    expect(one("api_keys[2]")?.message).toContain("role user needs the `subscriptions`");
+    expect(one("api_keys[3].subscriptions[1]")?.message).toBe('unknown subscription "billing"');
+  });
+  it("an unknown plugin name is reported with the available ones", () => {
+    expect(one("subscriptions[0].transformer")?.message).toBe('unknown transformer plugin "onecodex-v2"; available: onecodex-v1');
+    expect(one("subscriptions[1].transformer.plugin")?.message).toStartWith('unknown transformer plugin "ovation"');
+    expect(one("subscriptions[0].auth.plugin")?.message).toStartWith('unknown auth plugin "hmac-sha256"');
+  });
+  it("a zero timeout in a subscription's override is a problem", () => {
+    expect(one("subscriptions[1].retry.timeout")?.message).toBe("timeout must be longer than 0");
+  });
+  it("a zero default timeout is reported once, at retry.timeout, not again under every subscription inheriting it", async () => {
+    const yaml = `retry: { timeout: 0s }\n${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"] }\n${KEYS}`;
+    expect(await problemsOf(yaml)).toEqual([{ path: "retry.timeout", line: 1, message: "timeout must be longer than 0" }]);
+  });
+});
+
+describe("a YAML syntax error", () => {
+  it("is reported with its line, and nothing else is checked", async () => {
+    const yaml = `${TYPES}api_keys:\n  - name: platform\n    role: publisher: admin\n    token: short\n`;
+    expect(await problemsOf(yaml)).toEqual([{ path: "", line: 5, message: "Nested mappings are not allowed in compact mappings" }]);
+  });
+  it("a key written twice is a syntax error on the second one's line", async () => {
+    expect(await problemsOf(`${TYPES}${KEYS}event_types: []\n`)).toEqual([{ path: "", line: 5, message: "Map keys must be unique" }]);
+  });
+});
+
+describe("external plugin files listed under plugins:", () => {
+  const typebox = Bun.resolveSync("@sinclair/typebox", import.meta.dir);
+  const fixtures: Record<string, string> = {
+    "my-lims.ts": `export default { kind: "transformer", name: "my-lims", transform: (event) => ({ body: { sample: event.object } }) };`,
+    "lims-token.ts": `export default { kind: "auth", name: "lims-token", headers: () => ({ "x-lims-token": "t" }) };`,
+    "prefixed.ts": `import { Type } from ${JSON.stringify(typebox)};
+export default { kind: "transformer", name: "prefixed", options: Type.Object({ prefix: Type.String() }), transform: (e, o) => ({ body: o.prefix }) };`,
+    "broken.ts": `export default { kind: "transformer", name: "broken", transform: ( => 1 };`,
+    "not-a-plugin.ts": `export default function transform() {}`,
+    "clash.ts": `export default { kind: "transformer", name: "onecodex-v1", transform: () => ({ body: "" }) };`,
+    "json-schema-options.ts": `export default { kind: "transformer", name: "plain", options: { type: "object" }, transform: () => ({ body: "" }) };`,
+  };
+  beforeAll(() => {
+    mkdirSync(join(dir, "plugins"), { recursive: true });
+    for (const [name, text] of Object.entries(fixtures)) writeFileSync(join(dir, "plugins", name), text);
+  });
+  const withPlugins = (files: string[], subscriptions = "") =>
+    `plugins:\n${files.map((f) => `  - ${f}\n`).join("")}${TYPES}${subscriptions && `subscriptions:\n${subscriptions}`}${KEYS}`;
+
+  it("a valid plugin file loads, relative to the config's folder, and its plugin becomes available", async () => {
+    const sub = `  - { id: lims, url: "http://127.0.0.1/l", events: ["*"], transformer: my-lims, auth: { plugin: lims-token } }\n`;
+    const { config, plugins } = await loaded(withPlugins(["./plugins/my-lims.ts", join(dir, "plugins", "lims-token.ts")], sub));
+    expect(config.plugins).toEqual([join(dir, "plugins", "my-lims.ts"), join(dir, "plugins", "lims-token.ts")]);
+    expect(config.subscriptions[0]).toMatchObject({ transformer: { name: "my-lims" }, auth: { name: "lims-token" } });
+    expect([...plugins.transformers.keys()]).toEqual(["onecodex-v1", "my-lims"]);
+    const event = { id: "e1", eventType: "sample.uploaded", objectType: "sample", object: { id: "s1" }, triggeredAt: 0, createdAt: 0 };
+    expect(await plugins.transformers.get("my-lims")!.transform(event, {}, { now: () => 0, subscriptionId: "lims" })).toEqual({ body: { sample: { id: "s1" } } });
+  });
+
+  it("a subscription's plugin options are validated by the plugin's schema, at their path and line", async () => {
+    const sub = (prefix: string) => `  - id: lims\n    url: "http://127.0.0.1/l"\n    events: ["*"]\n    transformer: { plugin: prefixed, prefix: ${prefix} }\n`;
+    expect((await load(withPlugins(["./plugins/prefixed.ts"], sub('"lims-"')))).subscriptions[0]!.transformer.options).toEqual({ prefix: "lims-" });
+    expect(where(await problemsOf(withPlugins(["./plugins/prefixed.ts"], sub("42"))))).toEqual(["9 subscriptions[0].transformer.prefix"]);
+  });
+
+  it("a missing file, a syntax error, a default export that is not a plugin and a clash with a built-in are each a problem at plugins[i]", async () => {
+    const found = await problemsOf(withPlugins(["./plugins/my-lims.ts", "./plugins/missing.ts", "./plugins/broken.ts", "./plugins/not-a-plugin.ts", "./plugins/clash.ts"]));
+    expect(where(found)).toEqual(["3 plugins[1]", "4 plugins[2]", "5 plugins[3]", "6 plugins[4]"]);
+    expect(found.map((p) => p.message)).toEqual([
+      `plugin file not found: ${join(dir, "plugins", "missing.ts")}`,
+      expect.stringContaining("broken.ts failed to load"),
+      expect.stringContaining("not-a-plugin.ts: its default export is not a plugin object"),
+      'a transformer plugin named "onecodex-v1" is already loaded',
+    ]);
+  });
+
+  it("a plugin whose options are not a typebox schema is a problem at plugins[i], not a crash", async () => {
+    const sub = `  - { id: lims, url: "http://127.0.0.1/l", events: ["*"], transformer: { plugin: plain } }\n`;
+    const found = where(await problemsOf(withPlugins(["./plugins/json-schema-options.ts"], sub)));
+    expect(found).toEqual(["2 plugins[0]", "6 subscriptions[0].transformer.plugin"]); // a rejected plugin is unknown, like a missing one
+  });
+});
