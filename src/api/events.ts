@@ -97,10 +97,9 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
           return apiError(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
         }
         if (outcome.kind === "created") onWork();
-        const detail = store.getEvent(outcome.event.id)!;
         set.status = outcome.kind === "created" ? 202 : 200;
-        set.headers.location = `/api/v1/events/${detail.id}`;
-        return eventResource(detail, detail.deliveries);
+        set.headers.location = `/api/v1/events/${outcome.event.id}`;
+        return eventResource(outcome.event, outcome.event.deliveries);
       },
       { roles: ["publisher", "admin"], body: PublishBody },
     )

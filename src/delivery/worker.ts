@@ -28,6 +28,7 @@ export class DeliveryWorker {
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
   private wakeUp: (() => void) | null = null;
+  private wakeQueued = false;
   private rotation = 0;
 
   constructor(private readonly options: WorkerOptions) {
@@ -40,9 +41,15 @@ export class DeliveryWorker {
     this.loopDone = this.loop();
   }
 
-  /** Called after a publish or a resend: there may be work due right now. */
+  /** Called after a publish, a resend or a finished attempt: there may be work due right now. */
   wake() {
-    this.wakeUp?.();
+    // Many wake-ups in one turn of the event loop (a burst of publishes or finished attempts) make one claim.
+    if (this.wakeQueued) return;
+    this.wakeQueued = true;
+    setImmediate(() => {
+      this.wakeQueued = false;
+      this.wakeUp?.();
+    });
   }
 
   /** Stops claiming, waits up to `graceMs` for attempts in flight, and writes what they found. */
@@ -70,7 +77,7 @@ export class DeliveryWorker {
     while (this.running) {
       const free = this.options.config.delivery.concurrency - this.inflight.size;
       const launched = free > 0 ? this.claimAndLaunch() : 0;
-      if (launched > 0 && launched === free) {
+      if (launched === free) {
         await this.sleep(null); // every slot is busy: the next finished attempt wakes us
       } else if (launched === 0) {
         const next = this.options.store.nextDueAt();

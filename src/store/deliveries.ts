@@ -1,5 +1,5 @@
 // The worker's side of the store: claim what is due, record what happened, say when the next thing is due.
-import { and, inArray, isNotNull, lte, min, notInArray, sql } from "drizzle-orm";
+import { and, isNotNull, lte, min, notInArray, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import { refreshEventStatus, type EventStatements } from "./events.ts";
@@ -19,6 +19,12 @@ export function prepareDeliveryStatements(db: Db) {
                     ORDER BY due_at LIMIT $limit)
        RETURNING id, event_id, attempts, round_attempts`,
     ),
+    eventsByIds: db
+      .select()
+      .from(events)
+      .where(sql`${events.id} IN (SELECT value FROM json_each(${sql.placeholder("ids")}))`)
+      .prepare(),
+    nextDueAt: db.select({ at: min(deliveries.dueAt) }).from(deliveries).where(isNotNull(deliveries.dueAt)).prepare(),
     insertAttempt: db
       .insert(attempts)
       .values({
@@ -72,7 +78,7 @@ export function claimDue(
       }
     }
     if (claimed.length === 0) return [];
-    const eventRows = db.select().from(events).where(inArray(events.id, [...new Set(claimed.map((c) => c.eventId))])).all();
+    const eventRows = statements.eventsByIds.all({ ids: JSON.stringify([...new Set(claimed.map((c) => c.eventId))]) });
     const byId = new Map(eventRows.map((e) => [e.id, e]));
     return claimed.map(({ eventId, ...delivery }) => ({ ...delivery, event: byId.get(eventId)! }));
   });
@@ -103,8 +109,8 @@ export function recordAttempts(
 }
 
 /** The earliest due time of any unfinished delivery (a claimed one's is its lease end), or null. */
-export function nextDueAt(db: Db): number | null {
-  return db.select({ at: min(deliveries.dueAt) }).from(deliveries).where(isNotNull(deliveries.dueAt)).get()?.at ?? null;
+export function nextDueAt(statements: DeliveryStatements): number | null {
+  return statements.nextDueAt.get()?.at ?? null;
 }
 
 /** Unfinished deliveries whose subscription is no longer configured: the worker fails them with a reason. */

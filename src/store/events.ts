@@ -3,15 +3,23 @@ import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from "driz
 import { eventStatus } from "../delivery/status.ts";
 import type { Db } from "./db.ts";
 import { attempts, deliveries, events } from "./schema.ts";
-import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+import type { DeliveryRecord, EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
 export function newDeliveryId(): string {
   return `dlv_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 }
 
 export function prepareEventStatements(db: Db) {
+  const placeholders = <T extends string>(...names: T[]) =>
+    Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as Record<T, never>;
   return {
     eventById: db.select().from(events).where(eq(events.id, sql.placeholder("id"))).prepare(),
+    deliveriesOfEvent: db.select().from(deliveries).where(eq(deliveries.eventId, sql.placeholder("eventId"))).orderBy(asc(deliveries.subscriptionId)).prepare(),
+    insertEvent: db.insert(events).values(placeholders("id", "eventType", "objectType", "object", "triggeredAt", "createdAt", "status")).prepare(),
+    insertDelivery: db
+      .insert(deliveries)
+      .values(placeholders("id", "eventId", "subscriptionId", "state", "attempts", "roundAttempts", "dueAt", "createdAt", "updatedAt"))
+      .prepare(),
     statesOfEvent: db
       .select({ state: deliveries.state })
       .from(deliveries)
@@ -39,8 +47,20 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
       const existing = statements.eventById.get({ id: input.id });
       if (existing) {
         const same = existing.eventType === input.eventType && JSON.stringify(existing.object) === JSON.stringify(input.object);
-        return { kind: same ? "existing" : "conflict", event: existing };
+        const stored = { ...existing, deliveries: statements.deliveriesOfEvent.all({ eventId: existing.id }) };
+        return { kind: same ? "existing" : "conflict", event: stored };
       }
+      const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
+        id: newDeliveryId(),
+        eventId: input.id,
+        subscriptionId,
+        state: "pending",
+        attempts: 0,
+        roundAttempts: 0,
+        dueAt: now,
+        createdAt: now,
+        updatedAt: now,
+      }));
       const event: EventRecord = {
         id: input.id,
         eventType: input.eventType,
@@ -48,25 +68,11 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
         object: input.object,
         triggeredAt: input.triggeredAt,
         createdAt: now,
-        status: eventStatus(input.subscriptionIds.map(() => "pending")),
+        status: eventStatus(created.map((d) => d.state)),
       };
-      db.insert(events).values(event).run();
-      if (input.subscriptionIds.length > 0) {
-        db.insert(deliveries)
-          .values(
-            input.subscriptionIds.map((subscriptionId) => ({
-              id: newDeliveryId(),
-              eventId: event.id,
-              subscriptionId,
-              state: "pending" as const,
-              dueAt: now,
-              createdAt: now,
-              updatedAt: now,
-            })),
-          )
-          .run();
-      }
-      return { kind: "created", event };
+      statements.insertEvent.run({ ...event });
+      for (const delivery of created) statements.insertDelivery.run({ ...delivery });
+      return { kind: "created", event: { ...event, deliveries: created } };
     }),
   );
 }

@@ -33,7 +33,7 @@ export function openSqliteStore(path: string): Store {
     resendEvents: (filter, subscriptionIds, now) => resendEvents(db, eventStatements, filter, subscriptionIds, now),
     claimDue: (limits, total, now, leaseMs) => claimDue(db, deliveryStatements, limits, total, now, leaseMs),
     recordAttempts: (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),
-    nextDueAt: () => nextDueAt(db),
+    nextDueAt: () => nextDueAt(deliveryStatements),
     dueOrphans: (known, now, limit) => dueOrphans(db, known, now, limit),
     purgeBatch: (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
     ping: () => void db.$client.query("SELECT 1").get(),

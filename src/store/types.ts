@@ -57,7 +57,7 @@ export interface NewEvent {
 }
 
 /** `existing`: the id was published before with the same content; `conflict`: with different content. */
-export type PublishOutcome = { kind: "created" | "existing" | "conflict"; event: EventRecord };
+export type PublishOutcome = { kind: "created" | "existing" | "conflict"; event: EventWithDeliveries };
 
 export interface ClaimedDelivery {
   id: string;
