@@ -1,6 +1,6 @@
 // The compiled binary stands alone: built once, run from another folder with nothing copied beside it.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../package.json";
 import { configYaml, tempDir } from "./support/herald.ts";
@@ -58,6 +58,24 @@ describe("the compiled binary", () => {
     });
     // The SQLite file lands beside the config, not in the binary's working directory or the repo.
     expect(await Bun.file(join(dir, "herald.db")).exists()).toBe(true);
+    expect(await herald.kill("SIGTERM")).toBe(0);
+  }, 30_000);
+
+  it("loads a user plugin file from disk and POSTs the body it shapes", async () => {
+    const receiver = startReceiver();
+    receivers.push(receiver);
+    const pluginDir = join(dir, "with-plugin");
+    mkdirSync(pluginDir);
+    copyFileSync(join(REPO_ROOT, "test/fixtures/plugins/lab-envelope.ts"), join(pluginDir, "lab-envelope.ts"));
+    const yaml = configYaml({
+      subscriptions: `  - { id: a, url: "${receiver.url}/hook", events: ["*"], transformer: { plugin: lab-envelope, lab: "north" } }`,
+      extra: "plugins: [./lab-envelope.ts]",
+    });
+    const herald = await spawnHerald({ dir: pluginDir, yaml, command: [binary], cwd: pluginDir });
+    await herald.publish({ event_type: "sample.uploaded", object: { id: "smp_7" }, triggered_at: "2026-03-01T12:00:00.000Z" });
+    const [request] = await receiver.waitFor(1, 10_000);
+    expect(request!.headers["content-type"]).toBe("application/vnd.lab+json");
+    expect(JSON.parse(request!.body)).toEqual({ lab: "north", kind: "sample.uploaded", record: { id: "smp_7" }, at: "2026-03-01T12:00:00.000Z" });
     expect(await herald.kill("SIGTERM")).toBe(0);
   }, 30_000);
 

@@ -34,7 +34,7 @@ describe("the shipped webhooks.config.yaml", () => {
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx" };
     expect(result.config.retry).toEqual(ovation);
-    expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([["lims", ovation], ["reports", ovation]]);
+    expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([["lims", ovation], ["reports", ovation], ["analytics", ovation]]);
     expect(result.config.storage.sqlitePath).toBe(resolve(import.meta.dir, "../data/herald.db"));
     expect(result.config.apiKeys.find((k) => k.role === "user")).toMatchObject({ name: "partner", subscriptions: ["reports"] });
   });
@@ -163,7 +163,7 @@ subscriptions:
   - id: lims
     url: https://other.example.org/hooks
     events: ["*"]
-    transformer: { plugin: ovation }
+    transformer: { plugin: ovation-v9 }
     retry: { timeout: 0ms }
 api_keys:
   - { name: platform, role: publisher, token: publish-token-0001 }
@@ -196,8 +196,8 @@ api_keys:
     expect(one("api_keys[3].subscriptions[1]")?.message).toBe('unknown subscription "billing"');
   });
   it("an unknown plugin name is reported with the available ones", () => {
-    expect(one("subscriptions[0].transformer")?.message).toBe('unknown transformer plugin "onecodex-v2"; available: onecodex-v1');
-    expect(one("subscriptions[1].transformer.plugin")?.message).toStartWith('unknown transformer plugin "ovation"');
+    expect(one("subscriptions[0].transformer")?.message).toBe('unknown transformer plugin "onecodex-v2"; available: onecodex-v1, ovation');
+    expect(one("subscriptions[1].transformer.plugin")?.message).toStartWith('unknown transformer plugin "ovation-v9"');
     expect(one("subscriptions[0].auth.plugin")?.message).toStartWith('unknown auth plugin "hmac-sha256"');
   });
   it("a zero timeout in a subscription's override is a problem", () => {
@@ -223,7 +223,7 @@ describe("external plugin files listed under plugins:", () => {
   const typebox = Bun.resolveSync("@sinclair/typebox", import.meta.dir);
   const fixtures: Record<string, string> = {
     "my-lims.ts": `export default { kind: "transformer", name: "my-lims", transform: (event) => ({ body: { sample: event.object } }) };`,
-    "lims-token.ts": `export default { kind: "auth", name: "lims-token", headers: () => ({ "x-lims-token": "t" }) };`,
+    "lims-token.ts": `export default { kind: "auth", name: "lims-token", headerNames: ["x-lims-token"], headers: () => ({ "x-lims-token": "t" }) };`,
     "prefixed.ts": `import { Type } from ${JSON.stringify(typebox)};
 export default { kind: "transformer", name: "prefixed", options: Type.Object({ prefix: Type.String() }), transform: (e, o) => ({ body: o.prefix }) };`,
     "broken.ts": `export default { kind: "transformer", name: "broken", transform: ( => 1 };`,
@@ -243,7 +243,7 @@ export default { kind: "transformer", name: "prefixed", options: Type.Object({ p
     const { config, plugins } = await loaded(withPlugins(["./plugins/my-lims.ts", join(dir, "plugins", "lims-token.ts")], sub));
     expect(config.plugins).toEqual([join(dir, "plugins", "my-lims.ts"), join(dir, "plugins", "lims-token.ts")]);
     expect(config.subscriptions[0]).toMatchObject({ transformer: { name: "my-lims" }, auth: { name: "lims-token" } });
-    expect([...plugins.transformers.keys()]).toEqual(["onecodex-v1", "my-lims"]);
+    expect([...plugins.transformers.keys()]).toEqual(["onecodex-v1", "ovation", "my-lims"]);
     const event = { id: "e1", eventType: "sample.uploaded", objectType: "sample", object: { id: "s1" }, triggeredAt: 0, createdAt: 0 };
     expect(await plugins.transformers.get("my-lims")!.transform(event, {}, { now: () => 0, subscriptionId: "lims" })).toEqual({ body: { sample: { id: "s1" } } });
   });

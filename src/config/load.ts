@@ -5,6 +5,7 @@ import { Value } from "@sinclair/typebox/value";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { DEFAULT_TRANSFORMER, loadPlugins } from "../plugins/registry.ts";
+import { isReservedHeader } from "../delivery/request.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
 import { ConfigFileSchema, type ConfigFile, type SubscriptionFile } from "./schema.ts";
@@ -163,6 +164,18 @@ function semanticProblems(raw: ConfigFile, config: Config, plugins: PluginRegist
     const transformerAt: PathSegment[] = typeof raw.subscriptions?.[i]?.transformer === "object" ? ["subscriptions", i, "transformer", "plugin"] : ["subscriptions", i, "transformer"];
     problems.push(...choiceProblems(subscription.transformer, plugins.transformers, "transformer", transformerAt, problem));
     if (subscription.auth) problems.push(...choiceProblems(subscription.auth, plugins.auth, "auth", ["subscriptions", i, "auth", "plugin"], problem));
+    const authHeaders = subscription.auth ? (plugins.auth.get(subscription.auth.name)?.headerNames ?? []) : [];
+    for (const name of Object.keys(subscription.headers)) {
+      if (isReservedHeader(name, authHeaders))
+        problems.push(problem(["subscriptions", i, "headers", name], `header ${name} is set by Herald or the subscription's auth plugin and cannot be configured`));
+    }
+    const shapes = plugins.transformers.get(subscription.transformer.name)?.eventTypes;
+    if (shapes) {
+      const names = subscription.events.includes("*") ? [...declared] : subscription.events;
+      const unfit = names.filter((name) => !shapes.includes(name));
+      if (unfit.length > 0)
+        problems.push(problem(transformerAt, `transformer "${subscription.transformer.name}" cannot shape ${unfit.join(", ")}; it handles only ${shapes.join(", ")}`));
+    }
     // Only the subscription's own override: an inherited zero is reported once, at retry.timeout.
     if (raw.subscriptions?.[i]?.retry?.timeout !== undefined && subscription.retry.timeoutMs === 0)
       problems.push(problem(["subscriptions", i, "retry", "timeout"], "timeout must be longer than 0"));

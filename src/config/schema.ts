@@ -1,6 +1,7 @@
 // The shape of webhooks.config.yaml. The API reuses these schemas so both speak the same field names.
 import { type Static, Type } from "@sinclair/typebox";
 import { DURATION_PATTERN } from "./duration.ts";
+import "./formats.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
 const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });

@@ -4,6 +4,28 @@ import type { OutgoingRequest, PluginContext, WebhookEvent } from "../plugins/co
 import type { PluginRegistry } from "../plugins/registry.ts";
 
 export const USER_AGENT = "Herald-Webhooks/0.1";
+
+// Headers a subscription may not set itself: HTTP framing, Herald's own, and every built-in signature scheme's
+// (a static copy would be stale or forged). The subscription's auth plugin reserves its own headerNames too.
+const RESERVED_HEADERS = new Set([
+  "content-type",
+  "content-length",
+  "host",
+  "transfer-encoding",
+  "connection",
+  "x-onecodex-signature",
+  "webhook-id",
+  "webhook-timestamp",
+  "webhook-signature",
+  "svix-id",
+  "svix-timestamp",
+  "svix-signature",
+]);
+
+export function isReservedHeader(name: string, authHeaderNames: readonly string[] = []): boolean {
+  const lower = name.toLowerCase();
+  return RESERVED_HEADERS.has(lower) || lower.startsWith("herald-") || authHeaderNames.some((h) => h.toLowerCase() === lower);
+}
 const ALWAYS_SECRET = ["authorization", "proxy-authorization", "cookie"];
 
 export interface BuiltRequest {
@@ -25,15 +47,16 @@ export async function buildRequest(
   const shaped = await transformer.transform(event, subscription.transformer.options, ctx);
   const { body, contentType } = encodeBody(shaped.body, shaped.contentType);
 
-  // Header names are case-insensitive: keep them lowercase so later ones replace earlier ones and redaction matches.
+  // Header names are case-insensitive: keep them lowercase so later ones replace earlier ones and redaction
+  // matches. The subscription's own headers cannot touch reserved ones (refused at config load).
   const headers: Record<string, string> = {
-    ...Object.fromEntries(Object.entries(subscription.headers).map(([name, value]) => [name.toLowerCase(), value])),
     "content-type": contentType,
     "user-agent": USER_AGENT,
     "herald-delivery-id": delivery.id,
     "herald-event-id": event.id,
     "herald-event-type": event.eventType,
     "herald-attempt": String(delivery.attempt),
+    ...Object.fromEntries(Object.entries(subscription.headers).map(([name, value]) => [name.toLowerCase(), value])),
   };
   const secretHeaders = [...ALWAYS_SECRET];
   if (subscription.auth) {

@@ -1,6 +1,7 @@
-// The plugin contract. A plugin module's default export is one of these plain objects; an external plugin
-// file may `import type` from here for editor help and needs nothing from Herald at run time.
-import type { Static, TSchema } from "@sinclair/typebox";
+// The plugin contract. A plugin module's default export is one of these plain objects. An external plugin
+// file may `import type` from here for editor help; at run time Herald hands it "herald/plugin" (the define
+// helpers and typebox's Type) and "@sinclair/typebox", so it needs no node_modules of its own.
+import { Type, type Static, type TSchema } from "@sinclair/typebox";
 
 /** The stored event a transformer shapes into a POST body. Times are unix milliseconds. */
 export interface WebhookEvent {
@@ -38,6 +39,8 @@ export interface TransformerPlugin<Options extends TSchema = TSchema> {
   kind: "transformer";
   name: string;
   options?: Options;
+  /** The event types this transformer can shape; a subscription using it may name no others. Absent: all. */
+  eventTypes?: string[];
   transform(event: WebhookEvent, options: Static<Options>, ctx: PluginContext): TransformResult | Promise<TransformResult>;
 }
 
@@ -45,6 +48,8 @@ export interface AuthPlugin<Options extends TSchema = TSchema> {
   kind: "auth";
   name: string;
   options?: Options;
+  /** The headers this plugin sets: a subscription using it may not set them in its own `headers`. */
+  headerNames: string[];
   /** Header names listed here are shown as "[redacted]" in the attempt log. */
   secretHeaders?: string[];
   headers(
@@ -59,3 +64,4 @@ export type Plugin = TransformerPlugin<any> | AuthPlugin<any>;
 /** Identity helpers that give a plugin file full type inference of its options. */
 export const defineTransformer = <O extends TSchema>(plugin: TransformerPlugin<O>) => plugin;
 export const defineAuth = <O extends TSchema>(plugin: AuthPlugin<O>) => plugin;
+export { Type };

@@ -16,7 +16,7 @@ export function tempDir(prefix = "herald-test-"): string {
 }
 
 /** A config with the One Codex event types, the given subscriptions YAML and one key per role. */
-export function configYaml(options: { subscriptions: string; retry?: string; extra?: string; userSubscriptions?: string[] }) {
+export function configYaml(options: { subscriptions: string; retry?: string; extra?: string; extraTypes?: string; userSubscriptions?: string[] }) {
   return `
 server: { host: 127.0.0.1, port: 0 }
 storage: { sqlite: ./herald.db }
@@ -25,7 +25,7 @@ ${options.extra ?? ""}
 event_types:
   - { name: sample.uploaded, object_type: sample }
   - { name: analysis.succeeded, object_type: analysis }
-  - { name: analysis.failed, object_type: analysis }
+  - { name: analysis.failed, object_type: analysis }${options.extraTypes ?? ""}
 subscriptions:
 ${options.subscriptions}
 api_keys:
