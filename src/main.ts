@@ -1,10 +1,12 @@
 #!/usr/bin/env bun
-// The command line: serve | check-config | version. Exit 0 ok, 1 runtime failure, 2 invalid config.
+// The command line: serve | check-config | verify | version. Exit 0 ok, 1 runtime failure (verify: invalid
+// signature), 2 invalid config or usage.
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
 import { jsonLogger } from "./log.ts";
 import { startHerald } from "./server.ts";
+import { verifyCommand } from "./verify/command.ts";
 import packageJson from "../package.json";
 
 const USAGE = `usage: herald <command> [--config FILE]
@@ -12,7 +14,17 @@ const USAGE = `usage: herald <command> [--config FILE]
 commands:
   serve          run the API and the delivery worker (default config: ./webhooks.config.yaml)
   check-config   validate the config file and exit (0 valid, 2 invalid)
-  version        print the version`;
+  verify         check a saved delivery's signature as its receiver would (0 valid, 1 invalid, 2 usage error)
+  version        print the version
+
+verify options:
+  --scheme onecodex|standard-webhooks
+  --secret SECRET         the receiver's secret (whsec_... for standard-webhooks); repeat to try several
+  --body FILE             the delivery's body, byte for byte as received
+  --header "NAME: VALUE"  a received header: X-OneCodex-Signature, or webhook-id, webhook-timestamp and
+                          webhook-signature (svix-* also read); repeat
+  --tolerance SECONDS     how far the signed timestamp may be from now (default 300)
+  --now UNIX_SECONDS      the time to check against, for an old saved delivery (default: the current time)`;
 
 function formatProblems(file: string, problems: ConfigProblem[]): string {
   return problems
@@ -23,7 +35,21 @@ function formatProblems(file: string, problems: ConfigProblem[]): string {
 async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        help: { type: "boolean", short: "h" },
+        // verify
+        scheme: { type: "string" },
+        secret: { type: "string", multiple: true },
+        body: { type: "string" },
+        header: { type: "string", multiple: true },
+        tolerance: { type: "string" },
+        now: { type: "string" },
+      },
+    });
   } catch (error) {
     console.error(`${(error as Error).message}\n\n${USAGE}`);
     return 2;
@@ -37,6 +63,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(`herald ${packageJson.version}`);
     return 0;
   }
+  if (command === "verify") return verifyCommand(parsed.values, USAGE);
   if (command !== "serve" && command !== "check-config") {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;

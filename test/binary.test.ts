@@ -4,7 +4,7 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../package.json";
 import { configYaml, tempDir } from "./support/herald.ts";
-import { killAllHeralds, REPO_ROOT, spawnHerald } from "./support/process.ts";
+import { killAllHeralds, REPO_ROOT, runCommand, spawnHerald } from "./support/process.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
 
 const BUILD_TIMEOUT_MS = 60_000;
@@ -13,17 +13,13 @@ let dir: string;
 let binary: string;
 const receivers: Receiver[] = [];
 
-async function run(command: string[], cwd: string) {
-  const proc = Bun.spawn(command, { cwd, stdin: "ignore", stdout: "pipe", stderr: "pipe" });
-  const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  return { code, stdout, stderr };
-}
+const run = (command: string[], cwd: string) => runCommand(command, { cwd, env: { HOME: process.env.HOME ?? "" } });
 
 beforeAll(async () => {
   dir = tempDir("herald-binary-");
   binary = join(dir, "herald");
   const build = await run([process.execPath, "build", "--compile", "src/main.ts", "--outfile", binary], REPO_ROOT);
-  if (build.code !== 0) throw new Error(`bun build --compile exited ${build.code}\n${build.stdout}\n${build.stderr}`);
+  if (build.exitCode !== 0) throw new Error(`bun build --compile exited ${build.exitCode}\n${build.stdout}\n${build.stderr}`);
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -83,7 +79,7 @@ describe("the compiled binary", () => {
     const bad = join(dir, "bad.config.yaml");
     writeFileSync(bad, configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:1/hook", events: [no.such.event] }` }));
     const result = await run([binary, "check-config", "--config", bad], dir);
-    expect(result.code).toBe(2);
+    expect(result.exitCode).toBe(2);
     expect(result.stderr).toContain("invalid configuration");
     expect(result.stderr).toMatch(/bad\.config\.yaml:\d+: subscriptions\[0\]\.events\[0\]: unknown event type "no\.such\.event"/);
   });
@@ -92,13 +88,13 @@ describe("the compiled binary", () => {
     const good = join(dir, "good.config.yaml");
     writeFileSync(good, configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:1/hook", events: ["*"] }` }));
     const result = await run([binary, "check-config", "--config", good], dir);
-    expect(result).toMatchObject({ code: 0 });
+    expect(result).toMatchObject({ exitCode: 0 });
     expect(result.stdout).toContain("ok (3 event types, 1 subscriptions)");
   });
 
   it("version prints the package version", async () => {
     const result = await run([binary, "version"], dir);
-    expect(result.code).toBe(0);
+    expect(result.exitCode).toBe(0);
     expect(result.stdout.trim()).toBe(`herald ${packageJson.version}`);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDir } from "./support/herald.ts";
-import { FROM_SOURCE, REPO_ROOT } from "./support/process.ts";
+import { FROM_SOURCE, REPO_ROOT, runCommand } from "./support/process.ts";
 
 const dir = tempDir("herald-cli-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -36,17 +36,8 @@ function writeConfig(folder: string, yaml: string): string {
 }
 
 /** Runs `bun src/main.ts <args>` to its end, with only PATH (and `env`) in its environment. */
-async function herald(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) {
-  const child = Bun.spawn([...FROM_SOURCE, ...args], {
-    cwd: options.cwd ?? dir,
-    env: { PATH: process.env.PATH ?? "", ...options.env },
-    stdout: "pipe",
-    stderr: "pipe",
-    timeout: 20_000, // a guard, not a wait: a command that should exit but serves instead is killed
-  });
-  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
-  return { exitCode, stdout, stderr };
-}
+const herald = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
+  runCommand([...FROM_SOURCE, ...args], { cwd: options.cwd ?? dir, env: options.env });
 
 /** `file:line: path: message` lines after the header, as [line, path] pairs. */
 function problemLines(stderr: string, file: string): [number, string][] {

@@ -119,3 +119,17 @@ export async function spawnHerald(options: { dir: string; yaml: string; command?
 export async function killAllHeralds(): Promise<void> {
   await Promise.all([...running].map((h) => h.kill("SIGKILL").catch(() => undefined)));
 }
+
+/** Runs a command to its end, with only PATH (and `env`) in its environment, and collects what it printed. */
+export async function runCommand(command: string[], options: { cwd: string; env?: Record<string, string> }) {
+  const child = Bun.spawn(command, {
+    cwd: options.cwd,
+    env: { PATH: process.env.PATH ?? "", ...options.env },
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    timeout: 60_000, // a guard, not a wait: a command that should exit but serves instead is killed
+  });
+  const [stdout, stderr, exitCode] = await Promise.all([new Response(child.stdout).text(), new Response(child.stderr).text(), child.exited]);
+  return { exitCode, stdout, stderr };
+}
