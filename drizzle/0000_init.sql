@@ -23,6 +23,8 @@ CREATE TABLE `deliveries` (
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`round_attempts` integer DEFAULT 0 NOT NULL,
 	`due_at` integer,
+	`claim` integer DEFAULT 0 NOT NULL,
+	`leased` integer DEFAULT false NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`event_id`) REFERENCES `events`(`id`) ON UPDATE no action ON DELETE cascade

@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       jsonLogger.info("shutting down", { signal });
-      void herald.stop().then(resolve);
+      void herald.stop().catch((error) => jsonLogger.error("shutdown failed", { error: String(error) })).finally(resolve);
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));

@@ -36,11 +36,12 @@ export async function startHerald(options: HeraldOptions) {
   const server = app.server!;
   if (options.startWorker !== false) worker.start();
 
-  const sweep = async () => {
-    const purged = await purgeExpired(store, config.retentionMs, clock);
-    if (purged > 0) log.info("purged expired events", { purged });
-  };
-  const sweepTimer = setInterval(() => void sweep().catch((e) => log.error("retention sweep failed", { error: String(e) })), RETENTION_SWEEP_MS);
+  const sweep = () =>
+    purgeExpired(store, config.retentionMs, clock).then(
+      (purged) => purged > 0 && log.info("purged expired events", { purged }),
+      (error) => log.error("retention sweep failed", { error: String(error) }),
+    );
+  const sweepTimer = setInterval(sweep, RETENTION_SWEEP_MS);
   void sweep();
 
   const url = `http://${server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname}:${server.port}`;
@@ -55,8 +56,7 @@ export async function startHerald(options: HeraldOptions) {
     async stop() {
       clearInterval(sweepTimer);
       await server.stop();
-      const graceMs = Math.max(...config.subscriptions.map((s) => s.retry.timeoutMs), config.retry.timeoutMs) + 1_000;
-      await worker.stop(graceMs);
+      await worker.stop();
       store.close();
     },
   };

@@ -142,6 +142,7 @@ describe("listing events", () => {
     expect(failed.every((e: any) => e.status === "failed")).toBe(true);
 
     const onlyA = await json(await herald.api("/api/v1/events?subscription=a&per_page=500"));
+    expect(onlyA.length).toBeGreaterThan(0);
     expect(onlyA.every((e: any) => e.event_type === "sample.uploaded")).toBe(true);
 
     const since = new Date(clock.now() - 1_500).toISOString(); // list-3 and list-4 are 1 s apart, 0 and 1 s ago

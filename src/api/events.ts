@@ -57,20 +57,28 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
     subscription: fields.subscription,
     since: fields.since === undefined ? undefined : Date.parse(fields.since),
     until: fields.until === undefined ? undefined : Date.parse(fields.until),
-    visibleSubscriptions: visible,
+    // A scoped key asking about a subscription outside its scope finds nothing, as if it did not exist.
+    visibleSubscriptions: visible && fields.subscription !== undefined ? visible.filter((id) => id === fields.subscription) : visible,
   };
 }
 
-/** A user key may resend only to its own subscriptions: narrow the requested list to those. */
-function resendTargets(requested: string[] | undefined, visible: string[] | undefined): string[] | undefined {
-  if (!visible) return requested;
-  return requested ? requested.filter((id) => visible.includes(id)) : visible;
-}
+/** Most events one bulk resend may touch: beyond that, narrow the filter (e.g. with since/until). */
+export const BULK_RESEND_LIMIT = 10_000;
 
 export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; onWork: () => void }) {
   const { config, store, clock, onWork } = deps;
   const eventTypes = new Map(config.eventTypes.map((e) => [e.name, e]));
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
+  const configured = new Set(config.subscriptions.map((s) => s.id));
+
+  /** Resend targets must exist (422) and, for a scoped key, be its own (404, as if they did not exist). */
+  const resendTargets = (requested: string[] | undefined, visible: string[] | undefined) => {
+    const unknown = (requested ?? []).filter((id) => !configured.has(id));
+    if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${unknown.map((id) => `"${id}"`).join(", ")}`);
+    const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
+    if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${hidden.map((id) => `"${id}"`).join(", ")}`);
+    return { subscriptions: requested };
+  };
 
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(config.apiKeys))
@@ -90,7 +98,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
           eventType: declared.name,
           objectType: declared.objectType,
           object: body.object,
-          triggeredAt: body.triggered_at === undefined ? clock.now() : Date.parse(body.triggered_at),
+          triggeredAt: body.triggered_at === undefined ? null : Date.parse(body.triggered_at),
           subscriptionIds: matchingSubscriptions(declared.name, config.subscriptions),
         });
         if (outcome.kind === "conflict") {
@@ -128,7 +136,9 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
       ({ params, body, apiKey, set }) => {
         const visible = visibleSubscriptions(apiKey);
         if (!store.getEvent(params.id, visible)) return apiError(404, "not_found", `no event "${params.id}"`);
-        store.resendEvents({ ids: [params.id] }, resendTargets(body?.subscriptions, visible), clock.now());
+        const targets = resendTargets(body?.subscriptions, visible);
+        if (!("subscriptions" in targets)) return targets;
+        store.resendEvents({ ids: [params.id], visibleSubscriptions: visible }, targets.subscriptions, clock.now());
         onWork();
         const detail = store.getEvent(params.id, visible)!;
         set.status = 202;
@@ -144,7 +154,14 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
           return apiError(400, "missing_selection", "give `ids` or at least one filter (event_type, status, subscription, since, until)");
         }
         const visible = visibleSubscriptions(apiKey);
-        const resent = store.resendEvents({ ...toFilter(fields, visible), ids }, resendTargets(subscriptions, visible), clock.now());
+        const targets = resendTargets(subscriptions, visible);
+        if (!("subscriptions" in targets)) return targets;
+        const filter = { ...toFilter(fields, visible), ids };
+        const matching = store.countEvents(filter);
+        if (matching > BULK_RESEND_LIMIT) {
+          return apiError(422, "too_many_events", `${matching} events match; resend at most ${BULK_RESEND_LIMIT} at once (narrow with since/until)`);
+        }
+        const resent = store.resendEvents(filter, targets.subscriptions, clock.now());
         onWork();
         set.status = 202;
         return { resent: resent.length, ids: resent };

@@ -2,8 +2,8 @@
 import type { Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
-import type { AttemptOutcome, ClaimedDelivery } from "../store/types.ts";
-import { buildRequest, redactHeaders } from "./request.ts";
+import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
+import { buildRequest, redactHeaders, redactUrl } from "./request.ts";
 import { afterAttempt, isSuccess } from "./retry.ts";
 import { postWebhook, type SendResult } from "./sender.ts";
 
@@ -13,20 +13,19 @@ export async function runAttempt(
   plugins: PluginRegistry,
   clock: Clock,
 ): Promise<AttemptOutcome> {
-  const number = claimed.attempts + 1;
   const startedAt = clock.now();
+  // One deadline for the whole attempt, plugins included: a plugin that never returns cannot hold a slot.
+  const deadline = AbortSignal.timeout(subscription.retry.timeoutMs);
   let headers: Record<string, string> = {};
   let result: SendResult;
   try {
-    const request = await buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: number }, {
-      now: () => clock.now(),
-      subscriptionId: subscription.id,
-    });
+    const ctx = { now: () => clock.now(), subscriptionId: subscription.id };
+    const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.attempts + 1 }, ctx), deadline);
     headers = redactHeaders(request.headers, request.secretHeaders);
-    result = await postWebhook(subscription.url, request.headers, request.body, subscription.retry.timeoutMs);
+    result = await postWebhook(subscription.url, request.headers, request.body, deadline);
   } catch (error) {
-    // A plugin that throws fails this attempt only; the message goes to the attempt log.
-    result = { status: null, body: null, durationMs: 0, error: { kind: "plugin", message: String((error as Error)?.message ?? error) } };
+    // A plugin that throws (or overruns) fails this attempt only; the message goes to the attempt log.
+    result = { status: null, body: null, durationMs: clock.now() - startedAt, error: { kind: "plugin", message: String((error as Error)?.message ?? error) } };
   }
   const success = result.error === null && isSuccess(subscription.retry, result.status);
   const roundAttempts = claimed.roundAttempts + 1;
@@ -34,10 +33,10 @@ export async function runAttempt(
   return {
     deliveryId: claimed.id,
     eventId: claimed.event.id,
-    number,
+    claim: claimed.claim,
     startedAt,
     durationMs: result.durationMs,
-    url: subscription.url,
+    url: redactUrl(subscription.url),
     requestHeaders: headers,
     responseStatus: result.status,
     responseBody: result.body,
@@ -50,15 +49,21 @@ export async function runAttempt(
   };
 }
 
+function untilDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const overrun = () => reject(new Error("the plugin did not finish within the attempt timeout"));
+    if (deadline.aborted) return overrun();
+    deadline.addEventListener("abort", overrun, { once: true });
+    work.then(resolve, reject).finally(() => deadline.removeEventListener("abort", overrun));
+  });
+}
+
 /** A delivery whose subscription was removed from the config can never be sent: it fails, saying why. */
-export function unconfiguredOutcome(
-  delivery: { id: string; eventId: string; subscriptionId: string; attempts: number },
-  now: number,
-): AttemptOutcome {
+export function unconfiguredOutcome(delivery: OrphanDelivery, now: number): AttemptOutcome {
   return {
     deliveryId: delivery.id,
     eventId: delivery.eventId,
-    number: delivery.attempts + 1,
+    claim: delivery.claim,
     startedAt: now,
     durationMs: 0,
     url: "",

@@ -26,7 +26,8 @@ export function isReservedHeader(name: string, authHeaderNames: readonly string[
   const lower = name.toLowerCase();
   return RESERVED_HEADERS.has(lower) || lower.startsWith("herald-") || authHeaderNames.some((h) => h.toLowerCase() === lower);
 }
-const ALWAYS_SECRET = ["authorization", "proxy-authorization", "cookie"];
+// Header and query parameter names whose values the attempt log never shows.
+const SECRET_NAME = /authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session/i;
 
 export interface BuiltRequest {
   body: Uint8Array<ArrayBuffer>;
@@ -58,7 +59,7 @@ export async function buildRequest(
     "herald-attempt": String(delivery.attempt),
     ...Object.fromEntries(Object.entries(subscription.headers).map(([name, value]) => [name.toLowerCase(), value])),
   };
-  const secretHeaders = [...ALWAYS_SECRET];
+  const secretHeaders: string[] = [];
   if (subscription.auth) {
     const auth = plugins.auth.get(subscription.auth.name);
     if (!auth) throw new Error(`auth plugin "${subscription.auth.name}" is not loaded`);
@@ -78,7 +79,16 @@ function encodeBody(value: unknown, contentType: string | undefined): { body: Ui
 }
 
 export function redactHeaders(headers: Record<string, string>, secretHeaders: string[]): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(headers).map(([name, value]) => [name, secretHeaders.includes(name.toLowerCase()) ? "[redacted]" : value]),
-  );
+  const secret = (name: string) => SECRET_NAME.test(name) || secretHeaders.includes(name.toLowerCase());
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret(name) ? "[redacted]" : value]));
+}
+
+/** The URL as the attempt log shows it: no password, no value of a secret-looking query parameter. */
+export function redactUrl(url: string): string {
+  const parsed = new URL(url);
+  const secretParams = [...new Set(parsed.searchParams.keys())].filter((name) => SECRET_NAME.test(name));
+  if (!parsed.password && secretParams.length === 0) return url; // shown exactly as configured
+  if (parsed.password) parsed.password = "redacted";
+  for (const name of secretParams) parsed.searchParams.set(name, "[redacted]");
+  return parsed.href;
 }

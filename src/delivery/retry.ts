@@ -22,10 +22,17 @@ export function afterAttempt(
   return delay === undefined ? { state: "failed", dueAt: null } : { state: "retrying", dueAt: finishedAt + delay };
 }
 
+const longestTimeout = (policies: RetryPolicy[]) => Math.max(0, ...policies.map((p) => p.timeoutMs));
+
 /**
- * How long a claim holds a delivery. It outlives the slowest attempt (twice the longest timeout plus a
- * second for transform, signing and the write), so a slow POST is never sent twice at once.
+ * How long a claim holds a delivery. An attempt (plugins, POST and answer) ends at its timeout; the lease
+ * outlives that twice over plus a second for the write, so a slow POST is not sent again while it runs.
  */
 export function leaseMs(policies: RetryPolicy[]): number {
-  return 2 * Math.max(0, ...policies.map((p) => p.timeoutMs)) + 1_000;
+  return 2 * longestTimeout(policies) + 1_000;
+}
+
+/** How long a shutdown waits for attempts in flight: each ends by its timeout, then its outcome is written. */
+export function shutdownGraceMs(policies: RetryPolicy[]): number {
+  return longestTimeout(policies) + 1_000;
 }

@@ -11,12 +11,13 @@ export interface SendResult {
   error: { kind: ErrorKind | "plugin"; message: string } | null;
 }
 
-export async function postWebhook(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, timeoutMs: number): Promise<SendResult> {
+/** `deadline` bounds the whole attempt (an AbortSignal.timeout), reading the answer included. */
+export async function postWebhook(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, deadline: AbortSignal): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
-    // One signal bounds the whole attempt, reading the answer included; redirects are answers, not detours.
-    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    // Redirects are answers, not detours.
+    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: deadline });
     const excerpt = await readExcerpt(response);
     return { status: response.status, body: excerpt, durationMs: elapsed(), error: null };
   } catch (error) {

@@ -5,10 +5,12 @@ import { silentLogger, type Logger } from "../log.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import { runAttempt, unconfiguredOutcome } from "./attempt.ts";
-import { leaseMs } from "./retry.ts";
+import { leaseMs, shutdownGraceMs } from "./retry.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;
+/** After a store error (a locked or full disk, say) the loop waits this long and tries again. */
+const ERROR_BACKOFF_MS = 1_000;
 
 export interface WorkerOptions {
   store: Store;
@@ -52,12 +54,18 @@ export class DeliveryWorker {
     });
   }
 
-  /** Stops claiming, waits up to `graceMs` for attempts in flight, and writes what they found. */
-  async stop(graceMs: number) {
+  /**
+   * Stops claiming, waits for attempts in flight (each ends by its timeout) and writes what they found.
+   * An attempt still running past the grace period is simply attempted again after its lease.
+   */
+  async stop() {
     this.running = false;
-    this.wake();
+    this.wakeUp?.();
     await this.loopDone;
-    await Promise.race([Promise.all(this.inflight), Bun.sleep(graceMs)]);
+    let timer: Timer | undefined;
+    const grace = new Promise((resolve) => (timer = setTimeout(resolve, shutdownGraceMs(this.options.config.subscriptions.map((s) => s.retry)))));
+    await Promise.race([Promise.all(this.inflight), grace]);
+    clearTimeout(timer);
     this.flush();
   }
 
@@ -75,19 +83,29 @@ export class DeliveryWorker {
 
   private async loop() {
     while (this.running) {
-      const free = this.options.config.delivery.concurrency - this.inflight.size;
-      const launched = free > 0 ? this.claimAndLaunch() : 0;
-      if (launched === free) {
-        await this.sleep(null); // every slot is busy: the next finished attempt wakes us
-      } else if (launched === 0) {
-        const next = this.options.store.nextDueAt();
-        const now = this.options.clock.now();
-        // Due yet unclaimable means a subscription at its limit (a finished attempt wakes us) or an orphan.
-        if (next !== null && next <= now) this.failUnconfigured();
-        await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
+      try {
+        await this.step();
+      } catch (error) {
+        // Whatever failed (the store, most likely) is tried again: the loop must outlive any one error.
+        (this.options.log ?? silentLogger).error("delivery loop error; retrying", { error: String(error) });
+        await this.sleep(ERROR_BACKOFF_MS);
       }
-      // launched some but fewer than free: loop at once, more may have become due meanwhile
     }
+  }
+
+  private async step() {
+    const free = this.options.config.delivery.concurrency - this.inflight.size;
+    const launched = free > 0 ? this.claimAndLaunch() : 0;
+    if (launched === free) {
+      await this.sleep(null); // every slot is busy: the next finished attempt wakes us
+    } else if (launched === 0) {
+      const next = this.options.store.nextDueAt();
+      const now = this.options.clock.now();
+      // Due yet unclaimable means a subscription at its limit (a finished attempt wakes us) or an orphan.
+      if (next !== null && next <= now) this.failUnconfigured();
+      await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
+    }
+    // launched some but fewer than free: step again at once, more may have become due meanwhile
   }
 
   private sleep(ms: number | null): Promise<void> {
@@ -151,7 +169,7 @@ export class DeliveryWorker {
     try {
       this.options.store.recordAttempts(batch, this.options.clock.now());
     } catch (error) {
-      // The deliveries stay leased and are attempted again when the lease ends: nothing is lost.
+      // Nothing is lost, but these deliveries stay leased and are POSTed again when their leases end.
       (this.options.log ?? silentLogger).error("could not record attempts", { count: batch.length, error: String(error) });
     }
   }

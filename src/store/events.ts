@@ -1,8 +1,8 @@
 // Publishing, listing, reading and resending events.
 import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
-import { eventStatus } from "../delivery/status.ts";
+import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../delivery/status.ts";
 import type { Db } from "./db.ts";
-import { attempts, deliveries, events } from "./schema.ts";
+import { attempts, deliveries, events, type DeliveryState, type EventStatus } from "./schema.ts";
 import type { DeliveryRecord, EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
 export function newDeliveryId(): string {
@@ -46,9 +46,8 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
     batch.map((input): PublishOutcome => {
       const existing = statements.eventById.get({ id: input.id });
       if (existing) {
-        const same = existing.eventType === input.eventType && JSON.stringify(existing.object) === JSON.stringify(input.object);
         const stored = { ...existing, deliveries: statements.deliveriesOfEvent.all({ eventId: existing.id }) };
-        return { kind: same ? "existing" : "conflict", event: stored };
+        return { kind: isSamePublication(existing, input) ? "existing" : "conflict", event: stored };
       }
       const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
         id: newDeliveryId(),
@@ -58,6 +57,8 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
         attempts: 0,
         roundAttempts: 0,
         dueAt: now,
+        claim: 0,
+        leased: false,
         createdAt: now,
         updatedAt: now,
       }));
@@ -66,7 +67,7 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
         eventType: input.eventType,
         objectType: input.objectType,
         object: input.object,
-        triggeredAt: input.triggeredAt,
+        triggeredAt: input.triggeredAt ?? now,
         createdAt: now,
         status: eventStatus(created.map((d) => d.state)),
       };
@@ -77,10 +78,25 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
   );
 }
 
+/** A repeated publish is the same if it names the same type and object (key order aside) and time, if given. */
+function isSamePublication(existing: EventRecord, input: NewEvent): boolean {
+  return (
+    existing.eventType === input.eventType &&
+    canonicalJson(existing.object) === canonicalJson(input.object) &&
+    (input.triggeredAt === null || input.triggeredAt === existing.triggeredAt)
+  );
+}
+
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
+}
+
 function filterCondition(filter: EventFilter): SQL | undefined {
   const conditions: (SQL | undefined)[] = [
     filter.eventType !== undefined ? eq(events.eventType, filter.eventType) : undefined,
-    filter.status !== undefined ? eq(events.status, filter.status) : undefined,
+    filter.status !== undefined ? statusCondition(filter.status, filter.visibleSubscriptions) : undefined,
     filter.since !== undefined ? gte(events.createdAt, filter.since) : undefined,
     filter.until !== undefined ? lt(events.createdAt, filter.until) : undefined,
     filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined,
@@ -90,11 +106,31 @@ function filterCondition(filter: EventFilter): SQL | undefined {
   return and(...conditions);
 }
 
+/**
+ * The stored status answers for whole events. A scoped key sees an event through some of its deliveries, so
+ * its status is the same rule (STATUS_PRECEDENCE) applied in SQL to just those.
+ */
+function statusCondition(status: EventStatus, visible: string[] | undefined): SQL {
+  if (visible === undefined) return eq(events.status, status);
+  const has = (state: DeliveryState) =>
+    sql`EXISTS (SELECT 1 FROM ${deliveries} WHERE ${deliveries.eventId} = ${events.id} AND ${deliveries.state} = ${state} AND ${inArray(deliveries.subscriptionId, visible)})`;
+  const cases = STATUS_PRECEDENCE.map(([state, result]) => sql`WHEN ${has(state)} THEN ${result}`);
+  return sql`(CASE ${sql.join(cases, sql` `)} ELSE ${STATUS_WHEN_SETTLED} END) = ${status}`;
+}
+
+/** An event as a scoped key sees it: only its visible deliveries, and the status they alone give. */
+function scoped<E extends EventRecord & { deliveries: { state: DeliveryState }[] }>(event: E, visible: string[] | undefined): E {
+  return visible === undefined ? event : { ...event, status: eventStatus(event.deliveries.map((d) => d.state)) };
+}
+
 function hasDeliveryTo(subscriptionIds: string[]): SQL {
   return sql`EXISTS (SELECT 1 FROM ${deliveries} WHERE ${deliveries.eventId} = ${events.id} AND ${inArray(deliveries.subscriptionId, subscriptionIds)})`;
 }
 
-/** Newest first; ties on created_at are broken by id so that pages never overlap or skip. */
+/**
+ * Newest first; ties on created_at are broken by id, so the order is total and repeatable. Like GitHub's
+ * pages, an event published while a client pages through shifts later pages by one.
+ */
 export function listEvents(db: Db, filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries> {
   const where = filterCondition(filter);
   const rows = db.select().from(events).where(where).orderBy(desc(events.createdAt), desc(events.id)).limit(limit).offset(offset).all();
@@ -103,7 +139,8 @@ export function listEvents(db: Db, filter: EventFilter, offset: number, limit: n
   const ofPage = rows.length
     ? db.select().from(deliveries).where(and(inArray(deliveries.eventId, rows.map((e) => e.id)), scope)).orderBy(asc(deliveries.subscriptionId)).all()
     : [];
-  return { items: rows.map((event) => ({ ...event, deliveries: ofPage.filter((d) => d.eventId === event.id) })), total };
+  const items = rows.map((event) => scoped({ ...event, deliveries: ofPage.filter((d) => d.eventId === event.id) }, filter.visibleSubscriptions));
+  return { items, total };
 }
 
 export function getEvent(db: Db, id: string, visibleSubscriptions?: string[]): EventDetail | null {
@@ -115,11 +152,18 @@ export function getEvent(db: Db, id: string, visibleSubscriptions?: string[]): E
   const log = rows.length
     ? db.select().from(attempts).where(inArray(attempts.deliveryId, rows.map((d) => d.id))).orderBy(asc(attempts.number)).all()
     : [];
-  return { ...event, deliveries: rows.map((d) => ({ ...d, attemptLog: log.filter((a) => a.deliveryId === d.id) })) };
+  return scoped({ ...event, deliveries: rows.map((d) => ({ ...d, attemptLog: log.filter((a) => a.deliveryId === d.id) })) }, visibleSubscriptions);
+}
+
+export function countEvents(db: Db, filter: EventFilter): number {
+  return db.select({ n: count() }).from(events).where(filterCondition(filter)).get()?.n ?? 0;
 }
 
 /**
- * Gives the chosen deliveries of the matching events a fresh attempt now and a fresh retry budget.
+ * Gives the chosen deliveries of the matching events a fresh attempt and a fresh retry budget. Filtering on a
+ * status resends only the deliveries in the matching state (resending the failed events re-POSTs only what
+ * failed). A delivery in flight keeps its lease, so it is never POSTed twice at once: it goes again when the
+ * lease ends, and the bumped claim keeps the late answer from overwriting the resend.
  * Returns the ids of the events that had a delivery resent.
  */
 export function resendEvents(
@@ -133,8 +177,21 @@ export function resendEvents(
     const eventIds = db.select({ id: events.id }).from(events).where(filterCondition(filter));
     const resent = db
       .update(deliveries)
-      .set({ state: "pending", roundAttempts: 0, dueAt: now, updatedAt: now })
-      .where(and(inArray(deliveries.eventId, eventIds), subscriptionIds ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined))
+      .set({
+        state: "pending",
+        roundAttempts: 0,
+        dueAt: sql`CASE WHEN ${deliveries.leased} AND ${deliveries.dueAt} > ${now} THEN ${deliveries.dueAt} ELSE ${now} END`,
+        claim: sql`${deliveries.claim} + 1`,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          inArray(deliveries.eventId, eventIds),
+          subscriptionIds ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined,
+          filter.status ? eq(deliveries.state, deliveryStateFor(filter.status)) : undefined,
+          filter.visibleSubscriptions ? inArray(deliveries.subscriptionId, filter.visibleSubscriptions) : undefined,
+        ),
+      )
       .returning({ eventId: deliveries.eventId })
       .all();
     const touched = [...new Set(resent.map((row) => row.eventId))];

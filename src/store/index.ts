@@ -1,9 +1,9 @@
 // The only door to the database: everything else calls these named operations.
 import { openDatabase } from "./db.ts";
 import { claimDue, dueOrphans, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
-import { getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
+import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { purgeBatch } from "./purge.ts";
-import type { AttemptOutcome, ClaimedDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
 export type * from "./types.ts";
 
@@ -13,11 +13,12 @@ export interface Store {
   /** Cheap query that fails if the database is unusable (readiness). */
   ping(): void;
   getEvent(id: string, visibleSubscriptions?: string[]): EventDetail | null;
+  countEvents(filter: EventFilter): number;
   resendEvents(filter: EventFilter, subscriptionIds: string[] | undefined, now: number): string[];
   claimDue(limits: Map<string, number>, total: number, now: number, leaseMs: number): ClaimedDelivery[];
   recordAttempts(outcomes: AttemptOutcome[], now: number): void;
   nextDueAt(): number | null;
-  dueOrphans(knownSubscriptions: string[], now: number, limit: number): ReturnType<typeof dueOrphans>;
+  dueOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
   purgeBatch(cutoff: number, batchSize: number): number;
   close(): void;
 }
@@ -30,6 +31,7 @@ export function openSqliteStore(path: string): Store {
     publishEvents: (batch, now) => publishEvents(db, eventStatements, batch, now),
     listEvents: (filter, offset, limit) => listEvents(db, filter, offset, limit),
     getEvent: (id, visible) => getEvent(db, id, visible),
+    countEvents: (filter) => countEvents(db, filter),
     resendEvents: (filter, subscriptionIds, now) => resendEvents(db, eventStatements, filter, subscriptionIds, now),
     claimDue: (limits, total, now, leaseMs) => claimDue(db, deliveryStatements, limits, total, now, leaseMs),
     recordAttempts: (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),

@@ -46,6 +46,13 @@ export const deliveries = sqliteTable(
      * A claim pushes it forward by the lease, so a crashed worker's delivery becomes due again by itself.
      */
     dueAt: integer("due_at"),
+    /**
+     * Bumped by every claim and every resend. An outcome changes the delivery only if its claim is still the
+     * latest, so a late answer to an expired lease or to a resent delivery cannot overwrite a newer decision.
+     */
+    claim: integer("claim").notNull().default(0),
+    /** A claimed attempt is in flight (until its outcome, a resend, or the lease running out). */
+    leased: integer("leased", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

@@ -19,6 +19,8 @@ export interface DeliveryRecord {
   attempts: number;
   roundAttempts: number;
   dueAt: number | null;
+  claim: number;
+  leased: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -51,7 +53,8 @@ export interface NewEvent {
   eventType: string;
   objectType: string;
   object: unknown;
-  triggeredAt: number;
+  /** Null: the time of publishing. */
+  triggeredAt: number | null;
   /** One delivery is created per subscription listed here. */
   subscriptionIds: string[];
 }
@@ -65,15 +68,26 @@ export interface ClaimedDelivery {
   /** Attempts made before this one, in all and in the current retry round. */
   attempts: number;
   roundAttempts: number;
+  /** This claim's token: its outcome decides only if no newer claim or resend came since. */
+  claim: number;
   event: EventRecord;
 }
 
-/** One finished attempt and what it decided for its delivery. */
-export interface AttemptOutcome extends Omit<AttemptRecord, "id"> {
+/** One finished attempt and what it decides for its delivery (the store numbers it). */
+export interface AttemptOutcome extends Omit<AttemptRecord, "id" | "number"> {
   eventId: string;
+  claim: number;
   roundAttempts: number;
   nextState: DeliveryState;
   nextDueAt: number | null;
+}
+
+/** A due delivery whose subscription is no longer configured. */
+export interface OrphanDelivery {
+  id: string;
+  eventId: string;
+  subscriptionId: string;
+  claim: number;
 }
 
 export interface EventFilter {

@@ -1,0 +1,105 @@
+// Resending: what is resent, to whom, and never twice at once.
+import { afterEach, describe, expect, it } from "bun:test";
+import { ManualClock } from "./support/clock.ts";
+import { configYaml, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
+import { startReceiver, type Receiver } from "./support/receiver.ts";
+
+let herald: TestHerald | undefined;
+let receivers: Receiver[] = [];
+
+afterEach(async () => {
+  await herald?.close();
+  herald = undefined;
+  await Promise.all(receivers.map((r) => r.stop()));
+  receivers = [];
+});
+
+const json = async (response: Response) => (await response.json()) as any;
+
+describe("resending a delivery that is in flight", () => {
+  it("does not POST it again while the first POST runs, and the late answer does not undo the resend", async () => {
+    const clock = new ManualClock();
+    let answerFirst: (response: Response) => void = () => {};
+    const r = startReceiver((_, i) => (i === 0 ? new Promise<Response>((resolve) => (answerFirst = resolve)) : new Response("ok")));
+    receivers.push(r);
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
+    const event = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
+
+    const firstRound = herald.worker.drain();
+    await r.waitFor(1);
+    expect((await herald.api(`/api/v1/events/${event.id}/resend`, { method: "POST" })).status).toBe(202);
+    answerFirst(new Response("boom", { status: 500 }));
+    await firstRound;
+
+    expect(r.requests).toHaveLength(1); // not sent a second time while the first was in flight
+    let detail = await json(await herald.api(`/api/v1/events/${event.id}`));
+    expect(detail.deliveries[0].state).toBe("pending"); // the resend stands; the stale 500 only went to the log
+    expect(detail.deliveries[0].attempt_log.map((a: any) => a.response.status)).toEqual([500]);
+
+    clock.advance(5_000); // the lease (2 × 2 s timeout + 1 s) has run out
+    await herald.worker.drain();
+    detail = await json(await herald.api(`/api/v1/events/${event.id}`));
+    expect(r.requests).toHaveLength(2);
+    expect(detail.status).toBe("success");
+    expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.success])).toEqual([[1, false], [2, true]]);
+  });
+});
+
+describe("choosing what to resend", () => {
+  async function twoSubscriptions() {
+    const ok = startReceiver();
+    const bad = startReceiver(() => new Response("no", { status: 500 }));
+    receivers.push(ok, bad);
+    herald = await startTestHerald(
+      configYaml({ subscriptions: `  - { id: a, url: "${ok.url}", events: ["*"] }\n  - { id: b, url: "${bad.url}", events: ["*"], retry: { schedule: [] } }` }),
+      { clock: new ManualClock(), startWorker: false },
+    );
+    const event = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
+    await herald.worker.drain();
+    return { ok, bad, event };
+  }
+
+  it("a bulk resend by status failed re-POSTs only the deliveries that failed", async () => {
+    const { ok, bad } = await twoSubscriptions();
+    const body = await json(await herald!.api("/api/v1/events/resend", { method: "POST", json: { status: "failed" } }));
+    expect(body.resent).toBe(1);
+    await herald!.worker.drain();
+    expect(ok.requests).toHaveLength(1);
+    expect(bad.requests).toHaveLength(2);
+  });
+
+  it("an unknown subscription is refused with 422, not silently ignored", async () => {
+    const { event } = await twoSubscriptions();
+    const response = await herald!.api(`/api/v1/events/${event.id}/resend`, { method: "POST", json: { subscriptions: ["typo"] } });
+    expect(response.status).toBe(422);
+    expect((await json(response)).error.code).toBe("unknown_subscription");
+  });
+
+  it("a user key naming a subscription outside its scope gets 404", async () => {
+    const { event, bad } = await twoSubscriptions();
+    const response = await herald!.api(`/api/v1/events/${event.id}/resend`, { method: "POST", token: USER_TOKEN, json: { subscriptions: ["b"] } });
+    expect(response.status).toBe(404);
+    await herald!.worker.drain();
+    expect(bad.requests).toHaveLength(1);
+  });
+
+  it("a user key's resend reaches only its own subscriptions", async () => {
+    const { event, ok, bad } = await twoSubscriptions();
+    expect((await herald!.api(`/api/v1/events/${event.id}/resend`, { method: "POST", token: USER_TOKEN })).status).toBe(202);
+    await herald!.worker.drain();
+    expect(ok.requests).toHaveLength(2);
+    expect(bad.requests).toHaveLength(1);
+  });
+
+  it("a bulk resend matching more than 10,000 events is refused, naming the count", async () => {
+    const r = startReceiver();
+    receivers.push(r);
+    const clock = new ManualClock();
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
+    const batch = Array.from({ length: 10_001 }, (_, i) => ({ id: `e${i}`, eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: [] }));
+    herald.store.publishEvents(batch, clock.now());
+    const response = await herald.api("/api/v1/events/resend", { method: "POST", json: { event_type: "sample.uploaded" } });
+    expect(response.status).toBe(422);
+    expect((await json(response)).error.message).toContain("10001 events match");
+  });
+});
