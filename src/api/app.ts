@@ -57,5 +57,3 @@ export function createApp(deps: AppDeps) {
       { roles: ["publisher", "admin", "user"] },
     );
 }
-
-export type App = ReturnType<typeof createApp>;

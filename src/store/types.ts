@@ -1,13 +1,9 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
+import type { WebhookEvent } from "../plugins/contract.ts";
 import type { DeliveryState, EventStatus } from "./schema.ts";
 
-export interface EventRecord {
-  id: string;
-  eventType: string;
-  objectType: string;
-  object: unknown;
-  triggeredAt: number;
-  createdAt: number;
+/** A stored event: what plugins see (WebhookEvent) plus its status. */
+export interface EventRecord extends WebhookEvent {
   status: EventStatus;
 }
 
