@@ -20,6 +20,7 @@ commands:
 verify options:
   --scheme onecodex|standard-webhooks
   --secret SECRET         the receiver's secret (whsec_... for standard-webhooks); repeat to try several
+  --secret-file FILE      a file holding the secret (trimmed), kept off the command line; repeat, or mix with --secret
   --body FILE             the delivery's body, byte for byte as received
   --header "NAME: VALUE"  a received header: X-OneCodex-Signature, or webhook-id, webhook-timestamp and
                           webhook-signature (svix-* also read); repeat
@@ -44,6 +45,7 @@ async function main(argv: string[]): Promise<number> {
         // verify
         scheme: { type: "string" },
         secret: { type: "string", multiple: true },
+        "secret-file": { type: "string", multiple: true },
         body: { type: "string" },
         header: { type: "string", multiple: true },
         tolerance: { type: "string" },

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { DURATION_PATTERN, parseDuration } from "../src/config/duration.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "../src/config/load.ts";
 import type { Config, ConfigProblem, RetryPolicy } from "../src/config/types.ts";
 import { tempDir } from "./support/herald.ts";
@@ -46,6 +47,18 @@ describe("durations", () => {
     expect(config.retry.timeoutMs).toBe(500);
     expect(config.retry.scheduleMs).toEqual([64_000, 720_000, 3_600_000]);
     expect(config.retentionMs).toBe(30 * 86_400_000);
+  });
+  it("the schema's pattern and the parser accept exactly the same strings", () => {
+    const pattern = new RegExp(DURATION_PATTERN);
+    const parses = (text: string) => {
+      try {
+        return parseDuration(text) >= 0;
+      } catch {
+        return false;
+      }
+    };
+    for (const text of ["500ms", "64s", "12m", "1h", "30d", "0s", "1w", "5 s", "s", "10", "1.5h", "10S", " 1s"])
+      expect([text, parses(text)]).toEqual([text, pattern.test(text)]);
   });
 });
 
@@ -269,5 +282,175 @@ export default { kind: "transformer", name: "prefixed", options: Type.Object({ p
     const sub = `  - { id: lims, url: "http://127.0.0.1/l", events: ["*"], transformer: { plugin: plain } }\n`;
     const found = where(await problemsOf(withPlugins(["./plugins/json-schema-options.ts"], sub)));
     expect(found).toEqual(["2 plugins[0]", "6 subscriptions[0].transformer.plugin"]); // a rejected plugin is unknown, like a missing one
+  });
+});
+
+describe("problems of every kind are listed at once, in the order of the file", () => {
+  beforeAll(() => {
+    mkdirSync(join(dir, "all"), { recursive: true });
+    writeFileSync(join(dir, "all", "my-lims.ts"), `export default { kind: "transformer", name: "my-lims", transform: (event) => ({ body: event.object }) };`);
+  });
+
+  it("a schema problem does not hide plugin files or the checks between the sections that passed", async () => {
+    const yaml = `server: { port: eighty }
+plugins: ["", ./all/missing.ts, ./all/my-lims.ts]
+event_types:
+  - { name: sample.uploaded, object_type: sample }
+  - { name: sample.uploaded, object_type: sample }
+subscriptions:
+  - { id: lims, url: "http://127.0.0.1/l", events: [report_signed], transformer: my-lims, auth: { plugin: nope } }
+  - { id: reports, url: "http://127.0.0.1/r", events: ["*"], retries: 3 }
+  - { id: lims, url: "http://127.0.0.1/x", events: ["*"] }
+api_keys:
+  - { name: platform, role: publisher, token: short }
+  - { name: partner, role: user, token: partner-token-000001 }
+`;
+    const found = await problemsOf(yaml);
+    // Not re-sorted here: the loader itself lists them by line, and along a line by column.
+    expect(found.map((p) => `${p.line} ${p.path}`)).toEqual([
+      "1 server.port",
+      "2 plugins[0]",
+      "2 plugins[1]",
+      "5 event_types[1].name",
+      "7 subscriptions[0].events[0]",
+      "7 subscriptions[0].auth.plugin",
+      "8 subscriptions[1].retries",
+      "9 subscriptions[2].id",
+      "11 api_keys[0].token",
+      "12 api_keys[1]",
+    ]);
+    expect(at(found, "plugins[1]")[0]?.message).toBe(`plugin file not found: ${join(dir, "all", "missing.ts")}`);
+    expect(at(found, "subscriptions[2].id")[0]?.message).toBe('duplicate subscription id "lims"');
+  });
+
+  it("a reference into a section that lost an item to the schema is not judged: the lost item may be the one named", async () => {
+    const yaml = `event_types:
+  - { name: sample.uploaded, object_type: sample }
+  - { name: report_signed }
+subscriptions:
+  - { id: lims, url: "http://127.0.0.1/l", events: [report_signed] }
+  - { id: reports, url: "ftp://reports.example.org", events: ["*"] }
+api_keys:
+  - { name: partner, role: user, token: partner-token-000001, subscriptions: [reports] }
+`;
+    expect(where(await problemsOf(yaml))).toEqual(["3 event_types[1].object_type", "6 subscriptions[1].url"]);
+  });
+});
+
+describe("a subscription URL that could not be POSTed to as written is refused at load", () => {
+  const yaml = `${TYPES}subscriptions:
+  - { id: a, url: "http://", events: ["*"] }
+  - { id: b, url: "http://lims example.org/hooks", events: ["*"] }
+  - { id: c, url: "https://herald:s3cret-pass@lims.example.org/hooks", events: ["*"] }
+  - { id: d, url: "https://s3cret-token@lims.example.org/hooks", events: ["*"] }
+  - { id: e, url: "https://lims.example.org:8443/hooks?lab=42", events: ["*"] }
+${KEYS}`;
+  let found: ConfigProblem[] = [];
+  beforeAll(async () => void (found = await problemsOf(yaml)));
+
+  it("a URL that does not parse is a problem at its path and line", () => {
+    expect(found.slice(0, 2)).toEqual([
+      { path: "subscriptions[0].url", line: 4, message: "not a valid URL" },
+      { path: "subscriptions[1].url", line: 5, message: "not a valid URL" },
+    ]);
+  });
+  it("credentials in the URL are refused, pointing to the basic-auth plugin, since attempt logs show the URL", () => {
+    expect(where(found.slice(2))).toEqual(["6 subscriptions[2].url", "7 subscriptions[3].url"]);
+    for (const problem of found.slice(2)) {
+      expect(problem.message).toContain("basic-auth");
+      expect(problem.message).not.toContain("s3cret");
+    }
+  });
+  it("a URL with a port and a query loads", () => {
+    expect(found).toHaveLength(4);
+  });
+});
+
+describe("static request headers that HTTP cannot carry are refused at load", () => {
+  const yaml = `${TYPES}subscriptions:
+  - id: a
+    url: "http://127.0.0.1/a"
+    events: ["*"]
+    headers:
+      X-Lab-Id: "42"
+      X Lab: "1"
+      "X-Lab:": "2"
+      X-Split: "ok\\r\\nX-Injected: yes"
+      X-Nul: "a\\0b"
+${KEYS}`;
+  let found: ConfigProblem[] = [];
+  beforeAll(async () => void (found = await problemsOf(yaml)));
+
+  it("a name that is not an RFC 7230 token, or a value with CR, LF or NUL, is a problem at its path and line", () => {
+    expect(found.map((p) => `${p.line} ${p.path}`)).toEqual([
+      "9 subscriptions[0].headers.X Lab",
+      "10 subscriptions[0].headers.X-Lab:",
+      "11 subscriptions[0].headers.X-Split",
+      "12 subscriptions[0].headers.X-Nul",
+    ]);
+    expect(found[0]!.message).toBe(`header name "X Lab" is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~ only)`);
+    expect(found[2]!.message).toBe("the value of header X-Split contains a CR, LF or NUL");
+  });
+  it("a header value is never quoted in a message: it may be a secret", () => {
+    expect(found.map((p) => p.message).join("\n")).not.toMatch(/X-Injected|a\0b/);
+  });
+});
+
+describe("server", () => {
+  it("a port given as a string must be 0-65535 too, also from the environment", async () => {
+    const yaml = (port: string) => `server: { port: ${port} }\n${TYPES}${KEYS}`;
+    expect(await problemsOf(yaml(`"70000"`))).toEqual([{ path: "server.port", line: 1, message: "Expected union value (a port number, 0-65535)" }]);
+    expect(where(await problemsOf(yaml(`"\${PORT}"`), { PORT: "65536" }))).toEqual(["1 server.port"]);
+    expect((await load(yaml(`"65535"`))).server.port).toBe(65535);
+    expect((await load(yaml(`"\${PORT}"`), { PORT: "08080" })).server.port).toBe(8080);
+  });
+  it("a public_url that does not parse is a problem at its path and line", async () => {
+    const yaml = `server:\n  host: 127.0.0.1\n  public_url: "https://hooks example.org"\n${TYPES}${KEYS}`;
+    expect(await problemsOf(yaml)).toEqual([{ path: "server.public_url", line: 3, message: "not a valid URL" }]);
+  });
+});
+
+describe("retention", () => {
+  const yaml = (retention: string) => `${retention}retry: { timeout: 2s, schedule: [1s] }
+${TYPES}subscriptions:
+  - { id: quick, url: "http://127.0.0.1/q", events: ["*"] }
+  - { id: patient, url: "http://127.0.0.1/p", events: ["*"], retry: { timeout: 10s, schedule: [64s, 729s] } }
+${KEYS}`;
+
+  it("a retention of 0 is a problem", async () => {
+    expect(await problemsOf(yaml("retention: 0ms\n"))).toEqual([{ path: "retention", line: 1, message: "retention must be longer than 0" }]);
+  });
+  it("a retention shorter than the longest retry span (schedule + attempts × timeout) is a problem naming that subscription", async () => {
+    expect(await problemsOf(yaml("retention: 10m\n"))).toEqual([{
+      path: "retention",
+      line: 1,
+      message: 'retention 10m is shorter than the 823s subscription "patient" may spend retrying an event (its schedule plus 3 attempts of 10s): events would be purged while still being retried',
+    }]);
+    expect((await load(yaml("retention: 823s\n"))).retentionMs).toBe(823_000);
+  });
+  it("the default retention is held to the same rule", async () => {
+    const found = await problemsOf(`${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { schedule: [31d] } }\n${KEYS}`);
+    expect(found).toMatchObject([{ path: "retention", message: expect.stringMatching(/^retention 30d \(the default\) is shorter than .* "a" /) }]);
+  });
+  it("a retention or default policy that failed the schema is reported once, not judged against a guess", async () => {
+    expect(where(await problemsOf(yaml("retention: soon\n")))).toEqual(["1 retention"]);
+    expect(where(await problemsOf(yaml("retention: 1m\n").replace("timeout: 2s", "timeout: 2 s")))).toEqual(["2 retry.timeout"]);
+  });
+});
+
+describe("API key tokens", () => {
+  it("a token with whitespace or a colon is a problem at its path, and the message never shows the token", async () => {
+    const yaml = `${TYPES}api_keys:
+  - { name: platform, role: publisher, token: "publish token 0001" }
+  - { name: ops, role: admin, token: "admin:token-000001" }
+  - { name: tab, role: admin, token: "admin-token-000001\\t" }
+  - { name: fine, role: admin, token: "Admin.Token_0001~!" }
+`;
+    const found = await problemsOf(yaml);
+    expect(where(found)).toEqual(["4 api_keys[0].token", "5 api_keys[1].token", "6 api_keys[2].token"]);
+    for (const problem of found) {
+      expect(problem.message).toContain("no whitespace or colon");
+      expect(problem.message).not.toMatch(/publish token|admin:token|admin-token/);
+    }
   });
 });

@@ -2,23 +2,16 @@
 import { afterEach, describe, expect, it } from "bun:test";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, startTestHerald, type TestHerald } from "./support/herald.ts";
-import { startReceiver, type Receiver } from "./support/receiver.ts";
+import { receiverPool } from "./support/receiver.ts";
 
 let herald: TestHerald | undefined;
-let receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 afterEach(async () => {
   await herald?.close();
   herald = undefined;
-  await Promise.all(receivers.map((r) => r.stop()));
-  receivers = [];
+  await receivers.stopAll();
 });
-
-function receiver(...args: Parameters<typeof startReceiver>) {
-  const r = startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
 
 async function start(subscriptions: string, clock: ManualClock, retry?: string) {
   herald = await startTestHerald(configYaml({ subscriptions, retry }), { clock, startWorker: false });
@@ -32,9 +25,9 @@ async function eventDetail(h: TestHerald, id: string) {
 describe("a published event is POSTed to every matching subscription", () => {
   it("sends the One Codex v1 envelope to exact-name and wildcard subscriptions, not to others", async () => {
     const clock = new ManualClock();
-    const a = receiver();
-    const b = receiver();
-    const c = receiver();
+    const a = receivers.start();
+    const b = receivers.start();
+    const c = receivers.start();
     const h = await start(
       `  - { id: a, url: "${a.url}/hook", events: ["*"] }
   - { id: b, url: "${b.url}/hook", events: [sample.uploaded] }
@@ -67,7 +60,7 @@ describe("a published event is POSTed to every matching subscription", () => {
 
   it("custom headers of the subscription are sent", async () => {
     const clock = new ManualClock();
-    const a = receiver();
+    const a = receivers.start();
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"], headers: { X-Lab-Id: "42" } }`, clock);
     await h.publish({ event_type: "sample.uploaded", object: {} });
     await h.worker.drain();
@@ -78,7 +71,7 @@ describe("a published event is POSTed to every matching subscription", () => {
 describe("retries follow the declared schedule exactly (Ovation: 10 s timeout, 64 s then 729 s)", () => {
   it("makes 3 attempts at +0, +64 s and +729 s after each failure, then the event is failed", async () => {
     const clock = new ManualClock();
-    const a = receiver(() => new Response("down", { status: 503 }));
+    const a = receivers.start(() => new Response("down", { status: 503 }));
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"] }`, clock, "retry: { timeout: 10s, schedule: [64s, 729s], success: 2xx }");
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     expect(event.status).toBe("pending");
@@ -118,7 +111,7 @@ describe("retries follow the declared schedule exactly (Ovation: 10 s timeout, 6
 
   it("a later success ends the retries and the event is a success", async () => {
     const clock = new ManualClock();
-    const a = receiver((_, i) => new Response(i === 0 ? "no" : "yes", { status: i === 0 ? 500 : 200 }));
+    const a = receivers.start((_, i) => new Response(i === 0 ? "no" : "yes", { status: i === 0 ? 500 : 200 }));
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"] }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
@@ -135,7 +128,7 @@ describe("retries follow the declared schedule exactly (Ovation: 10 s timeout, 6
 
   it("a subscription's retry override wins over the default policy", async () => {
     const clock = new ManualClock();
-    const a = receiver(() => new Response("no", { status: 500 }));
+    const a = receivers.start(() => new Response("no", { status: 500 }));
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"], retry: { schedule: [5s] } }`, clock);
     await h.publish({ event_type: "sample.uploaded", object: {} });
     await h.worker.drain();
@@ -150,7 +143,7 @@ describe("retries follow the declared schedule exactly (Ovation: 10 s timeout, 6
 describe("success is judged by the policy", () => {
   it("with success: [200], a 204 is a failure", async () => {
     const clock = new ManualClock();
-    const a = receiver(() => new Response(null, { status: 204 }));
+    const a = receivers.start(() => new Response(null, { status: 204 }));
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"], retry: { success: [200], schedule: [] } }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
@@ -159,8 +152,8 @@ describe("success is judged by the policy", () => {
 
   it("a redirect is not followed and counts as a failure", async () => {
     const clock = new ManualClock();
-    const target = receiver();
-    const a = receiver(() => new Response(null, { status: 302, headers: { location: `${target.url}/elsewhere` } }));
+    const target = receivers.start();
+    const a = receivers.start(() => new Response(null, { status: 302, headers: { location: `${target.url}/elsewhere` } }));
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"] }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
@@ -174,7 +167,7 @@ describe("success is judged by the policy", () => {
 describe("every attempt is logged", () => {
   it("keeps only the first 4 KB of the response body", async () => {
     const clock = new ManualClock();
-    const a = receiver(() => new Response("x".repeat(100_000), { status: 500 }));
+    const a = receivers.start(() => new Response("x".repeat(100_000), { status: 500 }));
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"] }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
@@ -186,7 +179,7 @@ describe("every attempt is logged", () => {
 
   it("redacts secret request headers", async () => {
     const clock = new ManualClock();
-    const a = receiver();
+    const a = receivers.start();
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"], headers: { Authorization: "Bearer s3cret", X-Lab-Id: "7" } }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
@@ -199,7 +192,7 @@ describe("every attempt is logged", () => {
 
   it("a timeout is logged with its error kind and retried", async () => {
     const clock = new ManualClock();
-    const a = receiver(() => new Promise<Response>(() => {})); // never answers
+    const a = receivers.start(() => new Promise<Response>(() => {})); // never answers
     const h = await start(`  - { id: a, url: "${a.url}", events: ["*"], retry: { timeout: 100ms } }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
@@ -211,7 +204,7 @@ describe("every attempt is logged", () => {
 
   it("a refused connection is logged as connection_refused", async () => {
     const clock = new ManualClock();
-    const gone = receiver();
+    const gone = receivers.start();
     const url = gone.url;
     await gone.stop();
     const h = await start(`  - { id: a, url: "${url}", events: ["*"] }`, clock);
@@ -224,8 +217,8 @@ describe("every attempt is logged", () => {
 describe("event status over several subscriptions (One Codex)", () => {
   it("is failed when one subscription exhausted its retries, even if another succeeded", async () => {
     const clock = new ManualClock();
-    const ok = receiver();
-    const bad = receiver(() => new Response("no", { status: 500 }));
+    const ok = receivers.start();
+    const bad = receivers.start(() => new Response("no", { status: 500 }));
     const h = await start(
       `  - { id: a, url: "${ok.url}", events: ["*"] }
   - { id: bad, url: "${bad.url}", events: ["*"], retry: { schedule: [] } }`,

@@ -1,27 +1,34 @@
 // Built-in plugins as receivers see them, checked by receiver-side code that follows each platform's documents.
-import { afterEach, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfigText } from "../src/config/load.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, startTestHerald, tempDir, type TestHerald } from "./support/herald.ts";
-import { startReceiver, type Receiver } from "./support/receiver.ts";
+import { receiverPool } from "./support/receiver.ts";
 
 let herald: TestHerald | undefined;
-let receivers: Receiver[] = [];
+const receivers = receiverPool();
+/** Folders of this file's tests: a config checked without running Herald, and one per test with plugin files. */
+const configDir = tempDir("herald-plugins-");
+const pluginDirs: string[] = [];
 
 afterEach(async () => {
   await herald?.close();
   herald = undefined;
-  await Promise.all(receivers.map((r) => r.stop()));
-  receivers = [];
+  await receivers.stopAll();
+  for (const dir of pluginDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function receiver(...args: Parameters<typeof startReceiver>) {
-  const r = startReceiver(...args);
-  receivers.push(r);
-  return r;
+afterAll(() => rmSync(configDir, { recursive: true, force: true }));
+
+/** A folder for one test's Herald, holding copies of the given plugin fixtures; removed after the test. */
+function folderWithPlugins(...fixtures: string[]): string {
+  const dir = tempDir("herald-plugins-");
+  pluginDirs.push(dir);
+  for (const fixture of fixtures) copyFileSync(join(import.meta.dir, "fixtures/plugins", fixture), join(dir, fixture));
+  return dir;
 }
 
 /** One Codex's "Checking Signatures", step by step, as a receiver implements it. */
@@ -43,7 +50,7 @@ const OVATION_TYPES = `
 describe("onecodex-signature", () => {
   it("signs <t>.<raw body> so that One Codex's documented receiver steps accept it, with t the send time", async () => {
     const clock = new ManualClock(Date.parse("2026-03-01T12:00:00Z"));
-    const r = receiver();
+    const r = receivers.start();
     herald = await startTestHerald(
       configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], auth: { plugin: onecodex-signature, secret: "s3cret-key" } }` }),
       { clock, startWorker: false },
@@ -62,7 +69,7 @@ describe("onecodex-signature", () => {
 
   it("adds a second v1= for a rotated secret until its grace period ends", async () => {
     const clock = new ManualClock(Date.parse("2026-03-01T12:00:00Z"));
-    const r = receiver();
+    const r = receivers.start();
     herald = await startTestHerald(
       configYaml({
         subscriptions: `  - id: a
@@ -90,7 +97,7 @@ describe("onecodex-signature", () => {
 
 describe("basic-auth", () => {
   it("sends Authorization: Basic base64(user:password) in UTF-8 (RFC 7617), redacted in the attempt log", async () => {
-    const r = receiver();
+    const r = receivers.start();
     herald = await startTestHerald(
       configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], auth: { plugin: basic-auth, username: "jürgen", password: "pa:ss✓" } }` }),
       { clock: new ManualClock(), startWorker: false },
@@ -109,7 +116,7 @@ describe("basic-auth", () => {
 
 describe("ovation", () => {
   it("POSTs the event name with the object whole", async () => {
-    const r = receiver();
+    const r = receivers.start();
     herald = await startTestHerald(
       configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: [report_signed], transformer: ovation }`, extraTypes: OVATION_TYPES }),
       { clock: new ManualClock(), startWorker: false },
@@ -128,7 +135,7 @@ describe("ovation", () => {
 
   it("refuses at config load a subscription whose events Ovation does not have", async () => {
     const yaml = configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:1", events: ["*"], transformer: ovation }`, extraTypes: OVATION_TYPES });
-    const result = await loadConfigText(yaml, join(tempDir(), "c.yaml"), {});
+    const result = await loadConfigText(yaml, join(configDir, "c.yaml"), {});
     expect(result.ok).toBe(false);
     const problems = result.ok ? [] : result.problems;
     expect(problems).toHaveLength(1);
@@ -146,7 +153,7 @@ describe("static request headers", () => {
     auth: { plugin: basic-auth, username: u, password: p }
     headers: { Content-Type: text/plain, X-OneCodex-Signature: forged, Authorization: "Bearer x", Herald-Attempt: "9", X-Lab-Id: "42" }`,
     });
-    const result = await loadConfigText(yaml, join(tempDir(), "c.yaml"), {});
+    const result = await loadConfigText(yaml, join(configDir, "c.yaml"), {});
     const problems = result.ok ? [] : result.problems;
     expect(problems.map((p) => p.path)).toEqual([
       "subscriptions[0].headers.Content-Type",
@@ -161,9 +168,8 @@ describe("static request headers", () => {
 
 describe("user plugins", () => {
   it("a plugin file outside the project loads with nothing beside it and shapes the body", async () => {
-    const dir = tempDir();
-    copyFileSync(join(import.meta.dir, "fixtures/plugins/lab-envelope.ts"), join(dir, "lab-envelope.ts"));
-    const r = receiver();
+    const dir = folderWithPlugins("lab-envelope.ts");
+    const r = receivers.start();
     herald = await startTestHerald(
       configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], transformer: { plugin: lab-envelope, lab: "north" } }`, extra: "plugins: [./lab-envelope.ts]" }),
       { clock: new ManualClock(Date.parse("2026-01-01T00:00:00Z")), startWorker: false, dir },
@@ -174,11 +180,36 @@ describe("user plugins", () => {
     expect(JSON.parse(r.requests[0]!.body)).toEqual({ lab: "north", kind: "sample.uploaded", record: { id: "s9" }, at: "2026-01-01T00:00:00.000Z" });
   });
 
+  it("a plugin file may import @sinclair/typebox/value (the Value namespace) with nothing installed beside it", async () => {
+    const dir = folderWithPlugins();
+    writeFileSync(
+      join(dir, "checked-envelope.ts"),
+      `import { Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+
+const Sample = Type.Object({ id: Type.String(), reads: Type.Integer({ default: 0 }) });
+
+export default {
+  kind: "transformer",
+  name: "checked-envelope",
+  transform: (event) => ({ body: { valid: Value.Check(Sample, event.object), sample: Value.Default(Sample, Value.Clone(event.object)) } }),
+};
+`,
+    );
+    const r = receivers.start();
+    herald = await startTestHerald(
+      configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], transformer: checked-envelope }`, extra: "plugins: [./checked-envelope.ts]" }),
+      { clock: new ManualClock(), startWorker: false, dir },
+    );
+    await herald.publish({ event_type: "sample.uploaded", object: { id: "s9" } });
+    await herald.worker.drain();
+    expect(JSON.parse(r.requests[0]!.body)).toEqual({ valid: false, sample: { id: "s9", reads: 0 } });
+  });
+
   it("a plugin that throws fails only that attempt, with its error in the attempt log", async () => {
-    const dir = tempDir();
-    copyFileSync(join(import.meta.dir, "fixtures/plugins/throws.ts"), join(dir, "throws.ts"));
-    const broken = receiver();
-    const fine = receiver();
+    const dir = folderWithPlugins("throws.ts");
+    const broken = receivers.start();
+    const fine = receivers.start();
     herald = await startTestHerald(
       configYaml({
         subscriptions: `  - { id: a, url: "${broken.url}", events: ["*"], auth: { plugin: always-throws } }

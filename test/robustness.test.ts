@@ -1,6 +1,6 @@
 // Things that go wrong around a delivery, and how Herald stays correct through them.
 import { afterEach, describe, expect, it } from "bun:test";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfigText } from "../src/config/load.ts";
 import { DeliveryWorker } from "../src/delivery/worker.ts";
@@ -11,12 +11,21 @@ import { startReceiver, type Receiver } from "./support/receiver.ts";
 
 let heralds: TestHerald[] = [];
 let receivers: Receiver[] = [];
+const dirs: string[] = [];
 const json = async (response: Response) => (await response.json()) as any;
 
 afterEach(async () => {
   for (const h of heralds.splice(0)) await h.close();
   await Promise.all(receivers.splice(0).map((r) => r.stop()));
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A folder kept across two Herald starts (startTestHerald leaves a folder it was given). */
+function sharedDir() {
+  const dir = tempDir();
+  dirs.push(dir);
+  return dir;
+}
 
 async function herald(yaml: string, options: Parameters<typeof startTestHerald>[1] = {}) {
   const h = await startTestHerald(yaml, options);
@@ -50,7 +59,7 @@ describe("the delivery loop outlives a store error", () => {
 
 describe("a plugin that never returns", () => {
   it("is cut off by the attempt timeout and does not hold its subscription's slot", async () => {
-    const dir = tempDir();
+    const dir = sharedDir();
     copyFileSync(join(import.meta.dir, "fixtures/plugins/hangs.ts"), join(dir, "hangs.ts"));
     const h = await herald(
       configYaml({
@@ -72,7 +81,7 @@ describe("a plugin that never returns", () => {
 
 describe("a subscription removed from the config", () => {
   it("fails its unfinished deliveries, saying why, instead of leaving them pending forever", async () => {
-    const dir = tempDir();
+    const dir = sharedDir();
     const clock = new ManualClock();
     const before = await herald(configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: ["*"] }` }), { clock, startWorker: false, dir });
     const event = await json(await before.publish({ event_type: "sample.uploaded", object: {} }));
@@ -99,7 +108,7 @@ describe("events no subscription wants", () => {
 
 describe("the retention sweep runs by itself", () => {
   it("purges expired events when Herald starts", async () => {
-    const dir = tempDir();
+    const dir = sharedDir();
     const clock = new ManualClock();
     const yaml = configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: [analysis.failed] }`, extra: "retention: 30d" });
     const first = await herald(yaml, { clock, startWorker: false, dir });

@@ -10,23 +10,16 @@ import { loadConfigText } from "../src/config/load.ts";
 import type { ConfigProblem } from "../src/config/types.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, startTestHerald, tempDir, type TestHerald } from "./support/herald.ts";
-import { startReceiver, type ReceivedRequest, type Receiver } from "./support/receiver.ts";
+import { receiverPool, type ReceivedRequest, type Receiver } from "./support/receiver.ts";
 
 let herald: TestHerald | undefined;
-let receivers: Receiver[] = [];
+const receivers = receiverPool();
 
 afterEach(async () => {
   await herald?.close();
   herald = undefined;
-  await Promise.all(receivers.map((r) => r.stop()));
-  receivers = [];
+  await receivers.stopAll();
 });
-
-function receiver(...args: Parameters<typeof startReceiver>) {
-  const r = startReceiver(...args);
-  receivers.push(r);
-  return r;
-}
 
 const newSecret = (bytes = 24) => `whsec_${randomBytes(bytes).toString("base64")}`;
 
@@ -65,7 +58,7 @@ describe("a signed POST verifies with the receivers' libraries", () => {
     // The package checks the timestamp against the real time (5 minutes either way): start the clock at now.
     const clock = new ManualClock(Date.now());
     const secret = newSecret();
-    const r = receiver();
+    const r = receivers.start();
     const sent = await deliverOne(await start(r, `secret: "${secret}"`, clock), r);
 
     expect(new Webhook(secret).verify(sent.body, sent.headers)).toMatchObject({ event_type: "sample.uploaded", object: OBJECT });
@@ -77,7 +70,7 @@ describe("a signed POST verifies with the receivers' libraries", () => {
   it("a tampered body, or another secret, fails verification", async () => {
     const clock = new ManualClock(Date.now());
     const secret = newSecret();
-    const r = receiver();
+    const r = receivers.start();
     const sent = await deliverOne(await start(r, `secret: "${secret}"`, clock), r);
 
     expect(verifies(secret, sent)).toBe(true);
@@ -88,7 +81,7 @@ describe("a signed POST verifies with the receivers' libraries", () => {
   it("with header_prefix svix, the svix package verifies the svix-* headers and no webhook-* are sent", async () => {
     const clock = new ManualClock(Date.now());
     const secret = newSecret(32);
-    const r = receiver();
+    const r = receivers.start();
     const sent = await deliverOne(await start(r, `secret: "${secret}", header_prefix: svix`, clock), r);
 
     const svixHeaders = { "svix-id": sent.headers["svix-id"]!, "svix-timestamp": sent.headers["svix-timestamp"]!, "svix-signature": sent.headers["svix-signature"]! };
@@ -101,7 +94,7 @@ describe("webhook-id is the delivery id on every attempt; webhook-timestamp is e
   it("a retry repeats the id and carries the later timestamp, and both attempts verify", async () => {
     const clock = new ManualClock(Date.now());
     const secret = newSecret();
-    const r = receiver((_, i) => new Response(i === 0 ? "no" : "ok", { status: i === 0 ? 500 : 200 }));
+    const r = receivers.start((_, i) => new Response(i === 0 ? "no" : "ok", { status: i === 0 ? 500 : 200 }));
     const h = await start(r, `secret: "${secret}"`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: OBJECT })).json()) as any;
     const firstSentAt = clock.now();
@@ -127,7 +120,7 @@ describe("secret rotation: a previous secret also signs until its `until`", () =
     const current = newSecret();
     const previous = newSecret(64);
     const until = new Date(clock.now() + 60_000).toISOString();
-    const r = receiver();
+    const r = receivers.start();
     const h = await start(r, `secret: "${current}", previous_secrets: [{ secret: "${previous}", until: "${until}" }]`, clock);
 
     const during = await deliverOne(h, r);
@@ -149,7 +142,7 @@ describe("v1a: an Ed25519 signature when a signing_key is set", () => {
     const seed = privateKey.export({ format: "der", type: "pkcs8" }).subarray(-32); // PKCS#8 ends with the 32-byte seed
     const clock = new ManualClock(Date.now());
     const secret = newSecret();
-    const r = receiver();
+    const r = receivers.start();
     const sent = await deliverOne(await start(r, `secret: "${secret}", signing_key: "whsk_${seed.toString("base64")}"`, clock), r);
 
     const [v1, v1a, ...rest] = signatures(sent);

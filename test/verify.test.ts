@@ -1,11 +1,12 @@
 // The receiver's side (src/verify and `herald verify`), checked against signatures computed here with node:crypto
 // from the documents, and, for Standard Webhooks, against the published `standardwebhooks` package both ways.
-import { afterAll, describe, expect, it } from "bun:test";
+import { afterAll, describe, expect, it, spyOn } from "bun:test";
 import { createHmac } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Webhook } from "standardwebhooks";
-import { type VerifyResult, verifyOneCodex, verifyStandardWebhooks } from "../src/verify/index.ts";
+import { verifyCommand, type VerifyArgs } from "../src/verify/command.ts";
+import { type VerifyResult, verifyOneCodex, verifyStandardWebhooks, wholeSeconds } from "../src/verify/index.ts";
 import { tempDir } from "./support/herald.ts";
 import { FROM_SOURCE, runCommand } from "./support/process.ts";
 
@@ -260,9 +261,16 @@ describe("herald verify", () => {
   /** Runs `bun src/main.ts <args>` to its end. */
   const herald = (args: string[]) => runCommand([...FROM_SOURCE, ...args], { cwd: dir });
 
-
   it("a valid saved One Codex delivery exits 0 and prints its timestamp", async () => {
     const run = await herald([...oneCodexArgs(bodyFile), "--now", String(T + 30)]);
+    expect(run).toEqual({ exitCode: 0, stdout: `valid (timestamp ${T})\n`, stderr: "" });
+  });
+
+  it("takes the secret from --secret-file, keeping it off the command line", async () => {
+    const secretFile = join(dir, "secret.txt");
+    writeFileSync(secretFile, `${ONECODEX_SECRET}\n`);
+    const args = oneCodexArgs(bodyFile).flatMap((arg, i, all) => (arg === "--secret" || all[i - 1] === "--secret" ? [] : [arg]));
+    const run = await herald([...args, "--secret-file", secretFile, "--now", String(T + 30)]);
     expect(run).toEqual({ exitCode: 0, stdout: `valid (timestamp ${T})\n`, stderr: "" });
   });
 
@@ -294,7 +302,7 @@ describe("herald verify", () => {
   it.each([
     ["--scheme is missing", ["--secret", ONECODEX_SECRET, "--body", "body.json"], "--scheme is required"],
     ["the scheme is unknown", ["--scheme", "stripe", "--secret", ONECODEX_SECRET, "--body", "body.json"], 'unknown scheme "stripe"'],
-    ["--secret is missing", ["--scheme", "onecodex", "--body", "body.json"], "--secret is required"],
+    ["--secret is missing", ["--scheme", "onecodex", "--body", "body.json"], "--secret or --secret-file is required"],
     ["the body file does not exist", ["--scheme", "onecodex", "--secret", ONECODEX_SECRET, "--body", "nowhere.json"], "cannot read the body file nowhere.json"],
     ["a header has no colon", ["--scheme", "onecodex", "--secret", ONECODEX_SECRET, "--body", "body.json", "--header", "X-OneCodex-Signature"], '--header must look like "Name: value"'],
     ["--now is not unix seconds", ["--scheme", "onecodex", "--secret", ONECODEX_SECRET, "--body", "body.json", "--now", "yesterday"], "--now must be unix seconds"],
@@ -305,5 +313,79 @@ describe("herald verify", () => {
     expect(run.stdout).toBe("");
     expect(run.stderr).toStartWith(`herald verify: ${message}`);
     expect(run.stderr).toContain("usage: herald <command>");
+  });
+});
+
+describe("herald verify --secret-file: the secret read from a file, never on the command line", () => {
+  const dir = tempDir("herald-verify-secret-file-");
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const file = (name: string, content: string | Uint8Array) => {
+    writeFileSync(join(dir, name), content);
+    return join(dir, name);
+  };
+  const bodyFile = file("body.json", BODY_BYTES);
+  const signatureHeader = (secret: string) => `X-OneCodex-Signature: t=${T} v1=${oneCodexSignature(secret, T)}`;
+
+  /** verifyCommand in this process, as src/main.ts calls it with the parsed arguments; prints captured. */
+  async function verify(args: VerifyArgs) {
+    const stdout = spyOn(console, "log").mockImplementation(() => {});
+    const stderr = spyOn(console, "error").mockImplementation(() => {});
+    try {
+      const exitCode = await verifyCommand({ scheme: "onecodex", body: bodyFile, now: String(T + 30), ...args }, "usage: herald <command>");
+      return { exitCode, stdout: stdout.mock.calls.join("\n"), stderr: stderr.mock.calls.join("\n") };
+    } finally {
+      stdout.mockRestore();
+      stderr.mockRestore();
+    }
+  }
+
+  it("the file's content, trimmed of the newline an editor or `echo` leaves, is the secret", async () => {
+    const secretFile = file("secret", `${ONECODEX_SECRET}\n`);
+    expect(await verify({ "secret-file": [secretFile], header: [signatureHeader(ONECODEX_SECRET)] })).toEqual({
+      exitCode: 0,
+      stdout: `valid (timestamp ${T})`,
+      stderr: "",
+    });
+  });
+
+  it("may repeat, and mixes with --secret, for rotation", async () => {
+    const old = file("old", OLD_ONECODEX_SECRET);
+    const current = file("current", `  ${ONECODEX_SECRET}\r\n`);
+    expect((await verify({ "secret-file": [old, current], header: [signatureHeader(ONECODEX_SECRET)] })).exitCode).toBe(0);
+    expect((await verify({ secret: ["not-this-one"], "secret-file": [old], header: [signatureHeader(OLD_ONECODEX_SECRET)] })).exitCode).toBe(0);
+    expect(await verify({ "secret-file": [old], header: [signatureHeader(ONECODEX_SECRET)] })).toMatchObject({ exitCode: 1, stderr: "invalid: no signature matched" });
+  });
+
+  it("a Standard Webhooks whsec_ secret reads the same way", async () => {
+    const signature = new Webhook(STANDARD_SECRET).sign(MSG_ID, new Date(T * 1000), BODY);
+    const run = await verify({
+      scheme: "standard-webhooks",
+      "secret-file": [file("whsec", `${STANDARD_SECRET}\n`)],
+      header: [`webhook-id: ${MSG_ID}`, `webhook-timestamp: ${T}`, `webhook-signature: ${signature}`],
+    });
+    expect(run.exitCode).toBe(0);
+  });
+
+  it("a missing or empty file is a usage error (exit 2) that names the file, not its content", async () => {
+    const missing = await verify({ "secret-file": [join(dir, "nowhere")] });
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toStartWith(`herald verify: cannot read the secret file ${join(dir, "nowhere")}`);
+    const empty = await verify({ "secret-file": [file("empty", " \n")] });
+    expect(empty.exitCode).toBe(2);
+    expect(empty.stderr).toStartWith(`herald verify: the secret file ${join(dir, "empty")} is empty`);
+  });
+
+  it("an unusable Standard Webhooks secret from a file is reported without echoing it", async () => {
+    const run = await verify({ scheme: "standard-webhooks", "secret-file": [file("bad", "whsec_not base64!")] });
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).not.toContain("not base64!");
+  });
+});
+
+describe("wholeSeconds: one parser for header timestamps, --now and --tolerance", () => {
+  it("takes decimal digits only", () => {
+    expect(wholeSeconds("0")).toBe(0);
+    expect(wholeSeconds(String(T))).toBe(T);
+    for (const text of ["", "-1", "+1", "1.5", "1e9", " 1", "0x10", "1".repeat(16)]) expect(wholeSeconds(text)).toBeNull();
   });
 });

@@ -1,35 +1,41 @@
 // API keys: `Authorization: Bearer <token>`, or HTTP Basic with the token as username (as One Codex clients send it).
-import { timingSafeEqual } from "node:crypto";
+import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import type { ApiRole } from "../config/schema.ts";
 import type { ApiKeyConfig } from "../config/types.ts";
 import { apiError } from "./errors.ts";
 
-export function tokenFromHeader(authorization: string | undefined): string | null {
-  if (!authorization) return null;
-  const [scheme, value] = authorization.split(" ", 2) as [string, string | undefined];
-  if (!value) return null;
-  if (scheme.toLowerCase() === "bearer") return value.trim();
-  if (scheme.toLowerCase() === "basic") {
-    const decoded = Buffer.from(value.trim(), "base64").toString("utf8");
-    const colon = decoded.indexOf(":");
-    return colon === -1 ? decoded : decoded.slice(0, colon);
-  }
-  return null;
+// RFC 7235: the scheme, one or more spaces, one credential, and nothing after it.
+const CREDENTIALS = /^([A-Za-z]+) +(\S+)$/;
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+export function tokenFromHeader(authorization: string | null | undefined): string | null {
+  const match = authorization?.trim().match(CREDENTIALS);
+  if (!match) return null;
+  const [, scheme, value] = match as unknown as [string, string, string];
+  if (scheme.toLowerCase() === "bearer") return value;
+  // Buffer's decoder skips characters that are not base64, so check first: `Basic` must carry base64 only.
+  if (scheme.toLowerCase() !== "basic" || !BASE64.test(value)) return null;
+  const decoded = Buffer.from(value, "base64").toString("utf8");
+  const colon = decoded.indexOf(":");
+  const username = colon === -1 ? decoded : decoded.slice(0, colon);
+  return username === "" ? null : username;
 }
 
-/** Compares every key in constant time, so response timing says nothing about which tokens exist. */
+const sha256 = (text: string) => createHash("sha256").update(text).digest();
+
+/**
+ * Compares the SHA-256 digests of the given token and of every key, all 32 bytes long, in constant time: the
+ * response time says nothing about which tokens exist, nor how long they are.
+ */
 export function findKey(keys: ApiKeyConfig[], token: string): ApiKeyConfig | null {
-  const given = Buffer.from(token);
+  const given = sha256(token);
   let found: ApiKeyConfig | null = null;
-  for (const key of keys) {
-    const expected = Buffer.from(key.token);
-    if (expected.length === given.length && timingSafeEqual(expected, given)) found = key;
-  }
+  for (const key of keys) if (timingSafeEqual(sha256(key.token), given)) found = key;
   return found;
 }
 
-function authenticate(keys: ApiKeyConfig[], authorization: string | undefined, roles: ApiRole[]) {
+function authenticate(keys: ApiKeyConfig[], authorization: string | null, roles: ApiRole[]) {
   const token = tokenFromHeader(authorization);
   const apiKey = token === null ? null : findKey(keys, token);
   if (!apiKey) return apiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <token>)");
@@ -37,23 +43,43 @@ function authenticate(keys: ApiKeyConfig[], authorization: string | undefined, r
   return apiKey;
 }
 
+type Authentication = ReturnType<typeof authenticate>;
+const granted = (result: Authentication): result is ApiKeyConfig => "role" in result;
+
 /**
- * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role. The check runs at
- * transform, before the body is validated, so a caller without a key learns nothing about the API's shape.
+ * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role, both before the body is
+ * read, so a caller without a key learns nothing about the API's shape (not even that it takes JSON).
+ *
+ * Elysia runs parse (routes with a body), then transform, then body validation, then resolve. The key is
+ * checked once per request, by whichever of parse and transform runs first, and remembered for the others.
  */
 export function authGuard(keys: ApiKeyConfig[]) {
   return new Elysia({ name: "herald-auth" }).macro({
-    roles: (roles: ApiRole[]) => ({
-      // Elysia types transform hooks as returning void, yet a returned status ends the request right there.
-      transform: (({ headers }: { headers: Record<string, string | undefined> }) => {
-        const result = authenticate(keys, headers.authorization, roles);
-        if (!("role" in result)) return result;
-      }) as unknown as () => void,
-      resolve({ headers }) {
-        const result = authenticate(keys, headers.authorization, roles);
-        return "role" in result ? { apiKey: result } : result;
-      },
-    }),
+    roles: (roles: ApiRole[]) => {
+      const checked = new WeakMap<Request, Authentication>();
+      const check = (request: Request) => {
+        let result = checked.get(request);
+        if (result === undefined) {
+          result = authenticate(keys, request.headers.get("authorization"), roles);
+          checked.set(request, result);
+        }
+        return result;
+      };
+      return {
+        // A parse hook that returns a value replaces the body parser: a refused request's body is never read.
+        // Transform then answers the refusal.
+        parse: ({ request }) => (granted(check(request)) ? undefined : null),
+        // Elysia types transform hooks as returning void, yet a returned status ends the request right there.
+        transform: (({ request }: { request: Request }) => {
+          const result = check(request);
+          if (!granted(result)) return result;
+        }) as unknown as () => void,
+        resolve({ request }) {
+          const result = check(request);
+          return granted(result) ? { apiKey: result } : result;
+        },
+      };
+    },
   });
 }
 

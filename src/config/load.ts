@@ -1,17 +1,13 @@
 // webhooks.config.yaml → Config, or every problem found, each with its YAML path and line.
 import { dirname, isAbsolute, resolve } from "node:path";
-import type { TSchema } from "@sinclair/typebox";
-import { Value } from "@sinclair/typebox/value";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { DEFAULT_TRANSFORMER, loadPlugins } from "../plugins/registry.ts";
-import { isReservedHeader } from "../delivery/request.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
-import { ConfigFileSchema, type ConfigFile, type SubscriptionFile } from "./schema.ts";
+import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment, type SubscriptionFile } from "./schema.ts";
+import { semanticProblems } from "./semantics.ts";
 import type { Config, ConfigProblem, PluginChoice, RetryPolicy } from "./types.ts";
-
-type PathSegment = string | number;
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx" } as const;
@@ -33,56 +29,48 @@ export async function loadConfigText(text: string, file: string, env: Record<str
   if (doc.errors.length > 0) {
     return fail(doc.errors.map((e) => ({ path: "", line: lineCounter.linePos(e.pos[0]).line, message: e.message.split("\n")[0]! })));
   }
-  const lineOf = (segments: PathSegment[]) => lineOfPath(doc, lineCounter, segments);
-  const problem = (segments: PathSegment[], message: string): ConfigProblem => ({
-    path: formatPath(segments),
-    line: lineOf(segments),
-    message,
+  const offsets = new Map<ConfigProblem, number>();
+  const problem = (segments: PathSegment[], message: string): ConfigProblem => {
+    const offset = offsetOfPath(doc, segments);
+    const found = { path: formatPath(segments), line: offset === null ? null : lineCounter.linePos(offset).line, message };
+    offsets.set(found, offset ?? -1);
+    return found;
+  };
+
+  const failed: PathSegment[][] = [];
+  const problems: ConfigProblem[] = [];
+  const raw = interpolateEnv(doc.toJS() ?? {}, env, (segments, message) => {
+    failed.push(segments);
+    problems.push(problem(segments, message));
   });
-
-  const envProblems: ConfigProblem[] = [];
-  const raw = interpolateEnv(doc.toJS() ?? {}, env, (segments, message) => envProblems.push(problem(segments, message)));
   // A value left as `${NAME}` already has its problem; its pattern mismatch would only repeat it.
-  const unset = new Set(envProblems.map((p) => p.path));
-  const schemaProblems = schemaErrors(ConfigFileSchema, raw)
-    .map(({ segments, message }) => problem(segments, message))
-    .filter((p) => !unset.has(p.path));
-  if (envProblems.length + schemaProblems.length > 0) return fail([...envProblems, ...schemaProblems]);
+  const unset = new Set(problems.map((p) => p.path));
+  for (const { segments, message } of schemaErrors(ConfigFileSchema, raw)) {
+    failed.push(segments);
+    if (!unset.has(formatPath(segments))) problems.push(problem(segments, message));
+  }
 
-  const file_ = raw as ConfigFile;
+  // What failed is dropped, so that plugin files and the checks between sections still run on the rest.
+  const parts = validParts(raw, failed);
   const baseDir = dirname(file);
-  const pluginFiles = (file_.plugins ?? []).map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
+  const pluginFiles = (parts.file.plugins ?? []).map((p) => (isAbsolute(p) ? p : resolve(baseDir, p)));
   const { registry, problems: pluginProblems } = await loadPlugins(pluginFiles);
-  const problems: ConfigProblem[] = pluginProblems.map((p) =>
-    p.index === null ? { path: "", line: null, message: p.message } : problem(["plugins", p.index], p.message),
-  );
-  const config = resolveConfig(file_, file, baseDir, pluginFiles);
-  problems.push(...semanticProblems(file_, config, registry, problem));
-  return problems.length > 0 ? fail(problems) : { ok: true, config, plugins: registry };
+  for (const p of pluginProblems) {
+    problems.push(p.index === null ? { path: "", line: null, message: p.message } : problem(["plugins", parts.origin.plugins[p.index]!], p.message));
+  }
+  const config = resolveConfig(parts.file, file, baseDir, pluginFiles);
+  problems.push(...semanticProblems(parts, config, registry, problem));
+  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry };
+}
+
+/** By line, then by place on the line, then by path: the order an operator reads the file in. */
+function inFileOrder(problems: ConfigProblem[], offsets: Map<ConfigProblem, number>): ConfigProblem[] {
+  const offset = (p: ConfigProblem) => offsets.get(p) ?? -1;
+  return problems.toSorted((a, b) => (a.line ?? 0) - (b.line ?? 0) || offset(a) - offset(b) || a.path.localeCompare(b.path));
 }
 
 function fail(problems: ConfigProblem[]): LoadResult {
   return { ok: false, problems };
-}
-
-/** typebox's errors, one per path (a union reports several), as YAML path segments. */
-function schemaErrors(schema: TSchema, value: unknown): { segments: PathSegment[]; message: string }[] {
-  const seen = new Map<string, string>();
-  for (const error of Value.Errors(schema, value)) {
-    if (!seen.has(error.path)) seen.set(error.path, describeSchemaError(error.message, error.schema));
-  }
-  return [...seen].map(([pointer, message]) => ({
-    segments: pointer
-      .split("/")
-      .slice(1)
-      .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
-    message,
-  }));
-}
-
-function describeSchemaError(message: string, schema: { description?: string }): string {
-  return schema.description ? `${message} (${schema.description})` : message;
 }
 
 function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
@@ -106,6 +94,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     raw.retry,
   );
   const port = Number(raw.server?.port ?? 8080);
+  const sqlite = raw.storage?.sqlite ?? "./data/herald.db";
   return {
     file,
     server: {
@@ -113,7 +102,8 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       port,
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
     },
-    storage: { sqlitePath: resolve(baseDir, raw.storage?.sqlite ?? "./data/herald.db") },
+    // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
+    storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
     retentionMs: parseDuration(raw.retention ?? "30d"),
     retry,
     delivery: {
@@ -135,92 +125,11 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
   };
 }
 
-type ProblemAt = (segments: PathSegment[], message: string) => ConfigProblem;
-
-/** What the schema cannot say: uniqueness, references between sections, plugin names and their options. */
-function semanticProblems(raw: ConfigFile, config: Config, plugins: PluginRegistry, problem: ProblemAt): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const duplicates = <T>(items: T[], key: (item: T) => string, at: (index: number) => PathSegment[], describe: (value: string, first: number) => string) => {
-    const firstIndex = new Map<string, number>();
-    items.forEach((item, index) => {
-      const value = key(item);
-      const first = firstIndex.get(value);
-      if (first !== undefined) problems.push(problem(at(index), describe(value, first)));
-      else firstIndex.set(value, index);
-    });
-  };
-  duplicates(raw.event_types, (t) => t.name, (i) => ["event_types", i, "name"], (name) => `duplicate event type "${name}"`);
-  duplicates(raw.subscriptions ?? [], (s) => s.id, (i) => ["subscriptions", i, "id"], (id) => `duplicate subscription id "${id}"`);
-  // A token is a secret and this message goes to stderr and CI logs: name the other key, never the value.
-  duplicates(raw.api_keys, (k) => k.token, (i) => ["api_keys", i, "token"], (_, first) => `duplicate API key token (the same as api_keys[${first}].token)`);
-
-  const declared = new Set(config.eventTypes.map((t) => t.name));
-  const subscriptionIds = new Set(config.subscriptions.map((s) => s.id));
-  config.subscriptions.forEach((subscription, i) => {
-    subscription.events.forEach((name, j) => {
-      if (name !== "*" && !declared.has(name))
-        problems.push(problem(["subscriptions", i, "events", j], `unknown event type "${name}"; declared: ${[...declared].join(", ")}`));
-    });
-    const transformerAt: PathSegment[] = typeof raw.subscriptions?.[i]?.transformer === "object" ? ["subscriptions", i, "transformer", "plugin"] : ["subscriptions", i, "transformer"];
-    problems.push(...choiceProblems(subscription.transformer, plugins.transformers, "transformer", transformerAt, problem));
-    if (subscription.auth) problems.push(...choiceProblems(subscription.auth, plugins.auth, "auth", ["subscriptions", i, "auth", "plugin"], problem));
-    const authHeaders = subscription.auth ? (plugins.auth.get(subscription.auth.name)?.headerNames ?? []) : [];
-    for (const name of Object.keys(subscription.headers)) {
-      if (isReservedHeader(name, authHeaders))
-        problems.push(problem(["subscriptions", i, "headers", name], `header ${name} is set by Herald or the subscription's auth plugin and cannot be configured`));
-    }
-    const shapes = plugins.transformers.get(subscription.transformer.name)?.eventTypes;
-    if (shapes) {
-      const names = subscription.events.includes("*") ? [...declared] : subscription.events;
-      const unfit = names.filter((name) => !shapes.includes(name));
-      if (unfit.length > 0)
-        problems.push(problem(transformerAt, `transformer "${subscription.transformer.name}" cannot shape ${unfit.join(", ")}; it handles only ${shapes.join(", ")}`));
-    }
-    // Only the subscription's own override: an inherited zero is reported once, at retry.timeout.
-    if (raw.subscriptions?.[i]?.retry?.timeout !== undefined && subscription.retry.timeoutMs === 0)
-      problems.push(problem(["subscriptions", i, "retry", "timeout"], "timeout must be longer than 0"));
-  });
-  if (config.retry.timeoutMs === 0) problems.push(problem(["retry", "timeout"], "timeout must be longer than 0"));
-  config.apiKeys.forEach((key, i) => {
-    key.subscriptions.forEach((id, j) => {
-      if (!subscriptionIds.has(id)) problems.push(problem(["api_keys", i, "subscriptions", j], `unknown subscription "${id}"`));
-    });
-    if (key.role === "user" && key.subscriptions.length === 0)
-      problems.push(problem(["api_keys", i], "a key with role user needs the `subscriptions` it may see"));
-  });
-  return problems;
-}
-
-function choiceProblems(
-  choice: PluginChoice,
-  available: Map<string, { options?: unknown }>,
-  kind: string,
-  at: PathSegment[],
-  problem: ProblemAt,
-): ConfigProblem[] {
-  const plugin = available.get(choice.name);
-  if (!plugin) return [problem(at, `unknown ${kind} plugin "${choice.name}"; available: ${[...available.keys()].join(", ")}`)];
-  const optionsSchema = plugin.options;
-  if (!optionsSchema) {
-    const extra = Object.keys(choice.options);
-    return extra.length ? [problem(at.slice(0, -1).concat(extra[0]!), `${kind} plugin "${choice.name}" takes no options`)] : [];
-  }
-  const base = at[at.length - 1] === "plugin" ? at.slice(0, -1) : at;
-  return schemaErrors(optionsSchema as TSchema, choice.options).map(({ segments, message }) => problem([...base, ...segments], message));
-}
-
-/** The line of the deepest node that exists along the path (a missing key points at its parent). */
-function lineOfPath(doc: Document, lineCounter: LineCounter, segments: PathSegment[]): number | null {
+/** Where the deepest node along the path starts (a missing key points at its parent). */
+function offsetOfPath(doc: Document, segments: PathSegment[]): number | null {
   for (let length = segments.length; length >= 0; length--) {
     const node = length === 0 ? doc.contents : doc.getIn(segments.slice(0, length), true);
-    if (isNode(node) && node.range) return lineCounter.linePos(node.range[0]).line;
+    if (isNode(node) && node.range) return node.range[0];
   }
   return null;
-}
-
-export function formatPath(segments: PathSegment[]): string {
-  return segments.reduce<string>(
-    (path, s) => (typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s),
-    "",
-  );
 }

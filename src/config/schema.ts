@@ -1,10 +1,12 @@
 // The shape of webhooks.config.yaml. The API reuses these schemas so both speak the same field names.
-import { type Static, Type } from "@sinclair/typebox";
+import { KindGuard, type Static, type TSchema, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
 import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
 const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
+const PORT_PATTERN = "^0*([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 export const NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$";
 
 export const RetryPolicySchema = Type.Object(
@@ -47,7 +49,8 @@ export const ApiKeySchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     role: Type.Union(API_ROLES.map((role) => Type.Literal(role))),
-    token: Type.String({ minLength: 16, description: "at least 16 characters" }),
+    // A colon would end the username when the token is sent as HTTP Basic.
+    token: Type.String({ minLength: 16, pattern: "^[^\\s:]+$", description: "at least 16 characters, no whitespace or colon" }),
     subscriptions: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: false },
@@ -59,8 +62,9 @@ export const ConfigFileSchema = Type.Object(
       Type.Object(
         {
           host: Type.Optional(Type.String()),
-          // A string of digits too, since `port: ${PORT}` is a string once interpolated.
-          port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: "^[0-9]{1,5}$" })], { description: "a port number, 0-65535" })),
+          // A string of digits too, since `port: ${PORT}` is a string once interpolated; a string has no maximum,
+          // so its pattern spells out 0-65535 (leading zeros allowed).
+          port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: PORT_PATTERN })], { description: "a port number, 0-65535" })),
           public_url: Type.Optional(Type.String({ pattern: "^https?://" })),
         },
         { additionalProperties: false },
@@ -90,3 +94,69 @@ export type ConfigFile = Static<typeof ConfigFileSchema>;
 export type SubscriptionFile = Static<typeof SubscriptionSchema>;
 export type EventType = Static<typeof EventTypeSchema>;
 export type ApiKey = Static<typeof ApiKeySchema>;
+
+/** A YAML path: keys and array indexes from the top of the file. */
+export type PathSegment = string | number;
+
+export function formatPath(segments: PathSegment[]): string {
+  return segments.reduce<string>(
+    (path, s) => (typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s),
+    "",
+  );
+}
+
+/** typebox's errors, one per path (a union reports several), as YAML path segments. */
+export function schemaErrors(schema: TSchema, value: unknown): { segments: PathSegment[]; message: string }[] {
+  const seen = new Map<string, string>();
+  for (const error of Value.Errors(schema, value)) {
+    if (!seen.has(error.path)) seen.set(error.path, describeSchemaError(error.message, error.schema));
+  }
+  return [...seen].map(([pointer, message]) => ({
+    segments: pointer
+      .split("/")
+      .slice(1)
+      .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
+      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+    message,
+  }));
+}
+
+function describeSchemaError(message: string, schema: { description?: string }): string {
+  return schema.description ? `${message} (${schema.description})` : message;
+}
+
+type ListSection = "plugins" | "event_types" | "subscriptions" | "api_keys";
+
+export interface ValidParts {
+  /** Only the sections and list items that passed the schema: safe to resolve and cross-check. */
+  file: ConfigFile;
+  /** For each list section, the index in the file of each item kept, so problems name the file's path. */
+  origin: Record<ListSection, number[]>;
+  /** Top-level sections where something failed: a reference into one of them cannot be judged. */
+  incomplete: Set<string>;
+}
+
+/**
+ * Drops every section, and every item of a list section, that fails the schema or holds a `failed` path (an
+ * unset variable), keeping the rest. The later checks then run on what is sound instead of on nothing.
+ */
+export function validParts(raw: unknown, failed: PathSegment[][]): ValidParts {
+  const source: Record<string, unknown> = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+  const sound = (schema: TSchema, value: unknown, at: PathSegment[]) =>
+    Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
+  const file: Record<string, unknown> = { event_types: [], api_keys: [] };
+  const origin: ValidParts["origin"] = { plugins: [], event_types: [], subscriptions: [], api_keys: [] };
+  for (const [key, schema] of Object.entries(ConfigFileSchema.properties)) {
+    const value = source[key];
+    if (value === undefined) continue;
+    if (!KindGuard.IsArray(schema)) {
+      if (sound(schema, value, [key])) file[key] = value;
+    } else if (Array.isArray(value)) {
+      const kept = [...value.entries()].filter(([index, item]) => sound(schema.items, item, [key, index]));
+      file[key] = kept.map(([, item]) => item);
+      origin[key as ListSection] = kept.map(([index]) => index);
+    }
+  }
+  // Each part passed its own piece of the schema, and only the file's own keys were copied.
+  return { file: file as ConfigFile, origin, incomplete: new Set(failed.map((path) => String(path[0] ?? ""))) };
+}

@@ -1,6 +1,7 @@
 // External plugin files live outside the compiled binary, where no node_modules can be relied on. Bun's
 // runtime plugin API lets the host serve the few modules a plugin may import, from its own bundle.
 import * as typebox from "@sinclair/typebox";
+import * as typeboxValue from "@sinclair/typebox/value";
 import { plugin } from "bun";
 import * as contract from "./contract.ts";
 
@@ -15,6 +16,7 @@ export function provideHostModules() {
     setup(build) {
       build.module(PLUGIN_MODULE, () => ({ exports: { ...contract }, loader: "object" }));
       build.module("@sinclair/typebox", () => ({ exports: { ...typebox }, loader: "object" }));
+      build.module("@sinclair/typebox/value", () => ({ exports: { ...typeboxValue }, loader: "object" }));
     },
   });
 }

@@ -9,11 +9,16 @@ import * as schema from "./schema.ts";
 
 export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 
+/** SQLite's name for a private database held in memory and gone at close: nothing is written to disk. */
+export const IN_MEMORY = ":memory:";
+
+/** Opens (creating its folder) the SQLite file at `path`, an absolute path, or a fresh database for `IN_MEMORY`. */
 export function openDatabase(path: string): Db {
-  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  if (path !== IN_MEMORY) mkdirSync(dirname(path), { recursive: true });
   const client = new Database(path, { create: true, strict: true });
   // WAL lets the API read while the worker writes; NORMAL is durable across process crashes (not power loss
   // of the last commits), which is the at-least-once promise; busy_timeout covers a second process briefly.
+  // An in-memory database keeps its journal in memory whatever is asked, and has no second process.
   client.run("PRAGMA journal_mode = WAL");
   client.run("PRAGMA synchronous = NORMAL");
   client.run("PRAGMA foreign_keys = ON");

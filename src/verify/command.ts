@@ -1,18 +1,33 @@
 // `herald verify`: the receiver-side checks of ./index.ts, run on a delivery saved to a file.
-import { verifyOneCodex, verifyStandardWebhooks } from "./index.ts";
+import { verifyOneCodex, verifyStandardWebhooks, wholeSeconds } from "./index.ts";
 
 export interface VerifyArgs {
   scheme?: string;
   secret?: string[];
+  /** Files each holding one secret (trimmed), so that no secret needs to be on the command line. */
+  "secret-file"?: string[];
   body?: string;
   header?: string[];
   tolerance?: string;
   now?: string;
 }
 
-function wholeSeconds(text: string | undefined): number | undefined | null {
-  if (text === undefined) return undefined;
-  return /^\d{1,15}$/.test(text) ? Number(text) : null;
+const optionalSeconds = (text: string | undefined) => (text === undefined ? undefined : wholeSeconds(text));
+
+/** The secrets of `--secret-file` arguments, or what is wrong with one of the files (never its content). */
+async function secretsFromFiles(files: string[]): Promise<string[] | string> {
+  const secrets: string[] = [];
+  for (const file of files) {
+    let secret: string;
+    try {
+      secret = (await Bun.file(file).text()).trim();
+    } catch {
+      return `cannot read the secret file ${file}`;
+    }
+    if (secret === "") return `the secret file ${file} is empty`;
+    secrets.push(secret);
+  }
+  return secrets;
 }
 
 /** `--header "Name: value"` arguments as Headers, or what is wrong with one of them. */
@@ -36,17 +51,20 @@ export async function verifyCommand(args: VerifyArgs, usage: string): Promise<nu
     console.error(`herald verify: ${message}\n\n${usage}`);
     return 2;
   };
-  const { scheme, secret: secrets = [], body: bodyFile } = args;
+  const { scheme, secret: secretArgs = [], "secret-file": secretFiles = [], body: bodyFile } = args;
   if (scheme === undefined) return usageError("--scheme is required (onecodex or standard-webhooks)");
   if (scheme !== "onecodex" && scheme !== "standard-webhooks") return usageError(`unknown scheme "${scheme}" (onecodex or standard-webhooks)`);
-  if (secrets.length === 0) return usageError("--secret is required");
+  if (secretArgs.length === 0 && secretFiles.length === 0) return usageError("--secret or --secret-file is required");
   if (bodyFile === undefined) return usageError("--body is required");
-  const toleranceSeconds = wholeSeconds(args.tolerance);
-  const nowSeconds = wholeSeconds(args.now);
+  const toleranceSeconds = optionalSeconds(args.tolerance);
+  const nowSeconds = optionalSeconds(args.now);
   if (toleranceSeconds === null) return usageError(`--tolerance must be a whole number of seconds, got "${args.tolerance}"`);
   if (nowSeconds === null) return usageError(`--now must be unix seconds, got "${args.now}"`);
   const headers = headersFrom(args.header ?? []);
   if (typeof headers === "string") return usageError(headers);
+  const fileSecrets = await secretsFromFiles(secretFiles);
+  if (typeof fileSecrets === "string") return usageError(fileSecrets);
+  const secrets = [...secretArgs, ...fileSecrets];
   let body: Uint8Array;
   try {
     body = await Bun.file(bodyFile).bytes();

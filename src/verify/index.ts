@@ -74,7 +74,7 @@ export function verifyStandardWebhooks(options: VerifyCommonOptions & { headers:
   const timestampText = standardHeader(options.headers, "timestamp");
   const signatureList = standardHeader(options.headers, "signature");
   if (id === undefined || timestampText === undefined || signatureList === undefined) return { ok: false, reason: "missing header" };
-  const timestamp = unixSeconds(timestampText);
+  const timestamp = wholeSeconds(timestampText);
   if (timestamp === null) return { ok: false, reason: "malformed header" };
   const signatures = signatureList
     .trim()
@@ -105,7 +105,7 @@ function parseOneCodexHeader(header: string): { timestamp: number; signatures: s
     const value = part.slice(equals + 1);
     if (key === "t") {
       if (timestamp !== undefined) return null;
-      timestamp = unixSeconds(value);
+      timestamp = wholeSeconds(value);
     } else if (key === "v1") {
       signatures.push(value);
     }
@@ -147,8 +147,8 @@ function toleranceOf(options: VerifyCommonOptions): number {
   return tolerance;
 }
 
-/** Decimal digits only: no sign, no fraction, no exponent. */
-function unixSeconds(text: string): number | null {
+/** Whole seconds (a time or a tolerance) as headers and `herald verify` give them: digits only, no sign, fraction or exponent. */
+export function wholeSeconds(text: string): number | null {
   return /^\d{1,15}$/.test(text) ? Number(text) : null;
 }
 

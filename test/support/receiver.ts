@@ -61,3 +61,24 @@ export function startReceiver(responder: Responder = () => new Response("ok")): 
     },
   };
 }
+
+export interface ReceiverPool {
+  /** Starts a receiver that `stopAll` will stop. */
+  start(responder?: Responder): Receiver;
+  stopAll(): Promise<void>;
+}
+
+/** The receivers of a test file: start them in the tests, `await pool.stopAll()` in `afterEach`. */
+export function receiverPool(): ReceiverPool {
+  const started: Receiver[] = [];
+  return {
+    start(responder) {
+      const receiver = startReceiver(responder);
+      started.push(receiver);
+      return receiver;
+    },
+    async stopAll() {
+      await Promise.all(started.splice(0).map((receiver) => receiver.stop()));
+    },
+  };
+}

@@ -1,0 +1,151 @@
+// What the schema cannot say: uniqueness, references between sections, plugin names and their options,
+// URLs and headers no request could carry, and a retention that would purge events still being retried.
+import type { TSchema } from "@sinclair/typebox";
+import { isReservedHeader } from "../delivery/request.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
+import { formatDuration } from "./duration.ts";
+import { formatPath, schemaErrors, type PathSegment, type SubscriptionFile, type ValidParts } from "./schema.ts";
+import type { Config, ConfigProblem, PluginChoice, RetryPolicy, Subscription } from "./types.ts";
+
+export type ProblemAt = (segments: PathSegment[], message: string) => ConfigProblem;
+
+/** `config` is resolved from `parts.file`; each problem names the path in the file, not in the kept parts. */
+export function semanticProblems(parts: ValidParts, config: Config, plugins: PluginRegistry, problem: ProblemAt): ConfigProblem[] {
+  const { file, origin, incomplete } = parts;
+  const problems: ConfigProblem[] = [];
+  const typeAt = (i: number): PathSegment[] => ["event_types", origin.event_types[i]!];
+  const subscriptionAt = (i: number): PathSegment[] => ["subscriptions", origin.subscriptions[i]!];
+  const keyAt = (i: number): PathSegment[] => ["api_keys", origin.api_keys[i]!];
+  const duplicates = <T>(items: T[], key: (item: T) => string, at: (index: number) => PathSegment[], describe: (value: string, first: number) => string) => {
+    const firstIndex = new Map<string, number>();
+    items.forEach((item, index) => {
+      const value = key(item);
+      const first = firstIndex.get(value);
+      if (first !== undefined) problems.push(problem(at(index), describe(value, first)));
+      else firstIndex.set(value, index);
+    });
+  };
+  duplicates(file.event_types, (t) => t.name, (i) => [...typeAt(i), "name"], (name) => `duplicate event type "${name}"`);
+  duplicates(file.subscriptions ?? [], (s) => s.id, (i) => [...subscriptionAt(i), "id"], (id) => `duplicate subscription id "${id}"`);
+  // A token is a secret and this message goes to stderr and CI logs: name the other key, never the value.
+  duplicates(file.api_keys, (k) => k.token, (i) => [...keyAt(i), "token"], (_, first) => `duplicate API key token (the same as ${formatPath([...keyAt(first), "token"])})`);
+
+  // A reference into a section that lost a part to the schema is not judged: the lost part may be the one named.
+  const declared = incomplete.has("event_types") ? null : [...new Set(config.eventTypes.map((t) => t.name))];
+  const subscriptionIds = incomplete.has("subscriptions") ? null : new Set(config.subscriptions.map((s) => s.id));
+  config.subscriptions.forEach((subscription, i) =>
+    problems.push(...subscriptionProblems(subscription, file.subscriptions![i]!, subscriptionAt(i), declared, plugins, problem)),
+  );
+  if (config.retry.timeoutMs === 0) problems.push(problem(["retry", "timeout"], "timeout must be longer than 0"));
+  config.apiKeys.forEach((key, i) => {
+    key.subscriptions.forEach((id, j) => {
+      if (subscriptionIds && !subscriptionIds.has(id)) problems.push(problem([...keyAt(i), "subscriptions", j], `unknown subscription "${id}"`));
+    });
+    if (key.role === "user" && key.subscriptions.length === 0)
+      problems.push(problem(keyAt(i), "a key with role user needs the `subscriptions` it may see"));
+  });
+  if (file.server?.public_url !== undefined && !URL.canParse(file.server.public_url))
+    problems.push(problem(["server", "public_url"], "not a valid URL"));
+  problems.push(...retentionProblems(parts, config, problem));
+  return problems;
+}
+
+function subscriptionProblems(
+  subscription: Subscription,
+  raw: SubscriptionFile,
+  at: PathSegment[],
+  declared: string[] | null,
+  plugins: PluginRegistry,
+  problem: ProblemAt,
+): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  const wrongUrl = urlProblem(subscription.url);
+  if (wrongUrl) problems.push(problem([...at, "url"], wrongUrl));
+  subscription.events.forEach((name, j) => {
+    if (declared && name !== "*" && !declared.includes(name))
+      problems.push(problem([...at, "events", j], `unknown event type "${name}"; declared: ${declared.join(", ")}`));
+  });
+  const transformerAt: PathSegment[] = typeof raw.transformer === "object" ? [...at, "transformer", "plugin"] : [...at, "transformer"];
+  problems.push(...choiceProblems(subscription.transformer, plugins.transformers, "transformer", transformerAt, problem));
+  if (subscription.auth) problems.push(...choiceProblems(subscription.auth, plugins.auth, "auth", [...at, "auth", "plugin"], problem));
+  const authHeaders = subscription.auth ? (plugins.auth.get(subscription.auth.name)?.headerNames ?? []) : [];
+  for (const [name, value] of Object.entries(subscription.headers)) {
+    const wrongHeader = headerProblem(name, value, authHeaders);
+    if (wrongHeader) problems.push(problem([...at, "headers", name], wrongHeader));
+  }
+  const shapes = plugins.transformers.get(subscription.transformer.name)?.eventTypes;
+  const names = subscription.events.includes("*") ? declared : subscription.events;
+  const unfit = shapes && names ? names.filter((name) => !shapes.includes(name)) : [];
+  if (shapes && unfit.length > 0)
+    problems.push(problem(transformerAt, `transformer "${subscription.transformer.name}" cannot shape ${unfit.join(", ")}; it handles only ${shapes.join(", ")}`));
+  // Only the subscription's own override: an inherited zero is reported once, at retry.timeout.
+  if (raw.retry?.timeout !== undefined && subscription.retry.timeoutMs === 0)
+    problems.push(problem([...at, "retry", "timeout"], "timeout must be longer than 0"));
+  return problems;
+}
+
+function choiceProblems(
+  choice: PluginChoice,
+  available: Map<string, { options?: unknown }>,
+  kind: string,
+  at: PathSegment[],
+  problem: ProblemAt,
+): ConfigProblem[] {
+  const plugin = available.get(choice.name);
+  if (!plugin) return [problem(at, `unknown ${kind} plugin "${choice.name}"; available: ${[...available.keys()].join(", ")}`)];
+  const optionsSchema = plugin.options;
+  if (!optionsSchema) {
+    const extra = Object.keys(choice.options);
+    return extra.length ? [problem(at.slice(0, -1).concat(extra[0]!), `${kind} plugin "${choice.name}" takes no options`)] : [];
+  }
+  const base = at[at.length - 1] === "plugin" ? at.slice(0, -1) : at;
+  return schemaErrors(optionsSchema as TSchema, choice.options).map(({ segments, message }) => problem([...base, ...segments], message));
+}
+
+/** Why a receiver URL cannot be used, or null. Attempt logs show the URL, so it may not carry credentials. */
+export function urlProblem(text: string): string | null {
+  const url = URL.parse(text);
+  if (!url) return "not a valid URL";
+  if (url.protocol !== "http:" && url.protocol !== "https:") return "the URL must use http or https";
+  if (url.username !== "" || url.password !== "")
+    return "the URL carries credentials, which attempt logs would show; use the basic-auth plugin (auth: { plugin: basic-auth, username, password })";
+  return null;
+}
+
+const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Why a static request header cannot be sent as configured, or null. Never quotes the value: it may be a secret. */
+export function headerProblem(name: string, value: string, authHeaderNames: readonly string[] = []): string | null {
+  if (!HTTP_TOKEN.test(name)) return `header name ${JSON.stringify(name)} is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~ only)`;
+  if (/[\r\n\0]/.test(value)) return `the value of header ${name} contains a CR, LF or NUL`;
+  if (isReservedHeader(name, authHeaderNames))
+    return `header ${name} is set by Herald or the subscription's auth plugin and cannot be configured`;
+  return null;
+}
+
+/** The longest a delivery can keep retrying: every attempt runs to its timeout, with every delay in between. */
+export function retrySpanMs(policy: RetryPolicy): number {
+  return policy.scheduleMs.reduce((sum, delay) => sum + delay, 0) + (1 + policy.scheduleMs.length) * policy.timeoutMs;
+}
+
+function retentionProblems({ file, incomplete }: ValidParts, config: Config, problem: ProblemAt): ConfigProblem[] {
+  if (incomplete.has("retention")) return [];
+  if (config.retentionMs === 0) return [problem(["retention"], "retention must be longer than 0")];
+  // Without a sound default policy, a subscription inheriting it would be judged on Herald's default instead.
+  if (incomplete.has("retry")) return [];
+  let longest: { id: string; span: number; retry: RetryPolicy } | null = null;
+  for (const { id, retry } of config.subscriptions) {
+    const span = retrySpanMs(retry);
+    if (!longest || span > longest.span) longest = { id, span, retry };
+  }
+  if (!longest || config.retentionMs >= longest.span) return [];
+  const retention = `${formatDuration(config.retentionMs)}${file.retention === undefined ? " (the default)" : ""}`;
+  const attempts = `${1 + longest.retry.scheduleMs.length} attempts of ${formatDuration(longest.retry.timeoutMs)}`;
+  return [
+    problem(
+      ["retention"],
+      `retention ${retention} is shorter than the ${formatDuration(longest.span)} subscription "${longest.id}" may spend ` +
+        `retrying an event (its schedule plus ${attempts}): events would be purged while still being retried`,
+    ),
+  ];
+}

@@ -1,0 +1,129 @@
+// The pure delivery rules, each on its own: event status, retry schedule, success, lease, fan-out.
+import { describe, expect, it } from "bun:test";
+import type { RetryPolicy, Subscription } from "../src/config/types.ts";
+import { matchingSubscriptions } from "../src/delivery/fanout.ts";
+import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
+import { eventStatus } from "../src/delivery/status.ts";
+
+const S = 1_000;
+/** Ovation's documented policy: a 10 s timeout, retries 64 s then 729 s after a failure, any 2xx a success. */
+const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx" };
+
+describe("eventStatus: failed beats retryable beats pending beats success", () => {
+  it("one failed delivery makes the event failed, whatever the others are", () => {
+    expect(eventStatus(["failed", "retrying", "pending", "succeeded"])).toBe("failed");
+    expect(eventStatus(["succeeded", "failed"])).toBe("failed");
+  });
+
+  it("without a failed one, a delivery waiting to retry makes it retryable", () => {
+    expect(eventStatus(["retrying", "pending", "succeeded"])).toBe("retryable");
+    expect(eventStatus(["succeeded", "retrying"])).toBe("retryable");
+  });
+
+  it("a mix of succeeded and not yet attempted is pending", () => {
+    expect(eventStatus(["succeeded", "pending"])).toBe("pending");
+    expect(eventStatus(["pending"])).toBe("pending");
+  });
+
+  it("success only when every delivery succeeded", () => {
+    expect(eventStatus(["succeeded"])).toBe("success");
+    expect(eventStatus(["succeeded", "succeeded", "succeeded"])).toBe("success");
+  });
+
+  it("an event with no deliveries (no subscription matched) is success: nothing is left to deliver", () => {
+    expect(eventStatus([])).toBe("success");
+  });
+
+  it("the order of the deliveries does not matter", () => {
+    expect(eventStatus(["pending", "failed"])).toBe(eventStatus(["failed", "pending"]));
+    expect(eventStatus(["pending", "retrying"])).toBe(eventStatus(["retrying", "pending"]));
+  });
+});
+
+describe("afterAttempt: a failure is retried after the schedule's next delay, from when the attempt finished", () => {
+  const t0 = Date.parse("2026-03-01T12:00:00Z");
+
+  it("Ovation's schedule: retry at +64 s, then at +729 s, then the delivery has failed", () => {
+    expect(afterAttempt(OVATION, 1, false, t0)).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+    const t1 = t0 + 64 * S + 120; // the retry, finished 120 ms after it was due
+    expect(afterAttempt(OVATION, 2, false, t1)).toEqual({ state: "retrying", dueAt: t1 + 729 * S });
+    const t2 = t1 + 729 * S;
+    expect(afterAttempt(OVATION, 3, false, t2)).toEqual({ state: "failed", dueAt: null });
+  });
+
+  it("a success ends the delivery at any attempt, the last one included", () => {
+    for (const attempt of [1, 2, 3]) expect(afterAttempt(OVATION, attempt, true, t0)).toEqual({ state: "succeeded", dueAt: null });
+  });
+
+  it("an empty schedule means one attempt: its failure is final", () => {
+    expect(afterAttempt({ ...OVATION, scheduleMs: [] }, 1, false, t0)).toEqual({ state: "failed", dueAt: null });
+  });
+});
+
+describe("isSuccess: `2xx` takes 200 to 299; a list takes exactly its codes", () => {
+  it("2xx: every 2xx status, and nothing else", () => {
+    for (const status of [200, 201, 202, 204, 299]) expect(isSuccess(OVATION, status)).toBe(true);
+    for (const status of [100, 199, 300, 400, 410, 500, 503]) expect(isSuccess(OVATION, status)).toBe(false);
+  });
+
+  it("a list [200]: a 204 or 202 is not a success", () => {
+    const only200: RetryPolicy = { ...OVATION, success: [200] };
+    expect(isSuccess(only200, 200)).toBe(true);
+    for (const status of [201, 202, 204]) expect(isSuccess(only200, status)).toBe(false);
+  });
+
+  it("a redirect (3xx) is not a success, since redirects are not followed", () => {
+    for (const status of [301, 302, 303, 307, 308]) expect(isSuccess(OVATION, status)).toBe(false);
+  });
+
+  it("no response at all (timeout, refused connection) is not a success", () => {
+    expect(isSuccess(OVATION, null)).toBe(false);
+    expect(isSuccess({ ...OVATION, success: [200] }, null)).toBe(false);
+  });
+});
+
+describe("leaseMs: a claim outlives twice the longest attempt timeout, so a slow POST is never sent twice at once", () => {
+  it("is more than twice the longest timeout of all the policies", () => {
+    const fast: RetryPolicy = { ...OVATION, timeoutMs: 2 * S };
+    const slow: RetryPolicy = { ...OVATION, timeoutMs: 30 * S };
+    expect(leaseMs([fast, OVATION, slow])).toBeGreaterThan(2 * 30 * S);
+    expect(leaseMs([OVATION])).toBeGreaterThan(2 * 10 * S);
+  });
+
+  it("grows with the longest timeout, not with the number of policies", () => {
+    expect(leaseMs([OVATION, OVATION, OVATION])).toBe(leaseMs([OVATION]));
+    expect(leaseMs([{ ...OVATION, timeoutMs: 60 * S }])).toBeGreaterThan(leaseMs([OVATION]));
+  });
+});
+
+describe("matchingSubscriptions: those naming the event type, and those subscribed to \"*\"", () => {
+  const subscription = (id: string, events: string[]): Subscription => ({
+    id,
+    url: `https://example.org/${id}`,
+    events,
+    transformer: { name: "onecodex-v1", options: {} },
+    auth: null,
+    headers: {},
+    retry: OVATION,
+  });
+  const subscriptions = [
+    subscription("everything", ["*"]),
+    subscription("uploads", ["sample.uploaded"]),
+    subscription("analyses", ["analysis.succeeded", "analysis.failed"]),
+  ];
+
+  it("an exact name and \"*\" match, in the subscriptions' order", () => {
+    expect(matchingSubscriptions("sample.uploaded", subscriptions)).toEqual(["everything", "uploads"]);
+    expect(matchingSubscriptions("analysis.failed", subscriptions)).toEqual(["everything", "analyses"]);
+  });
+
+  it("names match whole, not by prefix or pattern", () => {
+    expect(matchingSubscriptions("sample", subscriptions)).toEqual(["everything"]);
+    expect(matchingSubscriptions("analysis.*", subscriptions)).toEqual(["everything"]);
+  });
+
+  it("no subscription, or none matching, gives no deliveries", () => {
+    expect(matchingSubscriptions("sample.uploaded", [])).toEqual([]);
+    expect(matchingSubscriptions("report_signed", subscriptions.slice(1))).toEqual([]);
+  });
+});
