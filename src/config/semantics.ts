@@ -2,6 +2,7 @@
 // URLs and headers no request could carry, and a retention that would purge events still being retried.
 import type { TSchema } from "@sinclair/typebox";
 import { isReservedHeader } from "../delivery/request.ts";
+import { retrySpanMs } from "../delivery/retry.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { formatDuration } from "./duration.ts";
 import { formatPath, schemaErrors, type PathSegment, type SubscriptionFile, type ValidParts } from "./schema.ts";
@@ -123,10 +124,6 @@ export function headerProblem(name: string, value: string, authHeaderNames: read
   return null;
 }
 
-/** The longest a delivery can keep retrying: every attempt runs to its timeout, with every delay in between. */
-export function retrySpanMs(policy: RetryPolicy): number {
-  return policy.scheduleMs.reduce((sum, delay) => sum + delay, 0) + (1 + policy.scheduleMs.length) * policy.timeoutMs;
-}
 
 function retentionProblems({ file, incomplete }: ValidParts, config: Config, problem: ProblemAt): ConfigProblem[] {
   if (incomplete.has("retention")) return [];

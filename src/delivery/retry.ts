@@ -36,3 +36,8 @@ export function leaseMs(policies: RetryPolicy[]): number {
 export function shutdownGraceMs(policies: RetryPolicy[]): number {
   return longestTimeout(policies) + 1_000;
 }
+
+/** The longest a delivery can keep retrying: every attempt runs to its timeout, with every delay in between. */
+export function retrySpanMs(policy: RetryPolicy): number {
+  return policy.scheduleMs.reduce((sum, delay) => sum + delay, 0) + (1 + policy.scheduleMs.length) * policy.timeoutMs;
+}
