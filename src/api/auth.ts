@@ -47,11 +47,10 @@ type Authentication = ReturnType<typeof authenticate>;
 const granted = (result: Authentication): result is ApiKeyConfig => "role" in result;
 
 /**
- * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role, both before the body is
- * read, so a caller without a key learns nothing about the API's shape (not even that it takes JSON).
- *
- * Elysia runs parse (routes with a body), then transform, then body validation, then resolve. The key is
- * checked once per request, by whichever of parse and transform runs first, and remembered for the others.
+ * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role, before the body is
+ * validated, so a caller without a key learns nothing of the API's schemas. (Elysia parses the body first:
+ * a body that is not JSON at all is a 400 whoever sends it.) The key is checked once, at transform, and
+ * remembered for resolve, which hands it to the route.
  */
 export function authGuard(keys: ApiKeyConfig[]) {
   return new Elysia({ name: "herald-auth" }).macro({
@@ -66,9 +65,6 @@ export function authGuard(keys: ApiKeyConfig[]) {
         return result;
       };
       return {
-        // A parse hook that returns a value replaces the body parser: a refused request's body is never read.
-        // Transform then answers the refusal.
-        parse: ({ request }) => (granted(check(request)) ? undefined : null),
         // Elysia types transform hooks as returning void, yet a returned status ends the request right there.
         transform: (({ request }: { request: Request }) => {
           const result = check(request);

@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import type { Config } from "../config/types.ts";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
+import type { Metrics } from "../metrics.ts";
 import { matchingSubscriptions } from "../delivery/fanout.ts";
 import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
@@ -65,8 +66,8 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
 /** Most events one bulk resend may touch: beyond that, narrow the filter (e.g. with since/until). */
 export const BULK_RESEND_LIMIT = 10_000;
 
-export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; onWork: () => void }) {
-  const { config, store, clock, onWork } = deps;
+export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; metrics: Metrics; onWork: () => void }) {
+  const { config, store, clock, metrics, onWork } = deps;
   const eventTypes = new Map(config.eventTypes.map((e) => [e.name, e]));
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
   const configured = new Set(config.subscriptions.map((s) => s.id));
@@ -83,7 +84,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(config.apiKeys))
     .post(
-      "/",
+      "",
       async ({ body, set }) => {
         const declared = eventTypes.get(body.event_type);
         if (!declared) {
@@ -104,15 +105,18 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         if (outcome.kind === "conflict") {
           return apiError(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
         }
-        if (outcome.kind === "created") onWork();
+        if (outcome.kind === "created") {
+          metrics.published(declared.name);
+          onWork();
+        }
         set.status = outcome.kind === "created" ? 202 : 200;
         set.headers.location = `/api/v1/events/${outcome.event.id}`;
         return eventResource(outcome.event, outcome.event.deliveries);
       },
-      { roles: ["publisher", "admin"], body: PublishBody },
+      { roles: ["publisher", "admin"], parse: "json", body: PublishBody },
     )
     .get(
-      "/",
+      "",
       ({ query, apiKey, set, request }) => {
         const page = query.page ?? 1;
         const perPage = query.per_page ?? DEFAULT_PER_PAGE;
@@ -144,7 +148,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         set.status = 202;
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"], body: ResendOneBody },
+      { roles: ["admin", "user"], parse: "json", body: ResendOneBody },
     )
     .post(
       "/resend",
@@ -166,6 +170,6 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         set.status = 202;
         return { resent: resent.length, ids: resent };
       },
-      { roles: ["admin", "user"], body: ResendManyBody },
+      { roles: ["admin", "user"], parse: "json", body: ResendManyBody },
     );
 }

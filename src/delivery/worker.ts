@@ -18,6 +18,8 @@ export interface WorkerOptions {
   plugins: PluginRegistry;
   clock: Clock;
   log?: Logger;
+  /** Told of every finished attempt (metrics). */
+  onAttempt?: (subscriptionId: string, outcome: AttemptOutcome) => void;
 }
 
 export class DeliveryWorker {
@@ -41,6 +43,11 @@ export class DeliveryWorker {
   start() {
     this.running = true;
     this.loopDone = this.loop();
+  }
+
+  /** POSTs in flight right now. */
+  get inflightCount() {
+    return this.inflight.size;
   }
 
   /** Called after a publish, a resend or a finished attempt: there may be work due right now. */
@@ -142,7 +149,10 @@ export class DeliveryWorker {
     const counts = this.inflightBySubscription;
     counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
     const task = runAttempt(delivery, subscription, this.options.plugins, this.options.clock)
-      .then((outcome) => this.queueOutcome(outcome))
+      .then((outcome) => {
+        this.options.onAttempt?.(subscription.id, outcome);
+        this.queueOutcome(outcome);
+      })
       .catch((error) => this.options.log?.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
       .finally(() => {
         counts.set(subscription.id, counts.get(subscription.id)! - 1);

@@ -115,6 +115,16 @@ export function nextDueAt(statements: DeliveryStatements): number | null {
   return statements.nextDueAt.get()?.at ?? null;
 }
 
+/** How many deliveries are unfinished, and how many of those are due at `now` (for metrics). */
+export function deliveryBacklog(db: Db, now: number): { unfinished: number; due: number } {
+  const row = db.$client
+    .query<{ unfinished: number; due: number | null }, { now: number }>(
+      "SELECT count(*) AS unfinished, sum(due_at <= $now) AS due FROM deliveries WHERE due_at IS NOT NULL",
+    )
+    .get({ now });
+  return { unfinished: row?.unfinished ?? 0, due: row?.due ?? 0 };
+}
+
 /** Unfinished deliveries whose subscription is no longer configured: the worker fails them with a reason. */
 export function dueOrphans(db: Db, knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[] {
   return db

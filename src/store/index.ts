@@ -1,6 +1,6 @@
 // The only door to the database: everything else calls these named operations.
 import { openDatabase } from "./db.ts";
-import { claimDue, dueOrphans, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
+import { claimDue, deliveryBacklog, dueOrphans, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { purgeBatch } from "./purge.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
@@ -18,6 +18,7 @@ export interface Store {
   claimDue(limits: Map<string, number>, total: number, now: number, leaseMs: number): ClaimedDelivery[];
   recordAttempts(outcomes: AttemptOutcome[], now: number): void;
   nextDueAt(): number | null;
+  deliveryBacklog(now: number): { unfinished: number; due: number };
   dueOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
   purgeBatch(cutoff: number, batchSize: number): number;
   close(): void;
@@ -36,6 +37,7 @@ export function openSqliteStore(path: string): Store {
     claimDue: (limits, total, now, leaseMs) => claimDue(db, deliveryStatements, limits, total, now, leaseMs),
     recordAttempts: (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),
     nextDueAt: () => nextDueAt(deliveryStatements),
+    deliveryBacklog: (now) => deliveryBacklog(db, now),
     dueOrphans: (known, now, limit) => dueOrphans(db, known, now, limit),
     purgeBatch: (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
     ping: () => void db.$client.query("SELECT 1").get(),

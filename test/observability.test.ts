@@ -1,0 +1,57 @@
+// What operators read without a key: Prometheus metrics and the API document.
+import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { ManualClock } from "./support/clock.ts";
+import { configYaml, startTestHerald, type TestHerald } from "./support/herald.ts";
+import { startReceiver, type Receiver } from "./support/receiver.ts";
+
+let herald: TestHerald;
+let ok: Receiver;
+const clock = new ManualClock();
+
+beforeAll(async () => {
+  ok = startReceiver();
+  herald = await startTestHerald(
+    configYaml({ subscriptions: `  - { id: a, url: "${ok.url}", events: ["*"] }\n  - { id: gone, url: "http://127.0.0.1:9/x", events: [sample.uploaded], retry: { schedule: [1m] } }` }),
+    { clock, startWorker: false },
+  );
+});
+
+afterAll(async () => {
+  await herald.close();
+  await ok.stop();
+});
+
+const metric = (text: string, line: string) => text.split("\n").find((l) => l.startsWith(`${line} `))?.split(" ")[1];
+
+describe("GET /metrics", () => {
+  it("counts publications and attempts by result, and shows the backlog", async () => {
+    await herald.publish({ event_type: "sample.uploaded", object: {} });
+    await herald.publish({ event_type: "analysis.failed", object: {} });
+    await herald.worker.drain();
+    const response = await fetch(`${herald.url}/metrics`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toContain("text/plain");
+    const text = await response.text();
+    expect(metric(text, 'herald_events_published_total{event_type="sample.uploaded"}')).toBe("1");
+    expect(metric(text, 'herald_events_published_total{event_type="analysis.failed"}')).toBe("1");
+    expect(metric(text, 'herald_delivery_attempts_total{subscription="a",result="success"}')).toBe("2");
+    expect(metric(text, 'herald_delivery_attempts_total{subscription="gone",result="connection_refused"}')).toBe("1");
+    expect(metric(text, 'herald_delivery_attempt_duration_seconds_count{subscription="a"}')).toBe("2");
+    // the refused delivery waits a minute for its retry: unfinished, not yet due
+    expect(metric(text, 'herald_deliveries_unfinished{due="false"}')).toBe("1");
+    expect(metric(text, 'herald_deliveries_unfinished{due="true"}')).toBe("0");
+    clock.advance(60_000);
+    expect(metric(await (await fetch(`${herald.url}/metrics`)).text(), 'herald_deliveries_unfinished{due="true"}')).toBe("1");
+  });
+});
+
+describe("GET /openapi.json", () => {
+  it("documents every API route with its JSON body schema", async () => {
+    const doc = (await (await fetch(`${herald.url}/openapi.json`)).json()) as any;
+    expect(doc.openapi).toStartWith("3.");
+    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/event_types", "/api/v1/events", "/api/v1/events/resend", "/api/v1/events/{id}", "/api/v1/events/{id}/resend"]);
+    const publish = doc.paths["/api/v1/events"].post.requestBody.content["application/json"].schema;
+    expect(publish.required).toEqual(["event_type", "object"]);
+    expect(doc.components.securitySchemes.bearer.scheme).toBe("bearer");
+  });
+});
