@@ -76,6 +76,12 @@ describe("a published event is validated", () => {
     expect(body.error.message).toContain("/object");
   });
 
+  it("answers 413 with the error envelope to a body over 4 MiB", async () => {
+    const response = await herald.publish({ event_type: "sample.uploaded", object: { blob: "x".repeat(5 * 1024 * 1024) } });
+    expect(response.status).toBe(413);
+    expect((await json(response)).error.code).toBe("body_too_large");
+  });
+
   it("answers 400 to a body that is not JSON", async () => {
     const response = await herald.api("/api/v1/events", { method: "POST", token: PUBLISH_TOKEN, body: "{nope", headers: { "content-type": "application/json" } });
     expect(response.status).toBe(400);

@@ -6,8 +6,12 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/index.ts";
 import { authGuard } from "./auth.ts";
+import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
+
+/** The largest request body accepted (413 beyond). */
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface AppDeps {
   config: Config;
@@ -21,6 +25,12 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   return new Elysia({ normalize: false })
+    // Events are small records; a bound keeps one client from making the server buffer gigabytes.
+    .onRequest(({ request }) => {
+      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+        return apiError(413, "body_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      }
+    })
     .onError(({ code, error, set }) => {
       set.headers["content-type"] = "application/json";
       if (code === "VALIDATION") {
