@@ -25,6 +25,7 @@ CREATE TABLE `deliveries` (
 	`due_at` integer,
 	`claim` integer DEFAULT 0 NOT NULL,
 	`leased` integer DEFAULT false NOT NULL,
+	`resend` integer DEFAULT false NOT NULL,
 	`created_at` integer NOT NULL,
 	`updated_at` integer NOT NULL,
 	FOREIGN KEY (`event_id`) REFERENCES `events`(`id`) ON UPDATE no action ON DELETE cascade

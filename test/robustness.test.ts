@@ -57,6 +57,24 @@ describe("the delivery loop outlives a store error", () => {
   });
 });
 
+describe("the loop's back-off after an error", () => {
+  it("is not cut short by wake-ups, so a failing store is not hammered", async () => {
+    const h = await herald(configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: ["*"] }` }), { startWorker: false });
+    let calls = 0;
+    const store = { ...h.store, claimDue: () => (calls++, (() => { throw new Error("database is locked"); })()) };
+    const loaded = await loadConfigText(configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: ["*"] }` }), join(h.dir, "webhooks.config.yaml"), {});
+    if (!loaded.ok) throw new Error("config");
+    const worker = new DeliveryWorker({ store, config: loaded.config, plugins: loaded.plugins, clock: { now: () => Date.now() }, log: silentLogger });
+    worker.start();
+    for (let i = 0; i < 50; i++) {
+      worker.wake();
+      await Bun.sleep(5);
+    }
+    await worker.stop();
+    expect(calls).toBeLessThanOrEqual(2); // one failure, then a 1 s back-off that the 50 wake-ups did not end
+  });
+});
+
 describe("a plugin that never returns", () => {
   it("is cut off by the attempt timeout and does not hold its subscription's slot", async () => {
     const dir = sharedDir();
@@ -126,16 +144,17 @@ describe("secrets stay out of the attempt log", () => {
   it("redacts secret-looking query parameters and static headers", async () => {
     const r = receiver();
     const h = await herald(
-      configYaml({ subscriptions: `  - { id: a, url: "${r.url}/in?token=tok_live_123&lab=7", events: ["*"], headers: { X-Api-Key: sk_live_abc, X-Lab: "7" } }` }),
+      configYaml({ subscriptions: `  - { id: a, url: "${r.url}/in?token=tok_live_123&lab=7&sig=sas_sig_456", events: ["*"], headers: { X-Api-Key: sk_live_abc, X-Lab: "7" } }` }),
       { clock: new ManualClock(), startWorker: false },
     );
     const event = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
     await h.worker.drain();
-    expect(r.requests[0]!.path).toBe("/in?token=tok_live_123&lab=7");
+    expect(r.requests[0]!.path).toBe("/in?token=tok_live_123&lab=7&sig=sas_sig_456");
     expect(r.requests[0]!.headers["x-api-key"]).toBe("sk_live_abc");
     const logged = (await json(await h.api(`/api/v1/events/${event.id}`))).deliveries[0].attempt_log[0].request;
     expect(JSON.stringify(logged)).not.toContain("tok_live_123");
     expect(JSON.stringify(logged)).not.toContain("sk_live_abc");
+    expect(JSON.stringify(logged)).not.toContain("sas_sig_456");
     expect(logged.url).toContain("lab=7");
     expect(logged.headers["x-lab"]).toBe("7");
   });

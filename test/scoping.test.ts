@@ -27,6 +27,17 @@ afterAll(async () => {
   await bad.stop();
 });
 
+describe("filtering on a subscription judges the event by its delivery to that subscription", () => {
+  it("for an admin key as for a user key", async () => {
+    const failedAtA = await json(await herald.api("/api/v1/events?subscription=a&status=failed"));
+    expect(failedAtA).toEqual([]); // the event failed overall, but not at a
+    const succeededAtA = await json(await herald.api("/api/v1/events?subscription=a&status=success"));
+    expect(succeededAtA.map((e: any) => e.id)).toEqual([eventId]);
+    const failedAtPartner = await json(await herald.api("/api/v1/events?subscription=secret-partner&status=failed"));
+    expect(failedAtPartner.map((e: any) => e.id)).toEqual([eventId]);
+  });
+});
+
 describe("a user key's view of an event", () => {
   it("shows the status its own deliveries give, not the hidden ones'", async () => {
     expect((await json(await herald.api(`/api/v1/events/${eventId}`))).status).toBe("failed");

@@ -37,9 +37,10 @@ const ListQuery = t.Object({
   page: t.Optional(t.Integer({ minimum: 1 })),
   per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })),
 });
-const ResendOneBody = t.Optional(t.Object({ subscriptions: t.Optional(t.Array(t.String())) }, { additionalProperties: false }));
+const Subscriptions = t.Array(t.String(), { minItems: 1, description: "resend only to these subscriptions" });
+const ResendOneBody = t.Optional(t.Object({ subscriptions: t.Optional(Subscriptions) }, { additionalProperties: false }));
 const ResendManyBody = t.Object(
-  { ...FilterFields, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(t.Array(t.String())) },
+  { ...FilterFields, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(Subscriptions) },
   { additionalProperties: false },
 );
 
@@ -58,8 +59,7 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
     subscription: fields.subscription,
     since: fields.since === undefined ? undefined : Date.parse(fields.since),
     until: fields.until === undefined ? undefined : Date.parse(fields.until),
-    // A scoped key asking about a subscription outside its scope finds nothing, as if it did not exist.
-    visibleSubscriptions: visible && fields.subscription !== undefined ? visible.filter((id) => id === fields.subscription) : visible,
+    visibleSubscriptions: visible,
   };
 }
 
@@ -72,12 +72,16 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
   const configured = new Set(config.subscriptions.map((s) => s.id));
 
-  /** Resend targets must exist (422) and, for a scoped key, be its own (404, as if they did not exist). */
+  const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(", ");
+  /**
+   * Resend targets must be the key's own (404 otherwise, as if they did not exist: a scoped key learns nothing
+   * of other subscriptions) and exist (422 for an admin's typo).
+   */
   const resendTargets = (requested: string[] | undefined, visible: string[] | undefined) => {
-    const unknown = (requested ?? []).filter((id) => !configured.has(id));
-    if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${unknown.map((id) => `"${id}"`).join(", ")}`);
     const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
-    if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${hidden.map((id) => `"${id}"`).join(", ")}`);
+    if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${quoted(hidden)}`);
+    const unknown = (requested ?? []).filter((id) => !configured.has(id));
+    if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
     return { subscriptions: requested };
   };
 
@@ -139,9 +143,12 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
       "/:id/resend",
       ({ params, body, apiKey, set }) => {
         const visible = visibleSubscriptions(apiKey);
-        if (!store.getEvent(params.id, visible)) return apiError(404, "not_found", `no event "${params.id}"`);
+        const event = store.getEvent(params.id, visible);
+        if (!event) return apiError(404, "not_found", `no event "${params.id}"`);
         const targets = resendTargets(body?.subscriptions, visible);
         if (!("subscriptions" in targets)) return targets;
+        const undelivered = (targets.subscriptions ?? []).filter((id) => !event.deliveries.some((d) => d.subscriptionId === id));
+        if (undelivered.length > 0) return apiError(422, "not_subscribed", `event "${params.id}" has no delivery to ${quoted(undelivered)}`);
         store.resendEvents({ ids: [params.id], visibleSubscriptions: visible }, targets.subscriptions, clock.now());
         onWork();
         const detail = store.getEvent(params.id, visible)!;

@@ -20,7 +20,7 @@ export async function runAttempt(
   let result: SendResult;
   try {
     const ctx = { now: () => clock.now(), subscriptionId: subscription.id };
-    const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.attempts + 1 }, ctx), deadline);
+    const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.number }, ctx), deadline);
     headers = redactHeaders(request.headers, request.secretHeaders);
     result = await postWebhook(subscription.url, request.headers, request.body, deadline);
   } catch (error) {
@@ -33,6 +33,7 @@ export async function runAttempt(
   return {
     deliveryId: claimed.id,
     eventId: claimed.event.id,
+    number: claimed.number,
     claim: claimed.claim,
     startedAt,
     durationMs: result.durationMs,
@@ -63,6 +64,7 @@ export function unconfiguredOutcome(delivery: OrphanDelivery, now: number): Atte
   return {
     deliveryId: delivery.id,
     eventId: delivery.eventId,
+    number: delivery.number,
     claim: delivery.claim,
     startedAt: now,
     durationMs: 0,

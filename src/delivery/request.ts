@@ -26,8 +26,10 @@ export function isReservedHeader(name: string, authHeaderNames: readonly string[
   const lower = name.toLowerCase();
   return RESERVED_HEADERS.has(lower) || lower.startsWith("herald-") || authHeaderNames.some((h) => h.toLowerCase() === lower);
 }
-// Header and query parameter names whose values the attempt log never shows.
-const SECRET_NAME = /authorization|cookie|token|secret|password|passwd|api[-_]?key|credential|session/i;
+// Names whose values the attempt log never shows. Query parameters also count signatures and codes as secret:
+// in a URL they are credentials (an Azure SAS `sig`, a Functions `code`); a signature header is only a proof.
+const SECRET_NAME = /auth|cookie|token|secret|password|passwd|credential|session|(^|[-_])(api|access)?[-_]?key$/i;
+const SECRET_PARAM = /^(sig|signature|code|key)$|[-_](signature|sig)$/i;
 
 export interface BuiltRequest {
   body: Uint8Array<ArrayBuffer>;
@@ -83,12 +85,28 @@ export function redactHeaders(headers: Record<string, string>, secretHeaders: st
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret(name) ? "[redacted]" : value]));
 }
 
-/** The URL as the attempt log shows it: no password, no value of a secret-looking query parameter. */
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text; // a stray % sign: judge the name as written
+  }
+}
+
+/**
+ * The URL as the attempt log shows it: the value of each secret-looking query parameter replaced, the rest
+ * byte for byte as configured (config load refuses passwords in URLs).
+ */
 export function redactUrl(url: string): string {
-  const parsed = new URL(url);
-  const secretParams = [...new Set(parsed.searchParams.keys())].filter((name) => SECRET_NAME.test(name));
-  if (!parsed.password && secretParams.length === 0) return url; // shown exactly as configured
-  if (parsed.password) parsed.password = "redacted";
-  for (const name of secretParams) parsed.searchParams.set(name, "[redacted]");
-  return parsed.href;
+  const query = url.indexOf("?");
+  if (query === -1) return url;
+  const fragment = url.indexOf("#", query);
+  const end = fragment === -1 ? url.length : fragment;
+  const pairs = url.slice(query + 1, end).split("&").map((pair) => {
+    const eq = pair.indexOf("=");
+    if (eq === -1) return pair;
+    const name = safeDecode(pair.slice(0, eq).replaceAll("+", " "));
+    return SECRET_NAME.test(name) || SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+  });
+  return `${url.slice(0, query + 1)}${pairs.join("&")}${url.slice(end)}`;
 }

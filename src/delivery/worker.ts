@@ -24,7 +24,8 @@ export interface WorkerOptions {
 
 export class DeliveryWorker {
   private readonly subscriptions: Map<string, Subscription>;
-  private readonly leaseMs: number;
+  /** Each subscription's lease follows its own timeout: a slow one does not slow the others' recovery. */
+  private readonly leases: Map<string, number>;
   private readonly inflightBySubscription = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
   private outcomes: AttemptOutcome[] = [];
@@ -34,10 +35,13 @@ export class DeliveryWorker {
   private wakeUp: (() => void) | null = null;
   private wakeQueued = false;
   private rotation = 0;
+  private lastOrphanCheck = -Infinity;
+  private stopRequested!: () => void;
+  private readonly stopping = new Promise<void>((resolve) => (this.stopRequested = resolve));
 
   constructor(private readonly options: WorkerOptions) {
     this.subscriptions = new Map(options.config.subscriptions.map((s) => [s.id, s]));
-    this.leaseMs = leaseMs(options.config.subscriptions.map((s) => s.retry));
+    this.leases = new Map(options.config.subscriptions.map((s) => [s.id, leaseMs([s.retry])]));
   }
 
   start() {
@@ -67,6 +71,7 @@ export class DeliveryWorker {
    */
   async stop() {
     this.running = false;
+    this.stopRequested();
     this.wakeUp?.();
     await this.loopDone;
     let timer: Timer | undefined;
@@ -95,12 +100,15 @@ export class DeliveryWorker {
       } catch (error) {
         // Whatever failed (the store, most likely) is tried again: the loop must outlive any one error.
         (this.options.log ?? silentLogger).error("delivery loop error; retrying", { error: String(error) });
-        await this.sleep(ERROR_BACKOFF_MS);
+        await Promise.race([Bun.sleep(ERROR_BACKOFF_MS), this.stopping]); // wake-ups must not cut this short
+
       }
     }
   }
 
   private async step() {
+    // Orphans are looked for now and then, busy or not: a loaded worker must not leave them pending.
+    if (this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS) this.failUnconfigured();
     const free = this.options.config.delivery.concurrency - this.inflight.size;
     const launched = free > 0 ? this.claimAndLaunch() : 0;
     if (launched === free) {
@@ -108,8 +116,7 @@ export class DeliveryWorker {
     } else if (launched === 0) {
       const next = this.options.store.nextDueAt();
       const now = this.options.clock.now();
-      // Due yet unclaimable means a subscription at its limit (a finished attempt wakes us) or an orphan.
-      if (next !== null && next <= now) this.failUnconfigured();
+      // Due yet unclaimable means a subscription at its limit: a finished attempt wakes us.
       await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
     }
     // launched some but fewer than free: step again at once, more may have become due meanwhile
@@ -135,11 +142,11 @@ export class DeliveryWorker {
     if (free <= 0 || this.subscriptions.size === 0) return 0;
     const ids = [...this.subscriptions.keys()];
     this.rotation = (this.rotation + 1) % ids.length;
-    const limits = new Map<string, number>();
+    const limits = new Map<string, { count: number; leaseMs: number }>();
     for (const id of [...ids.slice(this.rotation), ...ids.slice(0, this.rotation)]) {
-      limits.set(id, config.delivery.perSubscription - (this.inflightBySubscription.get(id) ?? 0));
+      limits.set(id, { count: config.delivery.perSubscription - (this.inflightBySubscription.get(id) ?? 0), leaseMs: this.leases.get(id)! });
     }
-    const claimed = store.claimDue(limits, free, clock.now(), this.leaseMs);
+    const claimed = store.claimDue(limits, free, clock.now());
     for (const delivery of claimed) this.launch(delivery);
     return claimed.length;
   }
@@ -187,8 +194,9 @@ export class DeliveryWorker {
   private failUnconfigured() {
     const { store, clock } = this.options;
     const now = clock.now();
+    this.lastOrphanCheck = now;
     for (;;) {
-      const orphans = store.dueOrphans([...this.subscriptions.keys()], now, 500);
+      const orphans = store.claimOrphans([...this.subscriptions.keys()], now, 500);
       if (orphans.length === 0) return;
       store.recordAttempts(orphans.map((d) => unconfiguredOutcome(d, now)), now);
     }

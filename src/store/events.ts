@@ -59,6 +59,7 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
         dueAt: now,
         claim: 0,
         leased: false,
+        resend: false,
         createdAt: now,
         updatedAt: now,
       }));
@@ -93,22 +94,32 @@ function canonicalJson(value: unknown): string {
   );
 }
 
+/**
+ * The deliveries a filter is about: those to `subscription` if given, within what the key may see. The
+ * event must have one of them, its status is judged on them, and a resend resends only them.
+ */
+function countedSubscriptions(filter: EventFilter): string[] | undefined {
+  const visible = filter.visibleSubscriptions;
+  if (filter.subscription === undefined) return visible;
+  return visible && !visible.includes(filter.subscription) ? [] : [filter.subscription];
+}
+
 function filterCondition(filter: EventFilter): SQL | undefined {
+  const counted = countedSubscriptions(filter);
   const conditions: (SQL | undefined)[] = [
     filter.eventType !== undefined ? eq(events.eventType, filter.eventType) : undefined,
-    filter.status !== undefined ? statusCondition(filter.status, filter.visibleSubscriptions) : undefined,
+    filter.status !== undefined ? statusCondition(filter.status, counted) : undefined,
     filter.since !== undefined ? gte(events.createdAt, filter.since) : undefined,
     filter.until !== undefined ? lt(events.createdAt, filter.until) : undefined,
     filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined,
-    filter.subscription !== undefined ? hasDeliveryTo([filter.subscription]) : undefined,
-    filter.visibleSubscriptions !== undefined ? hasDeliveryTo(filter.visibleSubscriptions) : undefined,
+    counted !== undefined ? hasDeliveryTo(counted) : undefined,
   ];
   return and(...conditions);
 }
 
 /**
- * The stored status answers for whole events. A scoped key sees an event through some of its deliveries, so
- * its status is the same rule (STATUS_PRECEDENCE) applied in SQL to just those.
+ * The stored status answers for whole events. A filter about some deliveries (a subscription, a scoped key)
+ * judges the status the same way (STATUS_PRECEDENCE), in SQL, on just those.
  */
 function statusCondition(status: EventStatus, visible: string[] | undefined): SQL {
   if (visible === undefined) return eq(events.status, status);
@@ -162,8 +173,7 @@ export function countEvents(db: Db, filter: EventFilter): number {
 /**
  * Gives the chosen deliveries of the matching events a fresh attempt and a fresh retry budget. Filtering on a
  * status resends only the deliveries in the matching state (resending the failed events re-POSTs only what
- * failed). A delivery in flight keeps its lease, so it is never POSTed twice at once: it goes again when the
- * lease ends, and the bumped claim keeps the late answer from overwriting the resend.
+ * failed). A delivery in flight is never POSTed twice at once: it goes again as soon as its attempt ends.
  * Returns the ids of the events that had a delivery resent.
  */
 export function resendEvents(
@@ -175,13 +185,16 @@ export function resendEvents(
 ): string[] {
   return db.transaction(() => {
     const eventIds = db.select({ id: events.id }).from(events).where(filterCondition(filter));
+    const inFlight = sql`(${deliveries.leased} AND ${deliveries.dueAt} > ${now})`;
+    const counted = countedSubscriptions(filter);
     const resent = db
       .update(deliveries)
       .set({
         state: "pending",
         roundAttempts: 0,
-        dueAt: sql`CASE WHEN ${deliveries.leased} AND ${deliveries.dueAt} > ${now} THEN ${deliveries.dueAt} ELSE ${now} END`,
-        claim: sql`${deliveries.claim} + 1`,
+        // In flight: leave the lease alone and let that attempt's outcome start the delivery afresh.
+        resend: sql`${inFlight}`,
+        dueAt: sql`CASE WHEN ${inFlight} THEN ${deliveries.dueAt} ELSE ${now} END`,
         updatedAt: now,
       })
       .where(
@@ -189,7 +202,7 @@ export function resendEvents(
           inArray(deliveries.eventId, eventIds),
           subscriptionIds ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined,
           filter.status ? eq(deliveries.state, deliveryStateFor(filter.status)) : undefined,
-          filter.visibleSubscriptions ? inArray(deliveries.subscriptionId, filter.visibleSubscriptions) : undefined,
+          counted ? inArray(deliveries.subscriptionId, counted) : undefined,
         ),
       )
       .returning({ eventId: deliveries.eventId })

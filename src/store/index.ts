@@ -1,6 +1,6 @@
 // The only door to the database: everything else calls these named operations.
 import { openDatabase } from "./db.ts";
-import { claimDue, deliveryBacklog, dueOrphans, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
+import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { purgeBatch } from "./purge.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
@@ -15,11 +15,11 @@ export interface Store {
   getEvent(id: string, visibleSubscriptions?: string[]): EventDetail | null;
   countEvents(filter: EventFilter): number;
   resendEvents(filter: EventFilter, subscriptionIds: string[] | undefined, now: number): string[];
-  claimDue(limits: Map<string, number>, total: number, now: number, leaseMs: number): ClaimedDelivery[];
+  claimDue(limits: Map<string, { count: number; leaseMs: number }>, total: number, now: number): ClaimedDelivery[];
   recordAttempts(outcomes: AttemptOutcome[], now: number): void;
   nextDueAt(): number | null;
   deliveryBacklog(now: number): { unfinished: number; due: number };
-  dueOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
+  claimOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
   purgeBatch(cutoff: number, batchSize: number): number;
   close(): void;
 }
@@ -34,11 +34,11 @@ export function openSqliteStore(path: string): Store {
     getEvent: (id, visible) => getEvent(db, id, visible),
     countEvents: (filter) => countEvents(db, filter),
     resendEvents: (filter, subscriptionIds, now) => resendEvents(db, eventStatements, filter, subscriptionIds, now),
-    claimDue: (limits, total, now, leaseMs) => claimDue(db, deliveryStatements, limits, total, now, leaseMs),
+    claimDue: (limits, total, now) => claimDue(db, deliveryStatements, limits, total, now),
     recordAttempts: (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),
     nextDueAt: () => nextDueAt(deliveryStatements),
-    deliveryBacklog: (now) => deliveryBacklog(db, now),
-    dueOrphans: (known, now, limit) => dueOrphans(db, known, now, limit),
+    deliveryBacklog: (now) => deliveryBacklog(deliveryStatements, now),
+    claimOrphans: (known, now, limit) => claimOrphans(db, deliveryStatements, known, now, limit),
     purgeBatch: (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
     ping: () => void db.$client.query("SELECT 1").get(),
     close: () => db.$client.close(),

@@ -47,12 +47,14 @@ export const deliveries = sqliteTable(
      */
     dueAt: integer("due_at"),
     /**
-     * Bumped by every claim and every resend. An outcome changes the delivery only if its claim is still the
-     * latest, so a late answer to an expired lease or to a resent delivery cannot overwrite a newer decision.
+     * Bumped by every claim. An outcome changes the delivery only if its claim is still the latest, so the late
+     * answer to an attempt whose lease ran out cannot overwrite what the newer attempt decided.
      */
     claim: integer("claim").notNull().default(0),
-    /** A claimed attempt is in flight (until its outcome, a resend, or the lease running out). */
+    /** A claimed attempt is in flight (until its outcome, or until the lease runs out). */
     leased: integer("leased", { mode: "boolean" }).notNull().default(false),
+    /** Resent while in flight: when that attempt's outcome comes, the delivery starts afresh instead. */
+    resend: integer("resend", { mode: "boolean" }).notNull().default(false),
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },

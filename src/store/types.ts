@@ -17,6 +17,7 @@ export interface DeliveryRecord {
   dueAt: number | null;
   claim: number;
   leased: boolean;
+  resend: boolean;
   createdAt: number;
   updatedAt: number;
 }
@@ -61,16 +62,17 @@ export type PublishOutcome = { kind: "created" | "existing" | "conflict"; event:
 export interface ClaimedDelivery {
   id: string;
   subscriptionId: string;
-  /** Attempts made before this one, in all and in the current retry round. */
-  attempts: number;
+  /** This attempt's number, counting every attempt ever started (resends included). */
+  number: number;
+  /** Attempts made before this one in the current retry round. */
   roundAttempts: number;
   /** This claim's token: its outcome decides only if no newer claim or resend came since. */
   claim: number;
   event: EventRecord;
 }
 
-/** One finished attempt and what it decides for its delivery (the store numbers it). */
-export interface AttemptOutcome extends Omit<AttemptRecord, "id" | "number"> {
+/** One finished attempt and what it decides for its delivery. */
+export interface AttemptOutcome extends Omit<AttemptRecord, "id"> {
   eventId: string;
   claim: number;
   roundAttempts: number;
@@ -78,11 +80,12 @@ export interface AttemptOutcome extends Omit<AttemptRecord, "id" | "number"> {
   nextDueAt: number | null;
 }
 
-/** A due delivery whose subscription is no longer configured. */
+/** A claimed delivery whose subscription is no longer configured. */
 export interface OrphanDelivery {
   id: string;
   eventId: string;
   subscriptionId: string;
+  number: number;
   claim: number;
 }
 
