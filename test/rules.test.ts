@@ -1,5 +1,6 @@
-// The pure delivery rules, each on its own: event status, retry schedule, success, lease, fan-out.
+// The pure rules, each on its own: event status, retry schedule, success, lease, fan-out, date-times.
 import { describe, expect, it } from "bun:test";
+import { isRfc3339 } from "../src/config/formats.ts";
 import type { RetryPolicy, Subscription } from "../src/config/types.ts";
 import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
@@ -125,5 +126,19 @@ describe("matchingSubscriptions: those naming the event type, and those subscrib
   it("no subscription, or none matching, gives no deliveries", () => {
     expect(matchingSubscriptions("sample.uploaded", [])).toEqual([]);
     expect(matchingSubscriptions("report_signed", subscriptions.slice(1))).toEqual([]);
+  });
+});
+
+describe("isRfc3339: date-times as RFC 3339 writes them, days that exist only", () => {
+  it("accepts UTC, offsets and fractions", () => {
+    for (const ok of ["2026-01-01T00:00:00Z", "2024-02-29T23:59:59.5+02:00", "2026-12-31t12:00:00z"]) expect(isRfc3339(ok)).toBe(true);
+  });
+
+  it("refuses a day that does not exist instead of rolling it over", () => {
+    for (const bad of ["2026-02-29T00:00:00Z", "2026-02-30T00:00:00Z", "2026-13-01T00:00:00Z", "2026-04-31T00:00:00Z"]) expect(isRfc3339(bad)).toBe(false);
+  });
+
+  it("refuses what is not a full date-time", () => {
+    for (const bad of ["2026-01-01", "2026-01-01T00:00:00", "yesterday", "2026-01-01T24:00:00Z"]) expect(isRfc3339(bad)).toBe(false);
   });
 });
