@@ -1,5 +1,5 @@
 // `herald serve`: one process, the HTTP API and the delivery worker sharing one store.
-import { createApp } from "./api/app.ts";
+import { createApp, MAX_BODY_BYTES } from "./api/app.ts";
 import type { Config } from "./config/types.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { purgeExpired } from "./delivery/retention.ts";
@@ -30,7 +30,10 @@ export async function startHerald(options: HeraldOptions) {
   const app = createApp({ config, store, clock, log, metrics, onWork: () => worker.wake() });
   try {
     // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
-    app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false });
+    // Bun's own limit bounds chunked bodies, which carry no Content-Length for the app to check; it sits a
+    // little above the app's, so a declared length over the limit still gets the app's JSON 413.
+    const maxRequestBodySize = MAX_BODY_BYTES + 64 * 1024;
+    app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false, maxRequestBodySize });
   } catch (error) {
     store.close();
     throw new Error(`cannot listen on ${config.server.host}:${config.server.port}: ${(error as Error).message}`);

@@ -77,9 +77,26 @@ describe("a published event is validated", () => {
   });
 
   it("answers 413 with the error envelope to a body over 4 MiB", async () => {
-    const response = await herald.publish({ event_type: "sample.uploaded", object: { blob: "x".repeat(5 * 1024 * 1024) } });
+    const response = await herald.publish({ event_type: "sample.uploaded", object: { blob: "x".repeat(4 * 1024 * 1024) } });
     expect(response.status).toBe(413);
     expect((await json(response)).error.code).toBe("body_too_large");
+  });
+
+  it("bounds a chunked body, which has no Content-Length, too", async () => {
+    const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
+    let sent = 0;
+    const body = new ReadableStream({
+      pull(controller) {
+        if (sent++ < 80) controller.enqueue(chunk); // 5 MiB in all
+        else controller.close();
+      },
+    });
+    const response = await fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${PUBLISH_TOKEN}`, "content-type": "application/json" }, body });
+    expect(response.status).toBe(413);
+  });
+
+  it("refuses a leap second in triggered_at (JavaScript dates cannot hold one) with 400", async () => {
+    expect((await herald.publish({ event_type: "sample.uploaded", object: {}, triggered_at: "2026-06-30T23:59:60Z" })).status).toBe(400);
   });
 
   it("answers 400 to a body that is not JSON", async () => {

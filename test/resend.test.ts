@@ -44,6 +44,27 @@ describe("resending a delivery that is in flight", () => {
 
 });
 
+describe("resending a delivery whose attempt outlived its lease", () => {
+  it("is not undone by that attempt's late answer", async () => {
+    const clock = new ManualClock();
+    let answerFirst: (response: Response) => void = () => {};
+    const r = startReceiver((_, i) => (i === 0 ? new Promise<Response>((resolve) => (answerFirst = resolve)) : new Response("ok")));
+    receivers.push(r);
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
+    const event = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
+    const first = herald.worker.drain();
+    await r.waitFor(1);
+    clock.advance(5_001); // the lease (2 × 2 s + 1 s) ran out while the POST hangs (a stalled process, say)
+    expect((await herald.api(`/api/v1/events/${event.id}/resend`, { method: "POST" })).status).toBe(202);
+    answerFirst(new Response("late", { status: 200 }));
+    await first;
+    // The late 200 is logged, but the resend stands and goes out.
+    const detail = await json(await herald.api(`/api/v1/events/${event.id}`));
+    expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.response.status])).toEqual([[1, 200], [2, 200]]);
+    expect(r.requests).toHaveLength(2);
+  });
+});
+
 describe("choosing what to resend", () => {
   async function twoSubscriptions() {
     const ok = startReceiver();

@@ -3,7 +3,8 @@
 // exist, such as February 30, is refused rather than rolled over into March.
 import { FormatRegistry } from "@sinclair/typebox";
 
-const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ]([01]\d|2[0-3]):([0-5]\d):([0-5]\d|60)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
+// No leap second (:60): JavaScript dates cannot hold one, so it would turn into an invalid time downstream.
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ]([01]\d|2[0-3]):([0-5]\d):([0-5]\d)(\.\d+)?([Zz]|[+-]([01]\d|2[0-3]):[0-5]\d)$/;
 
 export function isRfc3339(value: string): boolean {
   const match = RFC3339.exec(value);

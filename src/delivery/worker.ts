@@ -9,6 +9,8 @@ import { leaseMs, shutdownGraceMs } from "./retry.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;
+/** Orphaned deliveries failed per step. */
+const ORPHAN_BATCH = 500;
 /** After a store error (a locked or full disk, say) the loop waits this long and tries again. */
 const ERROR_BACKOFF_MS = 1_000;
 
@@ -84,7 +86,7 @@ export class DeliveryWorker {
   /** Runs everything due at the clock's current time to completion; tests drive the worker with this. */
   async drain() {
     for (;;) {
-      this.failUnconfigured();
+      while (this.failUnconfigured() > 0);
       const launched = this.claimAndLaunch();
       if (launched === 0 && this.inflight.size === 0) break;
       await Promise.all(this.inflight);
@@ -101,18 +103,19 @@ export class DeliveryWorker {
         // Whatever failed (the store, most likely) is tried again: the loop must outlive any one error.
         (this.options.log ?? silentLogger).error("delivery loop error; retrying", { error: String(error) });
         await Promise.race([Bun.sleep(ERROR_BACKOFF_MS), this.stopping]); // wake-ups must not cut this short
-
       }
     }
   }
 
   private async step() {
     // Orphans are looked for now and then, busy or not: a loaded worker must not leave them pending.
-    if (this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS) this.failUnconfigured();
+    const moreOrphans = this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS && this.failUnconfigured() === ORPHAN_BATCH;
     const free = this.options.config.delivery.concurrency - this.inflight.size;
     const launched = free > 0 ? this.claimAndLaunch() : 0;
     if (launched === free) {
       await this.sleep(null); // every slot is busy: the next finished attempt wakes us
+    } else if (moreOrphans) {
+      await new Promise((resolve) => setImmediate(resolve)); // let requests in, then the next batch
     } else if (launched === 0) {
       const next = this.options.store.nextDueAt();
       const now = this.options.clock.now();
@@ -191,14 +194,16 @@ export class DeliveryWorker {
     }
   }
 
-  private failUnconfigured() {
+  /**
+   * Fails one batch of deliveries whose subscription is gone; returns how many. One batch per step keeps a
+   * large backlog of them from blocking the event loop: the next step takes the next batch.
+   */
+  private failUnconfigured(): number {
     const { store, clock } = this.options;
     const now = clock.now();
-    this.lastOrphanCheck = now;
-    for (;;) {
-      const orphans = store.claimOrphans([...this.subscriptions.keys()], now, 500);
-      if (orphans.length === 0) return;
-      store.recordAttempts(orphans.map((d) => unconfiguredOutcome(d, now)), now);
-    }
+    const orphans = store.claimOrphans([...this.subscriptions.keys()], now, ORPHAN_BATCH);
+    if (orphans.length > 0) store.recordAttempts(orphans.map((d) => unconfiguredOutcome(d, now)), now);
+    else this.lastOrphanCheck = now;
+    return orphans.length;
   }
 }

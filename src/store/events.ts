@@ -195,6 +195,8 @@ export function resendEvents(
         // In flight: leave the lease alone and let that attempt's outcome start the delivery afresh.
         resend: sql`${inFlight}`,
         dueAt: sql`CASE WHEN ${inFlight} THEN ${deliveries.dueAt} ELSE ${now} END`,
+        // Not in flight, yet an attempt whose lease ran out may still answer: its stale claim must not decide.
+        claim: sql`CASE WHEN ${inFlight} THEN ${deliveries.claim} ELSE ${deliveries.claim} + 1 END`,
         updatedAt: now,
       })
       .where(

@@ -1,0 +1,21 @@
+// Group commit: concurrent calls share one write, and one bad item does not fail its neighbours.
+import { describe, expect, it } from "bun:test";
+import { batched } from "../src/store/batcher.ts";
+
+describe("batched writes", () => {
+  it("calls made in the same turn of the event loop share one write", async () => {
+    const writes: number[][] = [];
+    const double = batched((items: number[]) => (writes.push(items), items.map((n) => n * 2)));
+    expect(await Promise.all([double(1), double(2), double(3)])).toEqual([2, 4, 6]);
+    expect(writes).toEqual([[1, 2, 3]]);
+  });
+
+  it("when a write fails, retries the items one by one so only the bad one is rejected", async () => {
+    const write = batched((items: number[]) => {
+      if (items.includes(13)) throw new Error("constraint failed");
+      return items;
+    });
+    const results = await Promise.allSettled([write(1), write(13), write(2)]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+  });
+});
