@@ -16,18 +16,25 @@ afterEach(async () => {
 
 const json = async (response: Response) => (await response.json()) as any;
 
+/** Herald with one subscription whose receiver holds its first answer until the test gives it; one event published. */
+async function publishToHeldReceiver() {
+  const clock = new ManualClock();
+  let answer: (response: Response) => void = () => {};
+  const r = startReceiver((_, i) => (i === 0 ? new Promise<Response>((resolve) => (answer = resolve)) : new Response("ok")));
+  receivers.push(r);
+  const h = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
+  herald = h;
+  const event = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
+  return { h, clock, r, event, answerFirst: (response: Response) => answer(response) };
+}
+
 describe("resending a delivery that is in flight", () => {
   it("POSTs it again only once the first POST has ended, and the late answer does not undo the resend", async () => {
-    const clock = new ManualClock();
-    let answerFirst: (response: Response) => void = () => {};
-    const r = startReceiver((_, i) => (i === 0 ? new Promise<Response>((resolve) => (answerFirst = resolve)) : new Response("ok")));
-    receivers.push(r);
-    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
-    const event = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
+    const { h, r, event, answerFirst } = await publishToHeldReceiver();
 
-    const rounds = herald.worker.drain();
+    const rounds = h.worker.drain();
     await r.waitFor(1);
-    expect((await herald.api(`/api/v1/events/${event.id}/resend`, { method: "POST" })).status).toBe(202);
+    expect((await h.api(`/api/v1/events/${event.id}/resend`, { method: "POST" })).status).toBe(202);
     await Bun.sleep(20);
     expect(r.requests).toHaveLength(1); // not sent a second time while the first is in flight
     const answeredAt = Date.now();
@@ -36,30 +43,24 @@ describe("resending a delivery that is in flight", () => {
 
     expect(r.requests).toHaveLength(2);
     expect(r.requests[1]!.receivedAt).toBeGreaterThanOrEqual(answeredAt);
-    const detail = await json(await herald.api(`/api/v1/events/${event.id}`));
+    const detail = await json(await h.api(`/api/v1/events/${event.id}`));
     expect(detail.status).toBe("success"); // resent at once, where the 500 alone would have waited 64 s to retry
     expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.success])).toEqual([[1, false], [2, true]]);
     expect(r.requests.map((req) => req.headers["herald-attempt"])).toEqual(["1", "2"]);
   });
-
 });
 
 describe("resending a delivery whose attempt outlived its lease", () => {
   it("is not undone by that attempt's late answer", async () => {
-    const clock = new ManualClock();
-    let answerFirst: (response: Response) => void = () => {};
-    const r = startReceiver((_, i) => (i === 0 ? new Promise<Response>((resolve) => (answerFirst = resolve)) : new Response("ok")));
-    receivers.push(r);
-    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
-    const event = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
-    const first = herald.worker.drain();
+    const { h, clock, r, event, answerFirst } = await publishToHeldReceiver();
+    const first = h.worker.drain();
     await r.waitFor(1);
     clock.advance(5_001); // the lease (2 × 2 s + 1 s) ran out while the POST hangs (a stalled process, say)
-    expect((await herald.api(`/api/v1/events/${event.id}/resend`, { method: "POST" })).status).toBe(202);
+    expect((await h.api(`/api/v1/events/${event.id}/resend`, { method: "POST" })).status).toBe(202);
     answerFirst(new Response("late", { status: 200 }));
     await first;
     // The late 200 is logged, but the resend stands and goes out.
-    const detail = await json(await herald.api(`/api/v1/events/${event.id}`));
+    const detail = await json(await h.api(`/api/v1/events/${event.id}`));
     expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.response.status])).toEqual([[1, 200], [2, 200]]);
     expect(r.requests).toHaveLength(2);
   });
