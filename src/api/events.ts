@@ -7,7 +7,7 @@ import type { Metrics } from "../metrics.ts";
 import { matchingSubscriptions } from "../delivery/fanout.ts";
 import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
-import type { EventFilter, NewEvent, Store } from "../store/index.ts";
+import { newId, type EventFilter, type NewEvent, type Store } from "../store/index.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
@@ -99,7 +99,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
           return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not "${body.object_type}"`);
         }
         const outcome = await publish({
-          id: body.id ?? `evt_${Bun.randomUUIDv7().replaceAll("-", "")}`,
+          id: body.id ?? newId("evt"),
           eventType: declared.name,
           objectType: declared.objectType,
           object: body.object,

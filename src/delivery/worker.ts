@@ -28,6 +28,7 @@ export class DeliveryWorker {
   private readonly subscriptions: Map<string, Subscription>;
   /** Each subscription's lease follows its own timeout: a slow one does not slow the others' recovery. */
   private readonly leases: Map<string, number>;
+  private readonly log: Logger;
   private readonly inflightBySubscription = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
   private outcomes: AttemptOutcome[] = [];
@@ -44,6 +45,7 @@ export class DeliveryWorker {
   constructor(private readonly options: WorkerOptions) {
     this.subscriptions = new Map(options.config.subscriptions.map((s) => [s.id, s]));
     this.leases = new Map(options.config.subscriptions.map((s) => [s.id, leaseMs([s.retry])]));
+    this.log = options.log ?? silentLogger;
   }
 
   start() {
@@ -101,7 +103,7 @@ export class DeliveryWorker {
         await this.step();
       } catch (error) {
         // Whatever failed (the store, most likely) is tried again: the loop must outlive any one error.
-        (this.options.log ?? silentLogger).error("delivery loop error; retrying", { error: String(error) });
+        this.log.error("delivery loop error; retrying", { error: String(error) });
         await Promise.race([Bun.sleep(ERROR_BACKOFF_MS), this.stopping]); // wake-ups must not cut this short
       }
     }
@@ -163,7 +165,7 @@ export class DeliveryWorker {
         this.options.onAttempt?.(subscription.id, outcome);
         this.queueOutcome(outcome);
       })
-      .catch((error) => this.options.log?.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
+      .catch((error) => this.log.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
       .finally(() => {
         counts.set(subscription.id, counts.get(subscription.id)! - 1);
         this.inflight.delete(task);
@@ -190,7 +192,7 @@ export class DeliveryWorker {
       this.options.store.recordAttempts(batch, this.options.clock.now());
     } catch (error) {
       // Nothing is lost, but these deliveries stay leased and are POSTed again when their leases end.
-      (this.options.log ?? silentLogger).error("could not record attempts", { count: batch.length, error: String(error) });
+      this.log.error("could not record attempts", { count: batch.length, error: String(error) });
     }
   }
 

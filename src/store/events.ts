@@ -5,8 +5,9 @@ import type { Db } from "./db.ts";
 import { attempts, deliveries, events, type DeliveryState, type EventStatus } from "./schema.ts";
 import type { DeliveryRecord, EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
-export function newDeliveryId(): string {
-  return `dlv_${Bun.randomUUIDv7().replaceAll("-", "")}`;
+/** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`. */
+export function newId(prefix: "evt" | "dlv"): string {
+  return `${prefix}_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 }
 
 export function prepareEventStatements(db: Db) {
@@ -50,7 +51,7 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
         return { kind: isSamePublication(existing, input) ? "existing" : "conflict", event: stored };
       }
       const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
-        id: newDeliveryId(),
+        id: newId("dlv"),
         eventId: input.id,
         subscriptionId,
         state: "pending",
@@ -134,6 +135,11 @@ function scoped<E extends EventRecord & { deliveries: { state: DeliveryState }[]
   return visible === undefined ? event : { ...event, status: eventStatus(event.deliveries.map((d) => d.state)) };
 }
 
+/** Which deliveries of an event a key may see (all without a scope). */
+function visibleDeliveries(visible: string[] | undefined): SQL | undefined {
+  return visible ? inArray(deliveries.subscriptionId, visible) : undefined;
+}
+
 function hasDeliveryTo(subscriptionIds: string[]): SQL {
   return sql`EXISTS (SELECT 1 FROM ${deliveries} WHERE ${deliveries.eventId} = ${events.id} AND ${inArray(deliveries.subscriptionId, subscriptionIds)})`;
 }
@@ -143,10 +149,9 @@ function hasDeliveryTo(subscriptionIds: string[]): SQL {
  * pages, an event published while a client pages through shifts later pages by one.
  */
 export function listEvents(db: Db, filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries> {
-  const where = filterCondition(filter);
-  const rows = db.select().from(events).where(where).orderBy(desc(events.createdAt), desc(events.id)).limit(limit).offset(offset).all();
-  const total = db.select({ n: count() }).from(events).where(where).get()?.n ?? 0;
-  const scope = filter.visibleSubscriptions ? inArray(deliveries.subscriptionId, filter.visibleSubscriptions) : undefined;
+  const rows = db.select().from(events).where(filterCondition(filter)).orderBy(desc(events.createdAt), desc(events.id)).limit(limit).offset(offset).all();
+  const total = countEvents(db, filter);
+  const scope = visibleDeliveries(filter.visibleSubscriptions);
   const ofPage = rows.length
     ? db.select().from(deliveries).where(and(inArray(deliveries.eventId, rows.map((e) => e.id)), scope)).orderBy(asc(deliveries.subscriptionId)).all()
     : [];
@@ -157,8 +162,7 @@ export function listEvents(db: Db, filter: EventFilter, offset: number, limit: n
 export function getEvent(db: Db, id: string, visibleSubscriptions?: string[]): EventDetail | null {
   const event = db.select().from(events).where(eq(events.id, id)).get();
   if (!event) return null;
-  const scope = visibleSubscriptions ? inArray(deliveries.subscriptionId, visibleSubscriptions) : undefined;
-  const rows = db.select().from(deliveries).where(and(eq(deliveries.eventId, id), scope)).orderBy(asc(deliveries.subscriptionId)).all();
+  const rows = db.select().from(deliveries).where(and(eq(deliveries.eventId, id), visibleDeliveries(visibleSubscriptions))).orderBy(asc(deliveries.subscriptionId)).all();
   if (visibleSubscriptions && rows.length === 0) return null;
   const log = rows.length
     ? db.select().from(attempts).where(inArray(attempts.deliveryId, rows.map((d) => d.id))).orderBy(asc(attempts.number)).all()

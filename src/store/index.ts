@@ -6,6 +6,7 @@ import { purgeBatch } from "./purge.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
 export type * from "./types.ts";
+export { newId } from "./events.ts";
 
 export interface Store {
   publishEvents(batch: NewEvent[], now: number): PublishOutcome[];
