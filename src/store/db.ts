@@ -12,6 +12,9 @@ export type Db = BunSQLiteDatabase<typeof schema> & { $client: Database };
 /** SQLite's name for a private database held in memory and gone at close: nothing is written to disk. */
 export const IN_MEMORY = ":memory:";
 
+/** How hard each commit is pushed to disk (SQLite's `synchronous`); the bench reports it beside its figures. */
+export const SYNCHRONOUS = "FULL";
+
 /** Opens (creating its folder) the SQLite file at `path`, an absolute path, or a fresh database for `IN_MEMORY`. */
 export function openDatabase(path: string): Db {
   if (path !== IN_MEMORY) mkdirSync(dirname(path), { recursive: true });
@@ -21,7 +24,7 @@ export function openDatabase(path: string): Db {
   // bench showed no difference from NORMAL. busy_timeout covers a second process briefly.
   // An in-memory database keeps its journal in memory whatever is asked, and has no second process.
   client.run("PRAGMA journal_mode = WAL");
-  client.run("PRAGMA synchronous = FULL");
+  client.run(`PRAGMA synchronous = ${SYNCHRONOUS}`);
   client.run("PRAGMA foreign_keys = ON");
   client.run("PRAGMA busy_timeout = 5000");
   const db = drizzle({ client, schema });

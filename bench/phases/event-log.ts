@@ -1,0 +1,70 @@
+// The event-log API over a large log: seeded through Herald's store, then served by the binary. Reads are
+// sequential (one in flight), so each figure is a request's own latency, not a queue's.
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { closedLoop, percentile } from "../load.ts";
+import { withHerald, type ReceiverProcess } from "../processes.ts";
+import { SEEDED_SUBSCRIPTIONS, seedEventLog } from "../seed.ts";
+import { heraldYaml } from "../workload.ts";
+
+export interface ReadLatency {
+  label: string;
+  p50: number;
+  p99: number;
+  /** X-Total-Count of the first page (list queries). */
+  total: number | null;
+}
+
+export interface EventLogResult {
+  events: number;
+  seedSeconds: number;
+  /** Database file size (with its WAL) per million events, in bytes. */
+  bytesPerMillion: number;
+  lists: ReadLatency[];
+  get: ReadLatency;
+  peakRss: number;
+}
+
+const DAY_MS = 86_400_000;
+
+function fileSize(path: string): number {
+  return [path, `${path}-wal`].filter(existsSync).reduce((sum, p) => sum + statSync(p).size, 0);
+}
+
+export async function measureEventLog(dir: string, receiver: ReceiverProcess, options: { events: number; days: number; reads: number }): Promise<EventLogResult> {
+  const database = join(dir, "herald.db");
+  const seedStarted = performance.now();
+  const sampleIds = seedEventLog(database, options.events, options.days);
+  const seedSeconds = (performance.now() - seedStarted) / 1000;
+  const bytesPerMillion = (fileSize(database) / options.events) * 1_000_000;
+
+  const subscriptions = SEEDED_SUBSCRIPTIONS.map((id) => `{ id: ${id}, url: "${receiver.url}/${id}", events: ["*"] }`);
+  const { result, peakRss } = await withHerald(dir, (port) => heraldYaml({ port, subscriptions }), async (herald) => {
+    const day = new Date(Date.now() - 10 * DAY_MS);
+    const since = day.toISOString();
+    const until = new Date(day.getTime() + DAY_MS).toISOString();
+    const filters: [string, string][] = [
+      ["status=failed", "status=failed"],
+      ["event_type=analysis.failed", "event_type=analysis.failed"],
+      ["subscription=reports&status=failed", "subscription=reports&status=failed"],
+      ["one day (since, until)", `since=${since}&until=${until}`],
+    ];
+    const read = async (label: string, path: (i: number) => string): Promise<ReadLatency> => {
+      let total: number | null = null;
+      const call = async (i: number) => {
+        const response = await herald.api(path(i));
+        await response.arrayBuffer();
+        if (i === 0 && response.headers.has("x-total-count")) total = Number(response.headers.get("x-total-count"));
+        return response.ok;
+      };
+      await closedLoop(Math.ceil(options.reads / 10), 1, 60_000, call); // warm-up
+      const run = await closedLoop(options.reads, 1, 120_000, call);
+      return { label, p50: percentile(run.latencies, 50), p99: percentile(run.latencies, 99), total };
+    };
+    const lists: ReadLatency[] = [];
+    for (const [label, query] of filters) lists.push(await read(label, (i) => `/api/v1/events?${query}&page=${1 + (i % 5)}&per_page=50`));
+    const get = await read("get by id", (i) => `/api/v1/events/${sampleIds[(i * 7919) % sampleIds.length]}`);
+    return { lists, get };
+  });
+  return { events: options.events, seedSeconds, bytesPerMillion, ...result, peakRss };
+}
