@@ -1,20 +1,20 @@
 // One JSON object per line on stdout: easy to read, easy for a log shipper to parse.
 export type LogFields = Record<string, unknown>;
 
-export interface Logger {
-  info(message: string, fields?: LogFields): void;
-  warn(message: string, fields?: LogFields): void;
-  error(message: string, fields?: LogFields): void;
+/** From the most to the least verbose; a logger writes its own level and those after it. */
+export const LOG_LEVELS = ["debug", "info", "warn", "error"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export type Logger = Record<LogLevel, (message: string, fields?: LogFields) => void>;
+
+/** A logger writing `level` and above as JSON lines to `write` (stdout by default). */
+export function jsonLogger(level: LogLevel = "info", write: (line: string) => void = console.log): Logger {
+  const threshold = LOG_LEVELS.indexOf(level);
+  const at = (lineLevel: LogLevel) =>
+    LOG_LEVELS.indexOf(lineLevel) < threshold
+      ? () => {}
+      : (message: string, fields?: LogFields) => write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, message, ...fields }));
+  return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-function write(level: string, message: string, fields?: LogFields) {
-  console.log(JSON.stringify({ time: new Date().toISOString(), level, message, ...fields }));
-}
-
-export const jsonLogger: Logger = {
-  info: (message, fields) => write("info", message, fields),
-  warn: (message, fields) => write("warn", message, fields),
-  error: (message, fields) => write("error", message, fields),
-};
-
-export const silentLogger: Logger = { info() {}, warn() {}, error() {} };
+export const silentLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };

@@ -80,22 +80,23 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
     return 0;
   }
+  const log = jsonLogger(loaded.config.log.level);
   let herald;
   try {
-    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins });
+    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, log });
   } catch (error) {
     console.error(`herald: ${(error as Error).message}`);
     return 1;
   }
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      jsonLogger.info("shutting down", { signal });
-      void herald.stop().catch((error) => jsonLogger.error("shutdown failed", { error: String(error) })).finally(resolve);
+      log.info("shutting down", { signal });
+      void herald.stop().catch((error) => log.error("shutdown failed", { error: String(error) })).finally(resolve);
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
-  jsonLogger.info("stopped");
+  log.info("stopped");
   return 0;
 }
 

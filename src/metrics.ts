@@ -2,8 +2,11 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "./clock.ts";
 import type { AttemptOutcome, Store } from "./store/index.ts";
+import type { DeliveryState } from "./store/schema.ts";
 
 export type Metrics = ReturnType<typeof createMetrics>;
+
+const UNFINISHED: DeliveryState[] = ["pending", "retrying"];
 
 export function createMetrics(deps: { store: Store; clock: Clock; inflight: () => number }) {
   const registry = new Registry();
@@ -35,15 +38,32 @@ export function createMetrics(deps: { store: Store; clock: Clock; inflight: () =
       this.set(deps.inflight());
     },
   });
+  const deliveries = new Counter({
+    name: "herald_deliveries_total",
+    help: "What each attempt decided for its delivery: succeeded, retrying (a retry is scheduled) or failed (retries exhausted).",
+    labelNames: ["subscription", "outcome"],
+    registers,
+  });
   const backlog = new Gauge({
     name: "herald_deliveries_unfinished",
-    help: "Deliveries not yet succeeded or failed for good; `due` counts those whose next attempt is due now.",
-    labelNames: ["due"],
+    help: "Deliveries waiting for their first attempt (pending) or a retry (retrying); `due` counts those whose attempt is due now (one in flight is not).",
+    labelNames: ["state", "due"],
     registers,
     collect() {
-      const { unfinished, due } = deps.store.deliveryBacklog(deps.clock.now());
-      backlog.set({ due: "true" }, due);
-      backlog.set({ due: "false" }, unfinished - due);
+      for (const state of UNFINISHED) for (const due of ["true", "false"]) backlog.set({ state, due }, 0);
+      for (const row of deps.store.deliveryBacklog(deps.clock.now())) {
+        backlog.set({ state: row.state, due: "true" }, row.due);
+        backlog.set({ state: row.state, due: "false" }, row.unfinished - row.due);
+      }
+    },
+  });
+  new Gauge({
+    name: "herald_oldest_due_delivery_age_seconds",
+    help: "How long the most overdue delivery has waited past its due time: how far behind the worker is (0 when nothing waits).",
+    registers,
+    collect() {
+      const oldest = deps.store.nextDueAt();
+      this.set(oldest === null ? 0 : Math.max(0, deps.clock.now() - oldest) / 1000);
     },
   });
 
@@ -54,6 +74,7 @@ export function createMetrics(deps: { store: Store; clock: Clock; inflight: () =
     attempt(subscriptionId: string, outcome: AttemptOutcome) {
       const result = outcome.success ? "success" : (outcome.errorKind ?? "rejected");
       attempts.inc({ subscription: subscriptionId, result });
+      deliveries.inc({ subscription: subscriptionId, outcome: outcome.nextState });
       duration.observe({ subscription: subscriptionId }, outcome.durationMs / 1000);
     },
   };

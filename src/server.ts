@@ -2,12 +2,13 @@
 import { createApp, MAX_BODY_BYTES } from "./api/app.ts";
 import type { Config } from "./config/types.ts";
 import { systemClock, type Clock } from "./clock.ts";
+import { logAttempt } from "./delivery/attempt.ts";
 import { purgeExpired } from "./delivery/retention.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import type { PluginRegistry } from "./plugins/registry.ts";
-import { openSqliteStore } from "./store/index.ts";
+import { openSqliteStore, type AttemptOutcome } from "./store/index.ts";
 
 const RETENTION_SWEEP_MS = 10 * 60_000;
 
@@ -23,9 +24,13 @@ export interface HeraldOptions {
 export async function startHerald(options: HeraldOptions) {
   const { config, plugins } = options;
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? jsonLogger;
+  const log = options.log ?? jsonLogger(config.log.level);
   const store = openSqliteStore(config.storage.sqlitePath);
-  const worker = new DeliveryWorker({ store, config, plugins, clock, log, onAttempt: (id, outcome) => metrics.attempt(id, outcome) });
+  const onAttempt = (subscriptionId: string, outcome: AttemptOutcome) => {
+    metrics.attempt(subscriptionId, outcome);
+    logAttempt(log, subscriptionId, outcome);
+  };
+  const worker = new DeliveryWorker({ store, config, plugins, clock, log, onAttempt });
   const metrics = createMetrics({ store, clock, inflight: () => worker.inflightCount });
   const app = createApp({ config, store, clock, log, metrics, onWork: () => worker.wake() });
   try {

@@ -2,46 +2,73 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, startTestHerald, type TestHerald } from "./support/herald.ts";
-import { startReceiver, type Receiver } from "./support/receiver.ts";
+import { receiverPool } from "./support/receiver.ts";
 
 let herald: TestHerald;
-let ok: Receiver;
+const receivers = receiverPool();
 const clock = new ManualClock();
 
 beforeAll(async () => {
-  ok = startReceiver();
+  const ok = receivers.start();
+  const refusing = receivers.start(() => new Response("no", { status: 500 }));
   herald = await startTestHerald(
-    configYaml({ subscriptions: `  - { id: a, url: "${ok.url}", events: ["*"] }\n  - { id: gone, url: "http://127.0.0.1:9/x", events: [sample.uploaded], retry: { schedule: [1m] } }` }),
+    configYaml({
+      subscriptions: [
+        `  - { id: a, url: "${ok.url}", events: ["*"] }`,
+        `  - { id: gone, url: "http://127.0.0.1:9/x", events: [sample.uploaded], retry: { schedule: [1m] } }`,
+        `  - { id: bad, url: "${refusing.url}", events: [analysis.failed], retry: { schedule: [] } }`,
+      ].join("\n"),
+    }),
     { clock, startWorker: false },
   );
 });
 
 afterAll(async () => {
   await herald.close();
-  await ok.stop();
+  await receivers.stopAll();
 });
 
-const metric = (text: string, line: string) => text.split("\n").find((l) => l.startsWith(`${line} `))?.split(" ")[1];
+const scrape = async () => {
+  const response = await fetch(`${herald.url}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get("content-type")).toContain("text/plain");
+  const text = await response.text();
+  return (series: string) => text.split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1];
+};
 
 describe("GET /metrics", () => {
-  it("counts publications and attempts by result, and shows the backlog", async () => {
+  it("shows the queue before any attempt: every delivery pending and due, the oldest as overdue as the clock says", async () => {
     await herald.publish({ event_type: "sample.uploaded", object: {} });
     await herald.publish({ event_type: "analysis.failed", object: {} });
+    clock.advance(5_000);
+    const metric = await scrape();
+    expect(metric('herald_events_published_total{event_type="sample.uploaded"}')).toBe("1");
+    expect(metric('herald_events_published_total{event_type="analysis.failed"}')).toBe("1");
+    expect(metric('herald_deliveries_unfinished{state="pending",due="true"}')).toBe("4");
+    expect(metric('herald_deliveries_unfinished{state="retrying",due="true"}')).toBe("0");
+    expect(metric("herald_oldest_due_delivery_age_seconds")).toBe("5");
+  });
+
+  it("counts attempts by result and deliveries by outcome per subscription, and shows what waits for a retry", async () => {
     await herald.worker.drain();
-    const response = await fetch(`${herald.url}/metrics`);
-    expect(response.status).toBe(200);
-    expect(response.headers.get("content-type")).toContain("text/plain");
-    const text = await response.text();
-    expect(metric(text, 'herald_events_published_total{event_type="sample.uploaded"}')).toBe("1");
-    expect(metric(text, 'herald_events_published_total{event_type="analysis.failed"}')).toBe("1");
-    expect(metric(text, 'herald_delivery_attempts_total{subscription="a",result="success"}')).toBe("2");
-    expect(metric(text, 'herald_delivery_attempts_total{subscription="gone",result="connection_refused"}')).toBe("1");
-    expect(metric(text, 'herald_delivery_attempt_duration_seconds_count{subscription="a"}')).toBe("2");
-    // the refused delivery waits a minute for its retry: unfinished, not yet due
-    expect(metric(text, 'herald_deliveries_unfinished{due="false"}')).toBe("1");
-    expect(metric(text, 'herald_deliveries_unfinished{due="true"}')).toBe("0");
-    clock.advance(60_000);
-    expect(metric(await (await fetch(`${herald.url}/metrics`)).text(), 'herald_deliveries_unfinished{due="true"}')).toBe("1");
+    let metric = await scrape();
+    expect(metric('herald_delivery_attempts_total{subscription="a",result="success"}')).toBe("2");
+    expect(metric('herald_delivery_attempts_total{subscription="gone",result="connection_refused"}')).toBe("1");
+    expect(metric('herald_delivery_attempts_total{subscription="bad",result="rejected"}')).toBe("1");
+    expect(metric('herald_delivery_attempt_duration_seconds_count{subscription="a"}')).toBe("2");
+    expect(metric('herald_deliveries_total{subscription="a",outcome="succeeded"}')).toBe("2");
+    expect(metric('herald_deliveries_total{subscription="gone",outcome="retrying"}')).toBe("1");
+    expect(metric('herald_deliveries_total{subscription="bad",outcome="failed"}')).toBe("1");
+    // the refused delivery waits a minute for its retry: unfinished, not yet due; nothing is overdue
+    expect(metric('herald_deliveries_unfinished{state="pending",due="true"}')).toBe("0");
+    expect(metric('herald_deliveries_unfinished{state="retrying",due="false"}')).toBe("1");
+    expect(metric('herald_deliveries_unfinished{state="retrying",due="true"}')).toBe("0");
+    expect(metric("herald_oldest_due_delivery_age_seconds")).toBe("0");
+
+    clock.advance(90_000);
+    metric = await scrape();
+    expect(metric('herald_deliveries_unfinished{state="retrying",due="true"}')).toBe("1");
+    expect(metric("herald_oldest_due_delivery_age_seconds")).toBe("30");
   });
 });
 

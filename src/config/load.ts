@@ -110,6 +110,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       concurrency: raw.delivery?.concurrency ?? 64,
       perSubscription: raw.delivery?.per_subscription ?? 16,
     },
+    log: { level: raw.log?.level ?? "info" },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
     subscriptions: (raw.subscriptions ?? []).map((s) => ({

@@ -1,6 +1,7 @@
 // The shape of webhooks.config.yaml. The API reuses these schemas so both speak the same field names.
 import { KindGuard, type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { LOG_LEVELS } from "../log.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
 
@@ -79,6 +80,12 @@ export const ConfigFileSchema = Type.Object(
           concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
           per_subscription: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
         },
+        { additionalProperties: false },
+      ),
+    ),
+    log: Type.Optional(
+      Type.Object(
+        { level: Type.Optional(Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { description: LOG_LEVELS.join(", ") })) },
         { additionalProperties: false },
       ),
     ),

@@ -1,4 +1,5 @@
 // The validated configuration the rest of Herald reads: durations in milliseconds, defaults applied, paths absolute.
+import type { LogLevel } from "../log.ts";
 import type { ApiRole } from "./schema.ts";
 
 export interface RetryPolicy {
@@ -46,6 +47,7 @@ export interface Config {
   retentionMs: number;
   retry: RetryPolicy;
   delivery: { concurrency: number; perSubscription: number };
+  log: { level: LogLevel };
   plugins: string[];
   eventTypes: EventTypeConfig[];
   subscriptions: Subscription[];

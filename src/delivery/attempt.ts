@@ -1,6 +1,7 @@
 // One attempt of one delivery, start to finish, as plain data: what was sent, what came back, what happens next.
 import type { Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
+import type { Logger } from "../log.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
 import { buildRequest, redactHeaders, redactUrl } from "./request.ts";
@@ -79,4 +80,24 @@ export function unconfiguredOutcome(delivery: OrphanDelivery, now: number): Atte
     nextState: "failed",
     nextDueAt: null,
   };
+}
+
+/**
+ * One log line per attempt: at debug when it succeeded, at info when it failed, so the default level shows
+ * every failure and nothing else. Never the body, the URL or headers (they may carry secrets): the delivery id
+ * leads to the full attempt log.
+ */
+export function logAttempt(log: Logger, subscriptionId: string, outcome: AttemptOutcome) {
+  const fields = {
+    subscription: subscriptionId,
+    delivery: outcome.deliveryId,
+    event: outcome.eventId,
+    attempt: outcome.number,
+    status: outcome.responseStatus,
+    error_kind: outcome.errorKind,
+    duration_ms: outcome.durationMs,
+    next: outcome.nextState,
+  };
+  if (outcome.success) log.debug("delivery attempt succeeded", fields);
+  else log.info("delivery attempt failed", fields);
 }

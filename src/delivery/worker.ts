@@ -204,8 +204,11 @@ export class DeliveryWorker {
     const { store, clock } = this.options;
     const now = clock.now();
     const orphans = store.claimOrphans([...this.subscriptions.keys()], now, ORPHAN_BATCH);
-    if (orphans.length > 0) store.recordAttempts(orphans.map((d) => unconfiguredOutcome(d, now)), now);
-    else this.lastOrphanCheck = now;
+    if (orphans.length > 0) {
+      const outcomes = orphans.map((d) => unconfiguredOutcome(d, now));
+      store.recordAttempts(outcomes, now);
+      orphans.forEach((d, i) => this.options.onAttempt?.(d.subscriptionId, outcomes[i]!));
+    } else this.lastOrphanCheck = now;
     return orphans.length;
   }
 }

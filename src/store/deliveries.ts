@@ -3,7 +3,8 @@ import { isNotNull, min, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { deliveries, events } from "./schema.ts";
 import { refreshEventStatus, type EventStatements } from "./events.ts";
-import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "./types.ts";
+import type { DeliveryState } from "./schema.ts";
+import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, OrphanDelivery } from "./types.ts";
 
 type ClaimedRow = { id: string; event_id: string; subscription_id: string; attempts: number; round_attempts: number; claim: number };
 
@@ -51,8 +52,8 @@ export function prepareDeliveryStatements(db: Db) {
          leased = 0, resend = 0, updated_at = $now
        WHERE id = $id AND claim = $claim`,
     ),
-    backlog: db.$client.prepare<{ unfinished: number; due: number | null }, { now: number }>(
-      "SELECT count(*) AS unfinished, sum(due_at <= $now) AS due FROM deliveries WHERE due_at IS NOT NULL",
+    backlog: db.$client.prepare<{ state: DeliveryState; unfinished: number; due: number }, { now: number }>(
+      "SELECT state, count(*) AS unfinished, sum(due_at <= $now) AS due FROM deliveries WHERE due_at IS NOT NULL GROUP BY state",
     ),
   };
 }
@@ -144,8 +145,7 @@ export function nextDueAt(statements: DeliveryStatements): number | null {
   return statements.nextDueAt.get()?.at ?? null;
 }
 
-/** How many deliveries are unfinished, and how many of those are due at `now` (for metrics). */
-export function deliveryBacklog(statements: DeliveryStatements, now: number): { unfinished: number; due: number } {
-  const row = statements.backlog.get({ now });
-  return { unfinished: row?.unfinished ?? 0, due: row?.due ?? 0 };
+/** How many deliveries are unfinished in each state, and how many of those are due at `now` (for metrics). */
+export function deliveryBacklog(statements: DeliveryStatements, now: number): DeliveryBacklog {
+  return statements.backlog.all({ now });
 }

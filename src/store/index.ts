@@ -3,7 +3,7 @@ import { openDatabase } from "./db.ts";
 import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { purgeBatch } from "./purge.ts";
-import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
 export type * from "./types.ts";
 export { newId } from "./events.ts";
@@ -19,7 +19,7 @@ export interface Store {
   claimDue(limits: Map<string, { count: number; leaseMs: number }>, total: number, now: number): ClaimedDelivery[];
   recordAttempts(outcomes: AttemptOutcome[], now: number): void;
   nextDueAt(): number | null;
-  deliveryBacklog(now: number): { unfinished: number; due: number };
+  deliveryBacklog(now: number): DeliveryBacklog;
   claimOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
   purgeBatch(cutoff: number, batchSize: number): number;
   close(): void;

@@ -105,3 +105,6 @@ export interface Page<T> {
   items: T[];
   total: number;
 }
+
+/** Unfinished deliveries per state; a delivery in flight counts as not due until its lease ends. */
+export type DeliveryBacklog = { state: DeliveryState; unfinished: number; due: number }[];

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfigText } from "../../src/config/load.ts";
 import type { Clock } from "../../src/clock.ts";
-import { silentLogger } from "../../src/log.ts";
+import { silentLogger, type Logger } from "../../src/log.ts";
 import { startHerald, type Herald } from "../../src/server.ts";
 
 export const PUBLISH_TOKEN = "test-publish-token-0001";
@@ -43,13 +43,13 @@ export interface TestHerald extends Herald {
   close(): Promise<void>;
 }
 
-export async function startTestHerald(yaml: string, options: { clock?: Clock; startWorker?: boolean; dir?: string } = {}): Promise<TestHerald> {
+export async function startTestHerald(yaml: string, options: { clock?: Clock; startWorker?: boolean; dir?: string; log?: Logger } = {}): Promise<TestHerald> {
   const dir = options.dir ?? tempDir();
   const file = join(dir, "webhooks.config.yaml");
   writeFileSync(file, yaml);
   const loaded = await loadConfigText(yaml, file, {});
   if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.problems)}`);
-  const herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, clock: options.clock, log: silentLogger, startWorker: options.startWorker });
+  const herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, clock: options.clock, log: options.log ?? silentLogger, startWorker: options.startWorker });
   const api: TestHerald["api"] = (path, init = {}) => {
     const { token = ADMIN_TOKEN, json, ...rest } = init;
     const headers = new Headers(rest.headers);
