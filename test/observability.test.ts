@@ -76,7 +76,19 @@ describe("GET /openapi.json", () => {
   it("documents every API route with its JSON body schema", async () => {
     const doc = (await (await fetch(`${herald.url}/openapi.json`)).json()) as any;
     expect(doc.openapi).toStartWith("3.");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/event_types", "/api/v1/events", "/api/v1/events/resend", "/api/v1/events/{id}", "/api/v1/events/{id}/resend"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/v1/api_keys",
+      "/api/v1/api_keys/{id}",
+      "/api/v1/event_types",
+      "/api/v1/events",
+      "/api/v1/events/resend",
+      "/api/v1/events/{id}",
+      "/api/v1/events/{id}/resend",
+      "/api/v1/subscriptions",
+      "/api/v1/subscriptions/{id}",
+      "/api/v1/subscriptions/{id}/rotate_secret",
+      "/api/v1/subscriptions/{id}/test",
+    ]);
     const publish = doc.paths["/api/v1/events"].post.requestBody.content["application/json"].schema;
     expect(publish.required).toEqual(["event_type", "object"]);
     expect(doc.components.securitySchemes.bearer.scheme).toBe("bearer");

@@ -1,14 +1,15 @@
 // /api/v1/events: publish, list, read, resend.
 import { Elysia, t } from "elysia";
-import type { Config } from "../config/types.ts";
+import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
 import type { Metrics } from "../metrics.ts";
-import { matchingSubscriptions } from "../delivery/fanout.ts";
 import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
 import { newId, type EventFilter, type NewEvent, type Store } from "../store/index.ts";
+import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
+import type { KeyRing } from "./keys.ts";
 import { apiError } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
 import { eventResource } from "./resources.ts";
@@ -66,11 +67,21 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
 /** Most events one bulk resend may touch: beyond that, narrow the filter (e.g. with since/until). */
 export const BULK_RESEND_LIMIT = 10_000;
 
-export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; metrics: Metrics; onWork: () => void }) {
-  const { config, store, clock, metrics, onWork } = deps;
-  const eventTypes = new Map(config.eventTypes.map((e) => [e.name, e]));
+export interface EventRouteDeps {
+  live: LiveConfig;
+  store: Store;
+  directory: SubscriptionDirectory;
+  keys: KeyRing;
+  clock: Clock;
+  metrics: Metrics;
+  /** Tells the delivery worker there is new work. */
+  onWork: () => void;
+}
+
+export function eventRoutes(deps: EventRouteDeps) {
+  const { live, store, directory, clock, metrics, onWork } = deps;
+  const eventTypes = declaredTypes(live);
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
-  const configured = new Set(config.subscriptions.map((s) => s.id));
 
   const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(", ");
   /**
@@ -80,19 +91,21 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
   const resendTargets = (requested: string[] | undefined, visible: string[] | undefined) => {
     const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
     if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${quoted(hidden)}`);
-    const unknown = (requested ?? []).filter((id) => !configured.has(id));
+    const unknown = (requested ?? []).filter((id) => !directory.get(id));
     if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
+    const inactive = (requested ?? []).filter((id) => !directory.active().some((s) => s.id === id));
+    if (inactive.length > 0) return apiError(422, "subscription_disabled", `subscription ${quoted(inactive)} is disabled: enable it first`);
     return { subscriptions: requested };
   };
 
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
-    .use(authGuard(config.apiKeys))
+    .use(authGuard(deps.keys))
     .post(
       "",
       async ({ body, set }) => {
-        const declared = eventTypes.get(body.event_type);
+        const declared = eventTypes().get(body.event_type);
         if (!declared) {
-          const names = [...eventTypes.keys()].join(", ");
+          const names = [...eventTypes().keys()].join(", ");
           return apiError(422, "unknown_event_type", `event_type "${body.event_type}" is not declared; declared: ${names}`);
         }
         if (body.object_type !== undefined && body.object_type !== declared.objectType) {
@@ -104,7 +117,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
           objectType: declared.objectType,
           object: body.object,
           triggeredAt: body.triggered_at === undefined ? null : Date.parse(body.triggered_at),
-          subscriptionIds: matchingSubscriptions(declared.name, config.subscriptions),
+          subscriptionIds: directory.matching(declared.name),
         });
         if (outcome.kind === "conflict") {
           return apiError(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
@@ -179,4 +192,17 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
       },
       { roles: ["admin", "user"], parse: "json", body: ResendManyBody },
     );
+}
+
+/** The declared event types by name, rebuilt only when a reload brings a new config. */
+function declaredTypes(live: LiveConfig): () => Map<string, EventTypeConfig> {
+  let builtFor: Config | null = null;
+  let byName = new Map<string, EventTypeConfig>();
+  return () => {
+    if (builtFor !== live.config) {
+      builtFor = live.config;
+      byName = new Map(live.config.eventTypes.map((e) => [e.name, e]));
+    }
+    return byName;
+  };
 }

@@ -1,6 +1,11 @@
-// How stored records look over the API: One Codex's Event resource ($uri, payload, status) plus Herald's fields.
+// How records look over the API: One Codex's Event resource ($uri, payload, status) plus Herald's fields,
+// subscriptions in the config file's shape (secrets left out), and API keys (never their token).
 import { onecodexEnvelope } from "../../plugins/onecodex-v1.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptRecord, DeliveryRecord, EventRecord } from "../store/index.ts";
+import type { SubscriptionEntry } from "../subscriptions/directory.ts";
+import { redactSpec, specOf } from "../subscriptions/spec.ts";
+import type { KeyEntry } from "./keys.ts";
 
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 
@@ -28,7 +33,7 @@ function deliveryResource(delivery: DeliveryRecord & { attemptLog?: AttemptRecor
   };
 }
 
-function attemptResource(attempt: AttemptRecord) {
+export function attemptResource(attempt: Omit<AttemptRecord, "id">) {
   return {
     number: attempt.number,
     started_at: iso(attempt.startedAt),
@@ -37,5 +42,33 @@ function attemptResource(attempt: AttemptRecord) {
     request: { url: attempt.url, headers: attempt.requestHeaders },
     response: attempt.responseStatus === null ? null : { status: attempt.responseStatus, body: attempt.responseBody },
     error: attempt.errorKind === null ? null : { kind: attempt.errorKind, message: attempt.errorMessage },
+  };
+}
+
+/** The same fields as the config file, with the retry policy it follows and without its secrets. */
+export function subscriptionResource(entry: SubscriptionEntry, plugins: PluginRegistry) {
+  const { id, ...spec } = redactSpec(specOf(entry.subscription), plugins);
+  return {
+    $uri: `/api/v1/subscriptions/${id}`,
+    id,
+    source: entry.source,
+    ...spec,
+    description: spec.description ?? null,
+    created_at: iso(entry.createdAt),
+    updated_at: iso(entry.updatedAt),
+    removed_from_config_at: iso(entry.removedAt),
+  };
+}
+
+export function apiKeyResource({ key, source, createdAt }: KeyEntry) {
+  return {
+    $uri: `/api/v1/api_keys/${key.id}`,
+    id: key.id,
+    name: key.name,
+    role: key.role,
+    source,
+    subscriptions: key.subscriptions,
+    expires_at: iso(key.expiresAt),
+    created_at: iso(createdAt),
   };
 }
