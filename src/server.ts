@@ -9,6 +9,7 @@ import { systemClock, type Clock } from "./clock.ts";
 import { logAttempt } from "./delivery/attempt.ts";
 import { purgeExpired } from "./delivery/retention.ts";
 import { DeliveryWorker } from "./delivery/worker.ts";
+import { JobRunner } from "./jobs/runner.ts";
 import { jsonLogger, type Logger } from "./log.ts";
 import { createMetrics } from "./metrics.ts";
 import type { PluginRegistry } from "./plugins/registry.ts";
@@ -66,7 +67,9 @@ export async function startHerald(options: HeraldOptions) {
   };
   const worker = new DeliveryWorker({ store, live, directory, clock, log, onAttempt });
   const metrics = createMetrics({ store, clock, inflight: () => worker.inflightCount });
-  const app = createApp({ live, store, directory, keys, clock, log, metrics, onWork: () => worker.wake() });
+  const onWork = () => worker.wake();
+  const jobs = new JobRunner({ store, clock, log, onWork });
+  const app = createApp({ live, store, directory, keys, clock, log, metrics, onWork, jobs });
   try {
     // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
     // Bun's own limit bounds chunked bodies, which carry no Content-Length for the app to check; it sits a
@@ -79,6 +82,7 @@ export async function startHerald(options: HeraldOptions) {
   }
   const server = app.server!;
   if (options.startWorker !== false) worker.start();
+  jobs.resume();
 
   const sweep = () =>
     purgeExpired(store, live.config.retentionMs, clock).then(
@@ -134,6 +138,7 @@ export async function startHerald(options: HeraldOptions) {
       stopWatching();
       clearInterval(sweepTimer);
       await server.stop();
+      await jobs.stop();
       await worker.stop();
       store.close();
     },

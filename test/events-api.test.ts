@@ -228,17 +228,15 @@ describe("resending", () => {
 
   it("resends in bulk by filter", async () => {
     const failedBefore = await json(await herald.api("/api/v1/events?status=failed&per_page=500"));
-    const response = await herald.api("/api/v1/events/resend", { method: "POST", json: { status: "failed" } });
-    expect(response.status).toBe(202);
-    const body = await json(response);
-    expect(body.resent).toBe(failedBefore.length);
+    const job = await herald.bulkResend({ status: "failed" });
+    expect(job).toMatchObject({ kind: "resend", state: "done", total: failedBefore.length, done: failedBefore.length, resent: failedBefore.length, error: null });
     expect((await json(await herald.api("/api/v1/events?status=failed"))).length).toBe(0);
     await herald.worker.drain();
   });
 
   it("resends in bulk by ids", async () => {
-    const body = await json(await herald.api("/api/v1/events/resend", { method: "POST", json: { ids: ["list-2", "list-3"] } }));
-    expect(body.resent).toBe(2);
+    const job = await herald.bulkResend({ ids: ["list-2", "list-3"] });
+    expect(job).toMatchObject({ state: "done", total: 2, resent: 2 });
     await herald.worker.drain();
   });
 

@@ -84,6 +84,7 @@ describe("GET /openapi.json", () => {
       "/api/v1/events/resend",
       "/api/v1/events/{id}",
       "/api/v1/events/{id}/resend",
+      "/api/v1/jobs/{id}",
       "/api/v1/subscriptions",
       "/api/v1/subscriptions/{id}",
       "/api/v1/subscriptions/{id}/rotate_secret",

@@ -1,7 +1,9 @@
 // Resending: what is resent, to whom, and never twice at once.
 import { afterEach, describe, expect, it } from "bun:test";
 import { ManualClock } from "./support/clock.ts";
-import { configYaml, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
+import { rmSync } from "node:fs";
+import { configYaml, startTestHerald, tempDir, USER_TOKEN, type TestHerald } from "./support/herald.ts";
+import { waitUntil } from "./support/process.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
 
 let herald: TestHerald | undefined;
@@ -82,8 +84,7 @@ describe("choosing what to resend", () => {
 
   it("a bulk resend by status failed re-POSTs only the deliveries that failed", async () => {
     const { ok, bad } = await twoSubscriptions();
-    const body = await json(await herald!.api("/api/v1/events/resend", { method: "POST", json: { status: "failed" } }));
-    expect(body.resent).toBe(1);
+    expect((await herald!.bulkResend({ status: "failed" })).resent).toBe(1);
     await herald!.worker.drain();
     expect(ok.requests).toHaveLength(1);
     expect(bad.requests).toHaveLength(2);
@@ -140,22 +141,84 @@ describe("choosing what to resend", () => {
 
   it("a bulk resend filtered on a subscription resends only the deliveries to it", async () => {
     const { ok, bad } = await twoSubscriptions();
-    const body = await json(await herald!.api("/api/v1/events/resend", { method: "POST", json: { subscription: "b" } }));
-    expect(body.resent).toBe(1);
+    expect((await herald!.bulkResend({ subscription: "b" })).resent).toBe(1);
     await herald!.worker.drain();
     expect(ok.requests).toHaveLength(1);
     expect(bad.requests).toHaveLength(2);
   });
+});
 
-  it("a bulk resend matching more than 10,000 events is refused, naming the count", async () => {
+describe("a bulk resend is a job", () => {
+  /** Herald (worker stopped) holding `count` events, each with a delivery to subscription a waiting for its first attempt. */
+  async function failedEvents(count: number, options: { dir?: string } = {}) {
     const r = startReceiver();
     receivers.push(r);
     const clock = new ManualClock();
-    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false });
-    const batch = Array.from({ length: 10_001 }, (_, i) => ({ id: `e${i}`, eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: [] }));
-    herald.store.publishEvents(batch, clock.now());
-    const response = await herald.api("/api/v1/events/resend", { method: "POST", json: { event_type: "sample.uploaded" } });
-    expect(response.status).toBe(422);
-    expect((await json(response)).error.message).toContain("10001 events match");
+    const h = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false, ...options });
+    const batch = Array.from({ length: count }, (_, i) => ({ id: `e${i}`, eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: ["a"] }));
+    h.store.publishEvents(batch, clock.now());
+    return { h, r, clock };
+  }
+
+  it("answers 202 at once with the job, whose progress GET /api/v1/jobs/{id} reads until it is done", async () => {
+    const { h } = await failedEvents(1_201); // more than two batches
+    herald = h;
+    const response = await h.api("/api/v1/events/resend", { method: "POST", json: { event_type: "sample.uploaded" } });
+    expect(response.status).toBe(202);
+    const started = await json(response);
+    expect(response.headers.get("location")).toBe(started.$uri);
+    expect(started).toMatchObject({ kind: "resend", state: "running", total: 1_201, done: 0, resent: 0, finished_at: null, error: null });
+    expect(started.$uri).toBe(`/api/v1/jobs/${started.id}`);
+
+    const finished = await h.bulkResend({ event_type: "sample.uploaded" });
+    expect(finished).toMatchObject({ state: "done", total: 1_201, done: 1_201, resent: 1_201 });
+    expect(Date.parse(finished.finished_at)).not.toBeNaN();
+    const first = await json(await h.api(started.$uri));
+    expect(first).toMatchObject({ state: "done", done: 1_201 });
+  });
+
+  it("covers the events that matched when it started, not those published after", async () => {
+    const { h, clock } = await failedEvents(3);
+    herald = h;
+    const response = await h.api("/api/v1/events/resend", { method: "POST", json: { event_type: "sample.uploaded" } });
+    clock.advance(1);
+    await h.publish({ event_type: "sample.uploaded", object: {} });
+    const job = await json(response);
+    expect(job.total).toBe(3);
+    const done = await h.bulkResend({ ids: ["e0"] });
+    expect(done.total).toBe(1);
+    expect((await json(await h.api(job.$uri))).done).toBe(3);
+  });
+
+  it("is seen only by the key that started it among user keys; others get 404", async () => {
+    const { h } = await failedEvents(2);
+    herald = h;
+    const mine = await h.bulkResend({ status: "pending" }, USER_TOKEN);
+    expect(mine.resent).toBe(2);
+    expect((await h.api(mine.$uri, { token: USER_TOKEN })).status).toBe(200);
+    const admins = await h.bulkResend({ event_type: "sample.uploaded" });
+    expect((await h.api(admins.$uri, { token: USER_TOKEN })).status).toBe(404);
+    expect((await h.api(admins.$uri)).status).toBe(200);
+    expect((await h.api("/api/v1/jobs/job_nothing")).status).toBe(404);
+  });
+
+  it("left running by a stop, resumes at the next start from where it was", async () => {
+    const dir = tempDir();
+    try {
+      const first = await failedEvents(700, { dir });
+      const job = first.h.store.createResendJob({ id: "job_interrupted", createdBy: "ops", filter: { eventType: "sample.uploaded" }, now: first.clock.now() });
+      first.h.store.resendJobStep(job.id, 500, first.clock.now()); // one batch done, then the process went away
+      await first.h.close();
+      herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${first.r.url}", events: ["*"] }` }), { clock: first.clock, startWorker: false, dir });
+      const resumed = await waitUntil("the job to finish", () => {
+        const current = herald!.store.getJob(job.id)!;
+        return current.state === "running" ? undefined : current;
+      }, 5_000, 2);
+      expect(resumed).toMatchObject({ state: "done", total: 700, done: 700, resent: 700 });
+    } finally {
+      await herald?.close();
+      herald = undefined;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
+import { jobRoutes } from "./jobs.ts";
 import { apiDocument } from "./openapi.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
 
@@ -62,6 +63,7 @@ export function createApp(deps: AppDeps) {
     .use(eventRoutes(deps))
     .use(subscriptionRoutes(deps))
     .use(apiKeyRoutes(deps))
+    .use(jobRoutes(deps))
     .use(authGuard(deps.keys))
     .get(
       "/api/v1/event_types",

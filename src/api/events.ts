@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
+import type { JobRunner } from "../jobs/runner.ts";
 import type { Metrics } from "../metrics.ts";
 import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
@@ -12,7 +13,7 @@ import { authGuard, visibleSubscriptions } from "./auth.ts";
 import type { KeyRing } from "./keys.ts";
 import { apiError } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
-import { eventResource } from "./resources.ts";
+import { eventResource, jobResource } from "./resources.ts";
 
 export const PublishBody = t.Object(
   {
@@ -64,9 +65,6 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
   };
 }
 
-/** Most events one bulk resend may touch: beyond that, narrow the filter (e.g. with since/until). */
-export const BULK_RESEND_LIMIT = 10_000;
-
 export interface EventRouteDeps {
   live: LiveConfig;
   store: Store;
@@ -76,6 +74,7 @@ export interface EventRouteDeps {
   metrics: Metrics;
   /** Tells the delivery worker there is new work. */
   onWork: () => void;
+  jobs: JobRunner;
 }
 
 export function eventRoutes(deps: EventRouteDeps) {
@@ -181,14 +180,11 @@ export function eventRoutes(deps: EventRouteDeps) {
         const targets = resendTargets(subscriptions, visible);
         if (!("subscriptions" in targets)) return targets;
         const filter = { ...toFilter(fields, visible), ids };
-        const matching = store.countEvents(filter);
-        if (matching > BULK_RESEND_LIMIT) {
-          return apiError(422, "too_many_events", `${matching} events match; resend at most ${BULK_RESEND_LIMIT} at once (narrow with since/until)`);
-        }
-        const resent = store.resendEvents(filter, targets.subscriptions, clock.now());
-        onWork();
+        const job = store.createResendJob({ id: newId("job"), createdBy: apiKey.id, filter, subscriptions: targets.subscriptions, now: clock.now() });
+        deps.jobs.start(job.id);
         set.status = 202;
-        return { resent: resent.length, ids: resent };
+        set.headers.location = `/api/v1/jobs/${job.id}`;
+        return jobResource(job);
       },
       { roles: ["admin", "user"], parse: "json", body: ResendManyBody },
     );

@@ -1,8 +1,8 @@
 // How records look over the API: One Codex's Event resource ($uri, payload, status) plus Herald's fields,
-// subscriptions in the config file's shape (secrets left out), and API keys (never their token).
+// subscriptions in the config file's shape (secrets left out), API keys (never their token), and jobs.
 import { onecodexEnvelope } from "../../plugins/onecodex-v1.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
-import type { AttemptRecord, DeliveryRecord, EventRecord } from "../store/index.ts";
+import type { AttemptRecord, DeliveryRecord, EventRecord, JobRecord } from "../store/index.ts";
 import type { SubscriptionEntry } from "../subscriptions/directory.ts";
 import { redactSpec, specOf } from "../subscriptions/spec.ts";
 import type { KeyEntry } from "./keys.ts";
@@ -70,5 +70,20 @@ export function apiKeyResource({ key, source, createdAt }: KeyEntry) {
     subscriptions: key.subscriptions,
     expires_at: iso(key.expiresAt),
     created_at: iso(createdAt),
+  };
+}
+
+export function jobResource(job: JobRecord) {
+  return {
+    $uri: `/api/v1/jobs/${job.id}`,
+    id: job.id,
+    kind: job.kind,
+    state: job.state,
+    total: job.total,
+    done: job.done,
+    resent: job.resent,
+    created_at: iso(job.createdAt),
+    finished_at: iso(job.finishedAt),
+    error: job.error,
   };
 }

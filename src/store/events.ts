@@ -6,7 +6,7 @@ import { attempts, deliveries, events, type DeliveryState, type EventStatus } fr
 import type { DeliveryRecord, EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
 /** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`. */
-export function newId(prefix: "evt" | "dlv" | "sub" | "key"): string {
+export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
   return `${prefix}_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 }
 
@@ -217,4 +217,22 @@ export function resendEvents(
     for (const eventId of touched) refreshEventStatus(statements, eventId);
     return touched;
   });
+}
+
+/** Where a walk through events in (created_at, id) order stands: the last event handled. */
+export interface EventCursor {
+  createdAt: number;
+  id: string;
+}
+
+/** The next `limit` events matching `filter` after `cursor`, oldest first: a job's next batch. */
+export function eventsAfter(db: Db, filter: EventFilter, cursor: EventCursor | null, limit: number): EventCursor[] {
+  const after = cursor ? sql`(${events.createdAt}, ${events.id}) > (${cursor.createdAt}, ${cursor.id})` : undefined;
+  return db
+    .select({ createdAt: events.createdAt, id: events.id })
+    .from(events)
+    .where(and(filterCondition(filter), after))
+    .orderBy(asc(events.createdAt), asc(events.id))
+    .limit(limit)
+    .all();
 }

@@ -2,6 +2,7 @@
 import { openDatabase } from "./db.ts";
 import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
+import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
 import { purgeBatch } from "./purge.ts";
 import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
 import type {
@@ -12,6 +13,7 @@ import type {
   EventDetail,
   EventFilter,
   EventWithDeliveries,
+  JobRecord,
   NewEvent,
   OrphanDelivery,
   Page,
@@ -45,6 +47,11 @@ export interface Store {
   listApiKeys(): ApiKeyRow[];
   insertApiKey(row: ApiKeyRow): void;
   deleteApiKey(id: string): boolean;
+  createResendJob(input: { id: string; createdBy: string; filter: EventFilter; subscriptions?: string[]; now: number }): JobRecord;
+  getJob(id: string): JobRecord | null;
+  runningJobIds(): string[];
+  resendJobStep(id: string, batchSize: number, now: number): JobRecord;
+  failJob(id: string, error: string, now: number): void;
   close(): void;
 }
 
@@ -72,6 +79,11 @@ export function openSqliteStore(path: string): Store {
     listApiKeys: () => listApiKeys(db),
     insertApiKey: (row) => insertApiKey(db, row),
     deleteApiKey: (id) => deleteApiKey(db, id),
+    createResendJob: (input) => createResendJob(db, input),
+    getJob: (id) => getJob(db, id),
+    runningJobIds: () => runningJobIds(db),
+    resendJobStep: (id, batchSize, now) => resendJobStep(db, eventStatements, id, batchSize, now),
+    failJob: (id, error, now) => failJob(db, id, error, now),
     ping: () => void db.$client.query("SELECT 1").get(),
     close: () => db.$client.close(),
   };

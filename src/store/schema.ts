@@ -120,3 +120,31 @@ export const apiKeys = sqliteTable("api_keys", {
   expiresAt: integer("expires_at"),
   createdAt: integer("created_at").notNull(),
 });
+
+/** Long work done in the background (a bulk resend), with its progress. */
+export const JOB_KINDS = ["resend"] as const;
+export type JobKind = (typeof JOB_KINDS)[number];
+export const JOB_STATES = ["running", "done", "failed"] as const;
+export type JobState = (typeof JOB_STATES)[number];
+
+export const jobs = sqliteTable("jobs", {
+  id: text("id").primaryKey(),
+  kind: text("kind", { enum: JOB_KINDS }).notNull(),
+  state: text("state", { enum: JOB_STATES }).notNull(),
+  /** The id of the API key that started it: a `user` key sees only its own jobs. */
+  createdBy: text("created_by").notNull(),
+  /** What to work on, as the job's kind reads it (a resend: the event filter and the target subscriptions). */
+  params: text("params", { mode: "json" }).notNull(),
+  /**
+   * Where the work stands: the (created_at, id) of the last event handled. Work goes in that order and the
+   * cursor moves in the transaction that did the work, so a job resumed after a restart repeats nothing.
+   */
+  cursorCreatedAt: integer("cursor_created_at"),
+  cursorId: text("cursor_id"),
+  total: integer("total").notNull(),
+  done: integer("done").notNull().default(0),
+  resent: integer("resent").notNull().default(0),
+  error: text("error"),
+  createdAt: integer("created_at").notNull(),
+  finishedAt: integer("finished_at"),
+});

@@ -1,7 +1,7 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
 import type { ApiRole, SubscriptionFile } from "../config/schema.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
-import type { DeliveryState, EventStatus, SubscriptionSource } from "./schema.ts";
+import type { DeliveryState, EventStatus, JobKind, JobState, SubscriptionSource } from "./schema.ts";
 
 /** A stored event: what plugins see (WebhookEvent) plus its status. */
 export interface EventRecord extends WebhookEvent {
@@ -132,4 +132,26 @@ export interface ApiKeyRow {
   subscriptions: string[];
   expiresAt: number | null;
   createdAt: number;
+}
+
+/** What a resend job works on: the events matching `filter`, and only their deliveries to `subscriptions` if given. */
+export interface ResendParams {
+  filter: EventFilter;
+  subscriptions?: string[];
+}
+
+export interface JobRecord {
+  id: string;
+  kind: JobKind;
+  state: JobState;
+  /** The id of the API key that started it. */
+  createdBy: string;
+  params: ResendParams;
+  /** Events to go through, counted at the start; `done` of them so far, `resent` of those had a delivery resent. */
+  total: number;
+  done: number;
+  resent: number;
+  error: string | null;
+  createdAt: number;
+  finishedAt: number | null;
 }

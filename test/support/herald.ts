@@ -6,6 +6,7 @@ import { loadConfigText } from "../../src/config/load.ts";
 import type { Clock } from "../../src/clock.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";
 import { startHerald, type Herald } from "../../src/server.ts";
+import { waitUntil } from "./process.ts";
 
 export const PUBLISH_TOKEN = "test-publish-token-0001";
 export const ADMIN_TOKEN = "test-admin-token-00001";
@@ -40,6 +41,8 @@ export interface TestHerald extends Herald {
   /** fetch against the API with a token (admin by default). */
   api(path: string, init?: RequestInit & { token?: string; json?: unknown }): Promise<Response>;
   publish(body: unknown, token?: string): Promise<Response>;
+  /** POST /api/v1/events/resend (202 expected), then the job once it has finished. */
+  bulkResend(body: unknown, token?: string): Promise<any>;
   close(): Promise<void>;
 }
 
@@ -62,6 +65,15 @@ export async function startTestHerald(yaml: string, options: { clock?: Clock; st
     dir,
     api,
     publish: (body, token = PUBLISH_TOKEN) => api("/api/v1/events", { method: "POST", json: body, token }),
+    async bulkResend(body, token = ADMIN_TOKEN) {
+      const response = await api("/api/v1/events/resend", { method: "POST", json: body, token });
+      if (response.status !== 202) throw new Error(`bulk resend answered ${response.status}: ${await response.text()}`);
+      const { $uri } = (await response.json()) as { $uri: string };
+      return waitUntil(`job ${$uri} to finish`, async () => {
+        const job = (await (await api($uri, { token })).json()) as { state: string };
+        return job.state === "running" ? undefined : job;
+      }, 5_000, 2);
+    },
     async close() {
       await herald.stop();
       if (!options.dir) rmSync(dir, { recursive: true, force: true });
