@@ -16,6 +16,14 @@ export function peakRss(pid: number): number {
   return Number(line[1]) * 1024;
 }
 
+/** CPU time a running process has used so far (user + system), in seconds; Linux only. */
+export function cpuSeconds(pid: number): number {
+  // Fields after the command name (which may hold spaces): utime and stime are the 12th and 13th, in ticks.
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 async function stopProcess(proc: Subprocess, timeoutMs = 15_000): Promise<void> {
   if (proc.exitCode !== null) return;
   proc.kill("SIGTERM");
@@ -60,9 +68,20 @@ export interface HeraldProcess {
   url: string;
   pid: number;
   peakRss(): number;
+  cpuSeconds(): number;
   /** fetch against the API with the admin key (or `token`). */
   api(path: string, init?: RequestInit & { token?: string }): Promise<Response>;
   stop(): Promise<void>;
+}
+
+/**
+ * The compiled binary; with BENCH_PROFILE=<folder>, Herald from source under Bun's CPU profiler instead, which
+ * writes a Markdown profile per Herald process into that folder when it stops.
+ */
+function heraldCommand(): string[] {
+  const folder = process.env.BENCH_PROFILE;
+  if (!folder) return [BINARY];
+  return [process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${folder}`, join(REPO_ROOT, "src", "main.ts")];
 }
 
 /** Writes the config to `<dir>/webhooks.config.yaml`, starts `dist/herald serve` on it and waits for /readyz. */
@@ -71,7 +90,7 @@ export async function startHeraldProcess(dir: string, yaml: (port: number) => st
   const file = join(dir, "webhooks.config.yaml");
   writeFileSync(file, yaml(port));
   const log = Bun.file(join(dir, "herald.log"));
-  const proc = Bun.spawn([BINARY, "serve", "--config", file], { cwd: dir, stdout: log, stderr: log });
+  const proc = Bun.spawn([...heraldCommand(), "serve", "--config", file], { cwd: dir, stdout: log, stderr: log });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
   while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
@@ -85,6 +104,7 @@ export async function startHeraldProcess(dir: string, yaml: (port: number) => st
     url,
     pid: proc.pid,
     peakRss: () => peakRss(proc.pid),
+    cpuSeconds: () => cpuSeconds(proc.pid),
     api(path, init = {}) {
       const { token = ADMIN_TOKEN, ...rest } = init;
       const headers = new Headers(rest.headers);

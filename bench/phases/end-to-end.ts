@@ -13,6 +13,8 @@ export interface EndToEndResult {
   /** Publishes accepted per second meanwhile. */
   publishRate: number;
   finished: boolean;
+  /** Herald's CPU time (user + system) per event, its deliveries included. */
+  cpuMsPerEvent: number;
   peakRss: number;
 }
 
@@ -43,13 +45,15 @@ export async function measureEndToEnd(
     const warm = await closedLoop(options.warmup, CONCURRENCY, 60_000, publish(0));
     await delivered(warm.ok, warm.ok);
     await receiver.reset();
+    const cpuBefore = herald.cpuSeconds();
     const started = performance.now();
     const run = await closedLoop(options.events, CONCURRENCY, options.deadlineMs, publish(options.warmup));
     const finished = await delivered(run.ok, warm.ok + run.ok);
     const seconds = (performance.now() - started) / 1000;
-    return { run, seconds, finished };
+    const cpuMsPerEvent = ((herald.cpuSeconds() - cpuBefore) * 1000) / run.ok;
+    return { run, seconds, finished, cpuMsPerEvent };
   });
-  const { run, seconds, finished } = result;
+  const { run, seconds, finished, cpuMsPerEvent } = result;
   return {
     subscriptions: fanout,
     events: run.ok,
@@ -57,6 +61,7 @@ export async function measureEndToEnd(
     eventRate: run.ok / seconds,
     publishRate: run.ok / run.seconds,
     finished,
+    cpuMsPerEvent,
     peakRss,
   };
 }

@@ -13,6 +13,8 @@ export interface IngestResult {
   /** Events the API lists afterwards: every accepted one must be there. */
   stored: number;
   accepted: number;
+  /** Herald's CPU time (user + system) per accepted event. */
+  cpuMsPerEvent: number;
   peakRss: number;
 }
 
@@ -26,11 +28,13 @@ export async function measureIngest(dir: string, receiver: ReceiverProcess, opti
       return response.status === 202;
     };
     const warm = await closedLoop(options.warmup, CONCURRENCY, 60_000, publish(0));
+    const cpuBefore = herald.cpuSeconds();
     const run = await closedLoop(options.events, CONCURRENCY, 120_000, publish(options.warmup));
+    const cpuMsPerEvent = ((herald.cpuSeconds() - cpuBefore) * 1000) / run.ok;
     const stored = Number((await herald.api("/api/v1/events?per_page=1")).headers.get("x-total-count"));
     await receiver.reset(); // answers the held POSTs, so Herald stops at once
-    return { run, stored, accepted: warm.ok + run.ok };
+    return { run, stored, accepted: warm.ok + run.ok, cpuMsPerEvent };
   });
-  const { run, stored, accepted } = result;
-  return { rate: run.ok / run.seconds, p50: percentile(run.latencies, 50), p99: percentile(run.latencies, 99), failed: run.failed, stored, accepted, peakRss };
+  const { run, stored, accepted, cpuMsPerEvent } = result;
+  return { rate: run.ok / run.seconds, p50: percentile(run.latencies, 50), p99: percentile(run.latencies, 99), failed: run.failed, stored, accepted, cpuMsPerEvent, peakRss };
 }
