@@ -18,4 +18,18 @@ describe("batched writes", () => {
     const results = await Promise.allSettled([write(1), write(13), write(2)]);
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
   });
+
+  it("waits for `ready` before writing, and calls arriving meanwhile join that write", async () => {
+    const writes: number[][] = [];
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const write = batched((items: number[]) => (writes.push(items), items), () => gate);
+    const first = write(1);
+    await Bun.sleep(1);
+    const second = write(2); // the first write is still waiting for the disk
+    expect(writes).toEqual([]);
+    open();
+    expect(await Promise.all([first, second])).toEqual([1, 2]);
+    expect(writes).toEqual([[1, 2]]);
+  });
 });

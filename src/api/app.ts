@@ -45,6 +45,11 @@ export function createApp(deps: AppDeps) {
       set.status = 500;
       return { error: { code: "internal", message: "internal error; see the server log" } };
     })
+    // What a write request changed is on disk before its answer: a commit alone survives Herald crashing, not
+    // a power cut (see the store's durable()). Requests answered together share one sync.
+    .onAfterHandle(async ({ request }) => {
+      if (request.method !== "GET" && request.method !== "HEAD") await deps.store.durable();
+    })
     .get("/healthz", () => ({ status: "ok" }))
     .get("/readyz", ({ set }) => {
       try {

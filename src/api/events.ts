@@ -80,7 +80,7 @@ export interface EventRouteDeps {
 export function eventRoutes(deps: EventRouteDeps) {
   const { live, store, directory, clock, metrics, onWork } = deps;
   const eventTypes = declaredTypes(live);
-  const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
+  const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()), store.idle);
 
   const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(", ");
   /**

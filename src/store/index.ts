@@ -1,5 +1,6 @@
 // The only door to the database: everything else calls these named operations.
-import { openDatabase } from "./db.ts";
+import { IN_MEMORY, openDatabase } from "./db.ts";
+import { walDurability } from "./durable.ts";
 import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
@@ -30,6 +31,13 @@ export interface Store {
   listEvents(filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries>;
   /** Cheap query that fails if the database is unusable (readiness). */
   ping(): void;
+  /**
+   * Resolves once everything committed so far would survive a power cut. Commits alone survive the process
+   * crashing; an answer that promises more (a 202 to a publish) waits for this.
+   */
+  durable(): Promise<void>;
+  /** Resolves once the disk is not syncing: group commit waits for this, so a busy server commits in larger batches. */
+  idle(): Promise<void>;
   getEvent(id: string, visibleSubscriptions?: string[]): EventDetail | null;
   countEvents(filter: EventFilter): number;
   resendEvents(filter: EventFilter, subscriptionIds: string[] | undefined, now: number): string[];
@@ -57,6 +65,9 @@ export interface Store {
 
 export function openSqliteStore(path: string): Store {
   const db = openDatabase(path);
+  // SQLite's count of rows this connection changed: what a sync covers, so one that started later suffices.
+  const changes = db.$client.prepare<{ n: number }, []>("SELECT total_changes() AS n");
+  const durability = walDurability(path === IN_MEMORY ? null : path, () => changes.get()!.n);
   const eventStatements = prepareEventStatements(db);
   const deliveryStatements = prepareDeliveryStatements(db);
   return {
@@ -85,6 +96,11 @@ export function openSqliteStore(path: string): Store {
     resendJobStep: (id, batchSize, now) => resendJobStep(db, eventStatements, id, batchSize, now),
     failJob: (id, error, now) => failJob(db, id, error, now),
     ping: () => void db.$client.query("SELECT 1").get(),
-    close: () => db.$client.close(),
+    durable: durability.durable,
+    idle: durability.idle,
+    close: () => {
+      durability.close();
+      db.$client.close();
+    },
   };
 }
