@@ -1,10 +1,24 @@
 // The worker's side of the store: claim what is due, record what happened, say when the next thing is due.
-import { isNotNull, min, sql } from "drizzle-orm";
+import { isNotNull, min } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import { deliveries, events } from "./schema.ts";
-import { refreshEventStatus, type EventStatements } from "./events.ts";
-import type { DeliveryState } from "./schema.ts";
-import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, OrphanDelivery } from "./types.ts";
+import { deliveries } from "./schema.ts";
+import { refreshEventStatuses, type EventStatements } from "./events.ts";
+import type { DeliveryState, EventStatus } from "./schema.ts";
+import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, EventRecord, OrphanDelivery } from "./types.ts";
+
+type EventRow = { id: string; event_type: string; object_type: string; object: string; triggered_at: number; created_at: number; status: EventStatus };
+
+function eventRecord(row: EventRow): EventRecord {
+  return {
+    id: row.id,
+    eventType: row.event_type,
+    objectType: row.object_type,
+    object: JSON.parse(row.object),
+    triggeredAt: row.triggered_at,
+    createdAt: row.created_at,
+    status: row.status,
+  };
+}
 
 type ClaimedRow = { id: string; event_id: string; subscription_id: string; attempts: number; round_attempts: number; claim: number };
 
@@ -29,11 +43,10 @@ export function prepareDeliveryStatements(db: Db) {
                     LIMIT $limit)
        ${CLAIMED}`,
     ),
-    eventsByIds: db
-      .select()
-      .from(events)
-      .where(sql`${events.id} IN (SELECT value FROM json_each(${sql.placeholder("ids")}))`)
-      .prepare(),
+    eventsByIds: db.$client.prepare<EventRow, { ids: string }>(
+      `SELECT id, event_type, object_type, object, triggered_at, created_at, status
+       FROM events WHERE id IN (SELECT value FROM json_each($ids))`,
+    ),
     nextDueAt: db.select({ at: min(deliveries.dueAt) }).from(deliveries).where(isNotNull(deliveries.dueAt)).prepare(),
     // A delivery purged meanwhile (retention) logs nothing: there is nothing left to attach the attempt to.
     insertAttempt: db.$client.prepare<never, Record<string, string | number | null>>(
@@ -62,7 +75,7 @@ export type DeliveryStatements = ReturnType<typeof prepareDeliveryStatements>;
 function withEvents(statements: DeliveryStatements, rows: ClaimedRow[]): ClaimedDelivery[] {
   if (rows.length === 0) return [];
   const eventRows = statements.eventsByIds.all({ ids: JSON.stringify([...new Set(rows.map((r) => r.event_id))]) });
-  const byId = new Map(eventRows.map((e) => [e.id, e]));
+  const byId = new Map(eventRows.map((e): [string, EventRecord] => [e.id, eventRecord(e)]));
   return rows.map((row) => ({
     id: row.id,
     subscriptionId: row.subscription_id,
@@ -136,7 +149,7 @@ export function recordAttempts(db: Db, statements: DeliveryStatements, eventStat
         now,
       });
     }
-    for (const eventId of new Set(outcomes.map((o) => o.eventId))) refreshEventStatus(eventStatements, eventId);
+    refreshEventStatuses(eventStatements, outcomes.map((o) => o.eventId));
   });
 }
 

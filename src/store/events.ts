@@ -10,46 +10,46 @@ export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
   return `${prefix}_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 }
 
+/**
+ * The event-status rule (STATUS_PRECEDENCE) as SQL over an event's deliveries, for one statement to refresh a
+ * whole batch of events.
+ */
+const STATUS_FROM_DELIVERIES = `CASE ${STATUS_PRECEDENCE.map(
+  ([state, status]) => `WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state = '${state}') THEN '${status}'`,
+).join(" ")} ELSE '${STATUS_WHEN_SETTLED}' END`;
+
+// The hot paths (publish, status refresh) use bun:sqlite's statements directly: drizzle's placeholder
+// filling and row mapping cost more than the inserts themselves.
 export function prepareEventStatements(db: Db) {
-  const placeholders = <T extends string>(...names: T[]) =>
-    Object.fromEntries(names.map((name) => [name, sql.placeholder(name)])) as Record<T, never>;
   return {
     eventById: db.select().from(events).where(eq(events.id, sql.placeholder("id"))).prepare(),
     deliveriesOfEvent: db.select().from(deliveries).where(eq(deliveries.eventId, sql.placeholder("eventId"))).orderBy(asc(deliveries.subscriptionId)).prepare(),
-    insertEvent: db.insert(events).values(placeholders("id", "eventType", "objectType", "object", "triggeredAt", "createdAt", "status")).prepare(),
-    insertDelivery: db
-      .insert(deliveries)
-      .values(placeholders("id", "eventId", "subscriptionId", "state", "attempts", "roundAttempts", "dueAt", "createdAt", "updatedAt"))
-      .prepare(),
-    statesOfEvent: db
-      .select({ state: deliveries.state })
-      .from(deliveries)
-      .where(eq(deliveries.eventId, sql.placeholder("eventId")))
-      .prepare(),
-    setEventStatus: db
-      .update(events)
-      .set({ status: sql.placeholder("status") as unknown as EventRecord["status"] })
-      .where(eq(events.id, sql.placeholder("id")))
-      .prepare(),
+    // An id already taken inserts nothing: that publish is a repeat (or a conflict), read back only then.
+    insertEvent: db.$client.prepare<never, Record<"id" | "eventType" | "objectType" | "object" | "status", string> & Record<"triggeredAt" | "createdAt", number>>(
+      `INSERT INTO events (id, event_type, object_type, object, triggered_at, created_at, status)
+       VALUES ($id, $eventType, $objectType, $object, $triggeredAt, $createdAt, $status) ON CONFLICT (id) DO NOTHING`,
+    ),
+    insertDelivery: db.$client.prepare<never, Record<"id" | "eventId" | "subscriptionId" | "state", string> & Record<"dueAt" | "createdAt", number>>(
+      `INSERT INTO deliveries (id, event_id, subscription_id, state, due_at, created_at, updated_at)
+       VALUES ($id, $eventId, $subscriptionId, $state, $dueAt, $createdAt, $createdAt)`,
+    ),
+    refreshStatuses: db.$client.prepare<never, { ids: string }>(
+      `UPDATE events SET status = ${STATUS_FROM_DELIVERIES} WHERE id IN (SELECT value FROM json_each($ids))`,
+    ),
   };
 }
 export type EventStatements = ReturnType<typeof prepareEventStatements>;
 
-/** Re-derives an event's status from its deliveries; call inside the transaction that changed them. */
-export function refreshEventStatus(statements: EventStatements, eventId: string) {
-  const states = statements.statesOfEvent.all({ eventId }).map((row) => row.state);
-  statements.setEventStatus.run({ id: eventId, status: eventStatus(states) });
+/** Re-derives the status of these events from their deliveries; call inside the transaction that changed them. */
+export function refreshEventStatuses(statements: EventStatements, eventIds: Iterable<string>) {
+  const ids = [...new Set(eventIds)];
+  if (ids.length > 0) statements.refreshStatuses.run({ ids: JSON.stringify(ids) });
 }
 
 /** Writes a batch of events with their deliveries in one transaction, so all are durable before any answer. */
 export function publishEvents(db: Db, statements: EventStatements, batch: NewEvent[], now: number): PublishOutcome[] {
   return db.transaction(() =>
     batch.map((input): PublishOutcome => {
-      const existing = statements.eventById.get({ id: input.id });
-      if (existing) {
-        const stored = { ...existing, deliveries: statements.deliveriesOfEvent.all({ eventId: existing.id }) };
-        return { kind: isSamePublication(existing, input) ? "existing" : "conflict", event: stored };
-      }
       const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
         id: newId("dlv"),
         eventId: input.id,
@@ -73,8 +73,13 @@ export function publishEvents(db: Db, statements: EventStatements, batch: NewEve
         createdAt: now,
         status: eventStatus(created.map((d) => d.state)),
       };
-      statements.insertEvent.run({ ...event });
-      for (const delivery of created) statements.insertDelivery.run({ ...delivery });
+      const inserted = statements.insertEvent.run({ ...event, object: JSON.stringify(event.object) });
+      if (inserted.changes === 0) {
+        const existing = statements.eventById.get({ id: input.id })!;
+        const stored = { ...existing, deliveries: statements.deliveriesOfEvent.all({ eventId: existing.id }) };
+        return { kind: isSamePublication(existing, input) ? "existing" : "conflict", event: stored };
+      }
+      for (const d of created) statements.insertDelivery.run({ id: d.id, eventId: d.eventId, subscriptionId: d.subscriptionId, state: d.state, dueAt: now, createdAt: now });
       return { kind: "created", event: { ...event, deliveries: created } };
     }),
   );
@@ -214,7 +219,7 @@ export function resendEvents(
       .returning({ eventId: deliveries.eventId })
       .all();
     const touched = [...new Set(resent.map((row) => row.eventId))];
-    for (const eventId of touched) refreshEventStatus(statements, eventId);
+    refreshEventStatuses(statements, touched);
     return touched;
   });
 }
