@@ -45,7 +45,9 @@ export async function measureEventLog(dir: string, receiver: ReceiverProcess, op
     const until = new Date(day.getTime() + DAY_MS).toISOString();
     const filters: [string, string][] = [
       ["status=failed", "status=failed"],
+      ["status=success", "status=success"],
       ["event_type=analysis.failed", "event_type=analysis.failed"],
+      ["subscription=reports", "subscription=reports"],
       ["subscription=reports&status=failed", "subscription=reports&status=failed"],
       ["one day (since, until)", `since=${since}&until=${until}`],
     ];

@@ -31,6 +31,9 @@ export function openDatabase(path: string): Db {
   client.run(`PRAGMA synchronous = ${SYNCHRONOUS}`);
   client.run("PRAGMA foreign_keys = ON");
   client.run("PRAGMA busy_timeout = 5000");
+  // A statement that fires the count triggers keeps a journal of its own (to undo just itself on an error):
+  // in memory, not a temporary file. Measured: publish + its triggers 48 -> 32 us per event.
+  client.run("PRAGMA temp_store = MEMORY");
   const db = drizzle({ client, schema });
   migrate(db);
   return db;

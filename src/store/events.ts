@@ -1,9 +1,10 @@
-// Publishing, listing, reading and resending events.
-import { and, asc, count, desc, eq, gte, inArray, lt, sql, type SQL } from "drizzle-orm";
+// Publishing and resending events (the event log's reads are in event-log.ts).
+import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../delivery/status.ts";
 import type { Db } from "./db.ts";
-import { attempts, deliveries, events, type DeliveryState, type EventStatus } from "./schema.ts";
-import type { DeliveryRecord, EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+import { countedSubscriptions, filterCondition } from "./event-log.ts";
+import { deliveries, events } from "./schema.ts";
+import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "./types.ts";
 
 /** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`. */
 export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
@@ -15,7 +16,7 @@ export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
  * whole batch of events.
  */
 const STATUS_FROM_DELIVERIES = `CASE ${STATUS_PRECEDENCE.map(
-  ([state, status]) => `WHEN EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.state = '${state}') THEN '${status}'`,
+  ([state, status]) => `WHEN EXISTS (SELECT 1 FROM deliveries d INDEXED BY deliveries_event_idx WHERE d.event_id = events.id AND d.state = '${state}') THEN '${status}'`,
 ).join(" ")} ELSE '${STATUS_WHEN_SETTLED}' END`;
 
 // The hot paths (publish, status refresh) use bun:sqlite's statements directly: drizzle's placeholder
@@ -101,85 +102,6 @@ function canonicalJson(value: unknown): string {
 }
 
 /**
- * The deliveries a filter is about: those to `subscription` if given, within what the key may see. The
- * event must have one of them, its status is judged on them, and a resend resends only them.
- */
-function countedSubscriptions(filter: EventFilter): string[] | undefined {
-  const visible = filter.visibleSubscriptions;
-  if (filter.subscription === undefined) return visible;
-  return visible && !visible.includes(filter.subscription) ? [] : [filter.subscription];
-}
-
-function filterCondition(filter: EventFilter): SQL | undefined {
-  const counted = countedSubscriptions(filter);
-  const conditions: (SQL | undefined)[] = [
-    filter.eventType !== undefined ? eq(events.eventType, filter.eventType) : undefined,
-    filter.status !== undefined ? statusCondition(filter.status, counted) : undefined,
-    filter.since !== undefined ? gte(events.createdAt, filter.since) : undefined,
-    filter.until !== undefined ? lt(events.createdAt, filter.until) : undefined,
-    filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined,
-    counted !== undefined ? hasDeliveryTo(counted) : undefined,
-  ];
-  return and(...conditions);
-}
-
-/**
- * The stored status answers for whole events. A filter about some deliveries (a subscription, a scoped key)
- * judges the status the same way (STATUS_PRECEDENCE), in SQL, on just those.
- */
-function statusCondition(status: EventStatus, visible: string[] | undefined): SQL {
-  if (visible === undefined) return eq(events.status, status);
-  const has = (state: DeliveryState) =>
-    sql`EXISTS (SELECT 1 FROM ${deliveries} WHERE ${deliveries.eventId} = ${events.id} AND ${deliveries.state} = ${state} AND ${inArray(deliveries.subscriptionId, visible)})`;
-  const cases = STATUS_PRECEDENCE.map(([state, result]) => sql`WHEN ${has(state)} THEN ${result}`);
-  return sql`(CASE ${sql.join(cases, sql` `)} ELSE ${STATUS_WHEN_SETTLED} END) = ${status}`;
-}
-
-/** An event as a scoped key sees it: only its visible deliveries, and the status they alone give. */
-function scoped<E extends EventRecord & { deliveries: { state: DeliveryState }[] }>(event: E, visible: string[] | undefined): E {
-  return visible === undefined ? event : { ...event, status: eventStatus(event.deliveries.map((d) => d.state)) };
-}
-
-/** Which deliveries of an event a key may see (all without a scope). */
-function visibleDeliveries(visible: string[] | undefined): SQL | undefined {
-  return visible ? inArray(deliveries.subscriptionId, visible) : undefined;
-}
-
-function hasDeliveryTo(subscriptionIds: string[]): SQL {
-  return sql`EXISTS (SELECT 1 FROM ${deliveries} WHERE ${deliveries.eventId} = ${events.id} AND ${inArray(deliveries.subscriptionId, subscriptionIds)})`;
-}
-
-/**
- * Newest first; ties on created_at are broken by id, so the order is total and repeatable. Like GitHub's
- * pages, an event published while a client pages through shifts later pages by one.
- */
-export function listEvents(db: Db, filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries> {
-  const rows = db.select().from(events).where(filterCondition(filter)).orderBy(desc(events.createdAt), desc(events.id)).limit(limit).offset(offset).all();
-  const total = countEvents(db, filter);
-  const scope = visibleDeliveries(filter.visibleSubscriptions);
-  const ofPage = rows.length
-    ? db.select().from(deliveries).where(and(inArray(deliveries.eventId, rows.map((e) => e.id)), scope)).orderBy(asc(deliveries.subscriptionId)).all()
-    : [];
-  const items = rows.map((event) => scoped({ ...event, deliveries: ofPage.filter((d) => d.eventId === event.id) }, filter.visibleSubscriptions));
-  return { items, total };
-}
-
-export function getEvent(db: Db, id: string, visibleSubscriptions?: string[]): EventDetail | null {
-  const event = db.select().from(events).where(eq(events.id, id)).get();
-  if (!event) return null;
-  const rows = db.select().from(deliveries).where(and(eq(deliveries.eventId, id), visibleDeliveries(visibleSubscriptions))).orderBy(asc(deliveries.subscriptionId)).all();
-  if (visibleSubscriptions && rows.length === 0) return null;
-  const log = rows.length
-    ? db.select().from(attempts).where(inArray(attempts.deliveryId, rows.map((d) => d.id))).orderBy(asc(attempts.number)).all()
-    : [];
-  return scoped({ ...event, deliveries: rows.map((d) => ({ ...d, attemptLog: log.filter((a) => a.deliveryId === d.id) })) }, visibleSubscriptions);
-}
-
-export function countEvents(db: Db, filter: EventFilter): number {
-  return db.select({ n: count() }).from(events).where(filterCondition(filter)).get()?.n ?? 0;
-}
-
-/**
  * Gives the chosen deliveries of the matching events a fresh attempt and a fresh retry budget. Filtering on a
  * status resends only the deliveries in the matching state (resending the failed events re-POSTs only what
  * failed). A delivery in flight is never POSTed twice at once: it goes again as soon as its attempt ends.
@@ -222,22 +144,4 @@ export function resendEvents(
     refreshEventStatuses(statements, touched);
     return touched;
   });
-}
-
-/** Where a walk through events in (created_at, id) order stands: the last event handled. */
-export interface EventCursor {
-  createdAt: number;
-  id: string;
-}
-
-/** The next `limit` events matching `filter` after `cursor`, oldest first: a job's next batch. */
-export function eventsAfter(db: Db, filter: EventFilter, cursor: EventCursor | null, limit: number): EventCursor[] {
-  const after = cursor ? sql`(${events.createdAt}, ${events.id}) > (${cursor.createdAt}, ${cursor.id})` : undefined;
-  return db
-    .select({ createdAt: events.createdAt, id: events.id })
-    .from(events)
-    .where(and(filterCondition(filter), after))
-    .orderBy(asc(events.createdAt), asc(events.id))
-    .limit(limit)
-    .all();
 }

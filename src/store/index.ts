@@ -2,7 +2,8 @@
 import { IN_MEMORY, openDatabase } from "./db.ts";
 import { walDurability } from "./durable.ts";
 import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
-import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
+import { countEvents, getEvent, listEvents } from "./event-log.ts";
+import { prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
 import { purgeBatch } from "./purge.ts";
 import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";

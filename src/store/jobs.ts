@@ -1,7 +1,8 @@
 // Jobs: long work (a bulk resend) done in batches, its progress stored with each batch's work.
 import { eq } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import { countEvents, eventsAfter, resendEvents, type EventStatements } from "./events.ts";
+import { countEvents, eventsAfter } from "./event-log.ts";
+import { resendEvents, type EventStatements } from "./events.ts";
 import { jobs } from "./schema.ts";
 import type { EventFilter, JobRecord, ResendParams } from "./types.ts";
 

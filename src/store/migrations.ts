@@ -5,8 +5,16 @@ import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
 import subscriptionsAndApiKeys from "../../drizzle/0001_subscriptions_and_api_keys.sql" with { type: "text" };
 import jobs from "../../drizzle/0002_jobs.sql" with { type: "text" };
+import eventLogCounts from "../../drizzle/0003_event_log_counts.sql" with { type: "text" };
+import countTriggers from "../../drizzle/0004_count_triggers.sql" with { type: "text" };
 
-const SQL_BY_TAG: Record<string, string> = { "0000_init": init, "0001_subscriptions_and_api_keys": subscriptionsAndApiKeys, "0002_jobs": jobs };
+const SQL_BY_TAG: Record<string, string> = {
+  "0000_init": init,
+  "0001_subscriptions_and_api_keys": subscriptionsAndApiKeys,
+  "0002_jobs": jobs,
+  "0003_event_log_counts": eventLogCounts,
+  "0004_count_triggers": countTriggers,
+};
 
 export interface EmbeddedMigration {
   tag: string;

@@ -1,6 +1,6 @@
 // The one description of Herald's tables; drizzle-kit generates the migrations in ./drizzle from it.
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import { API_ROLES, type SubscriptionFile } from "../config/schema.ts";
 
 /** Event status, One Codex's four values. */
@@ -24,9 +24,10 @@ export const events = sqliteTable(
     status: text("status", { enum: EVENT_STATUSES }).notNull(),
   },
   (t) => [
+    // The event log's order (newest first, ties by id) within no filter, a type, or a status: a page is a walk.
     index("events_created_idx").on(t.createdAt, t.id),
-    index("events_type_created_idx").on(t.eventType, t.createdAt),
-    index("events_status_created_idx").on(t.status, t.createdAt),
+    index("events_type_created_id_idx").on(t.eventType, t.createdAt, t.id),
+    index("events_status_created_id_idx").on(t.status, t.createdAt, t.id),
   ],
 );
 
@@ -56,6 +57,7 @@ export const deliveries = sqliteTable(
     leased: integer("leased", { mode: "boolean" }).notNull().default(false),
     /** Resent while in flight: when that attempt's outcome comes, the delivery starts afresh instead. */
     resend: integer("resend", { mode: "boolean" }).notNull().default(false),
+    /** Its event's created_at: deliveries are made with their event, so the event log can page by subscription. */
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
   },
@@ -65,7 +67,10 @@ export const deliveries = sqliteTable(
     index("deliveries_subscription_due_idx").on(t.subscriptionId, t.dueAt).where(sql`${t.dueAt} IS NOT NULL`),
     index("deliveries_due_idx").on(t.dueAt).where(sql`${t.dueAt} IS NOT NULL`),
     index("deliveries_event_idx").on(t.eventId),
-    index("deliveries_subscription_event_idx").on(t.subscriptionId, t.eventId),
+    // The event log filtered on a subscription walks its deliveries newest first (the order of their events),
+    // and on a subscription and a status those in one state: only the few that did not succeed are indexed so.
+    index("deliveries_subscription_created_idx").on(t.subscriptionId, t.createdAt, t.eventId),
+    index("deliveries_subscription_state_idx").on(t.subscriptionId, t.state, t.createdAt, t.eventId).where(sql`${t.state} <> 'succeeded'`),
   ],
 );
 
@@ -148,3 +153,33 @@ export const jobs = sqliteTable("jobs", {
   createdAt: integer("created_at").notNull(),
   finishedAt: integer("finished_at"),
 });
+
+// Exact counts for the event log's X-Total-Count without counting a million rows: the number of events, and
+// of deliveries, per hour of created_at and per value of each filter. Triggers (drizzle/0004_count_triggers.sql)
+// keep them in step with every insert, status or state change, and delete, in the same transaction.
+export const COUNT_BUCKET_MS = 3_600_000;
+
+export const eventCounts = sqliteTable(
+  "event_counts",
+  {
+    eventType: text("event_type").notNull(),
+    status: text("status", { enum: EVENT_STATUSES }).notNull(),
+    /** created_at / COUNT_BUCKET_MS */
+    hour: integer("hour").notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.eventType, t.status, t.hour] })],
+);
+
+export const deliveryCounts = sqliteTable(
+  "delivery_counts",
+  {
+    subscriptionId: text("subscription_id").notNull(),
+    state: text("state", { enum: DELIVERY_STATES }).notNull(),
+    /** Its event's type. */
+    eventType: text("event_type").notNull(),
+    hour: integer("hour").notNull(),
+    n: integer("n").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.subscriptionId, t.state, t.eventType, t.hour] })],
+);
