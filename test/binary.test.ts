@@ -18,7 +18,9 @@ const run = (command: string[], cwd: string) => runCommand(command, { cwd, env: 
 beforeAll(async () => {
   dir = tempDir("herald-binary-");
   binary = join(dir, "herald");
-  const build = await run([process.execPath, "build", "--compile", "src/main.ts", "--outfile", binary], REPO_ROOT);
+  // The entry points `npm run build` compiles (the server and its checkpoint thread), into a folder of our own.
+  const entrypoints = packageJson.scripts.build.split(" ").filter((word) => word.endsWith(".ts"));
+  const build = await run([process.execPath, "build", "--compile", ...entrypoints, "--outfile", binary], REPO_ROOT);
   if (build.exitCode !== 0) throw new Error(`bun build --compile exited ${build.exitCode}\n${build.stdout}\n${build.stderr}`);
 }, BUILD_TIMEOUT_MS);
 

@@ -1,5 +1,6 @@
 // The only door to the database: everything else calls these named operations.
 import { IN_MEMORY, openDatabase } from "./db.ts";
+import { startCheckpointer } from "./checkpointer.ts";
 import { walDurability } from "./durable.ts";
 import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents } from "./event-log.ts";
@@ -69,6 +70,7 @@ export function openSqliteStore(path: string): Store {
   // SQLite's count of rows this connection changed: what a sync covers, so one that started later suffices.
   const changes = db.$client.prepare<{ n: number }, []>("SELECT total_changes() AS n");
   const durability = walDurability(path === IN_MEMORY ? null : path, () => changes.get()!.n);
+  const checkpointer = path === IN_MEMORY ? null : startCheckpointer(db.$client, path);
   const eventStatements = prepareEventStatements(db);
   const deliveryStatements = prepareDeliveryStatements(db);
   return {
@@ -100,6 +102,7 @@ export function openSqliteStore(path: string): Store {
     durable: durability.durable,
     idle: durability.idle,
     close: () => {
+      checkpointer?.close();
       durability.close();
       db.$client.close();
     },
