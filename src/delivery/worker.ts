@@ -116,13 +116,14 @@ export class DeliveryWorker {
       await this.sleep(null); // every slot is busy: the next finished attempt wakes us
     } else if (moreOrphans) {
       await new Promise((resolve) => setImmediate(resolve)); // let requests in, then the next batch
-    } else if (launched === 0) {
+    } else {
+      // Everything due was claimed (or is held back by its subscription's limit, which a finished attempt
+      // lifts): no second claim at once, which would find nothing; sleep until the next due time, a publish,
+      // or a finished attempt.
       const next = this.options.store.nextDueAt();
       const now = this.options.clock.now();
-      // Due yet unclaimable means a subscription at its limit: a finished attempt wakes us.
       await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
     }
-    // launched some but fewer than free: step again at once, more may have become due meanwhile
   }
 
   private sleep(ms: number | null): Promise<void> {
