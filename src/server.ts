@@ -1,5 +1,5 @@
 // `herald serve`: one process, the HTTP API and the delivery worker sharing one store.
-import { createApp, MAX_BODY_BYTES } from "./api/app.ts";
+import { createApp } from "./api/app.ts";
 import type { Config } from "./config/types.ts";
 import { systemClock, type Clock } from "./clock.ts";
 import { purgeExpired } from "./delivery/retention.ts";
@@ -10,6 +10,7 @@ import type { PluginRegistry } from "./plugins/registry.ts";
 import { openSqliteStore } from "./store/index.ts";
 
 const RETENTION_SWEEP_MS = 10 * 60_000;
+const BODY_CAP_MARGIN = 8 * 1024 * 1024;
 
 export interface HeraldOptions {
   config: Config;
@@ -30,9 +31,10 @@ export async function startHerald(options: HeraldOptions) {
   const app = createApp({ config, store, clock, log, metrics, onWork: () => worker.wake() });
   try {
     // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
-    // Bun's own limit bounds chunked bodies, which carry no Content-Length for the app to check; it sits a
-    // little above the app's, so a declared length over the limit still gets the app's JSON 413.
-    const maxRequestBodySize = MAX_BODY_BYTES + 64 * 1024;
+    // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit, and
+    // while reading a chunked body. Bun's own cap is a memory backstop above that; it answers a bare 413 to a
+    // request declaring more, or to a chunked body that outruns the app's reading by that margin.
+    const maxRequestBodySize = config.server.maxBodyBytes + BODY_CAP_MARGIN;
     app.listen({ hostname: config.server.host, port: config.server.port, reusePort: false, maxRequestBodySize });
   } catch (error) {
     store.close();

@@ -404,6 +404,17 @@ describe("server", () => {
     expect((await load(yaml(`"65535"`))).server.port).toBe(65535);
     expect((await load(yaml(`"\${PORT}"`), { PORT: "08080" })).server.port).toBe(8080);
   });
+  it("max_body_size is a size in B, KiB or MiB, 1 MiB by default, between 1KiB and 64MiB", async () => {
+    const yaml = (size: string) => `server:\n  host: 127.0.0.1\n  max_body_size: ${size}\n${TYPES}${KEYS}`;
+    expect((await load(`${TYPES}${KEYS}`)).server.maxBodyBytes).toBe(1024 * 1024);
+    expect((await load(yaml("512KiB"))).server.maxBodyBytes).toBe(512 * 1024);
+    expect((await load(yaml("2MiB"))).server.maxBodyBytes).toBe(2 * 1024 * 1024);
+    expect((await load(yaml("4096B"))).server.maxBodyBytes).toBe(4096);
+    expect(await problemsOf(yaml("1 MB"))).toEqual([{ path: "server.max_body_size", line: 3, message: expect.stringContaining("(e.g. 512KiB, 1MiB)") }]);
+    expect(await problemsOf(yaml("1048576"))).toEqual([{ path: "server.max_body_size", line: 3, message: "Expected string (e.g. 512KiB, 1MiB)" }]);
+    for (const size of ["1023B", "65MiB"])
+      expect(await problemsOf(yaml(size))).toEqual([{ path: "server.max_body_size", line: 3, message: "max_body_size must be between 1KiB and 64MiB" }]);
+  });
   it("a public_url that does not parse is a problem at its path and line", async () => {
     const yaml = `server:\n  host: 127.0.0.1\n  public_url: "https://hooks example.org"\n${TYPES}${KEYS}`;
     expect(await problemsOf(yaml)).toEqual([{ path: "server.public_url", line: 3, message: "not a valid URL" }]);

@@ -6,12 +6,10 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { Store } from "../store/index.ts";
 import { authGuard } from "./auth.ts";
+import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
-
-/** The largest request body accepted (413 beyond). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface AppDeps {
   config: Config;
@@ -24,11 +22,14 @@ export interface AppDeps {
 }
 
 export function createApp(deps: AppDeps) {
+  const { maxBodyBytes } = deps.config.server;
   return new Elysia({ normalize: false })
-    // Events are small records; a bound keeps one client from making the server buffer gigabytes.
+    // A declared length over the limit is refused before a byte of the body is read; a chunked body is
+    // counted as it is read (jsonBodies).
     .onRequest(({ request }) => {
-      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
-        return apiError(413, "body_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) {
+        const refused = tooLarge(maxBodyBytes);
+        return apiError(refused.status, refused.code, refused.message);
       }
     })
     .onError(({ code, error, set }) => {
@@ -39,6 +40,10 @@ export function createApp(deps: AppDeps) {
         const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
         const message = first && "message" in first ? first.message : error.message;
         return { error: { code: "invalid_request", message: `${where}: ${message}` } };
+      }
+      if (code === "PARSE" && error.cause instanceof BodyRefused) {
+        set.status = error.cause.status;
+        return { error: { code: error.cause.code, message: error.cause.message } };
       }
       if (code === "PARSE") {
         set.status = 400;
@@ -67,6 +72,7 @@ export function createApp(deps: AppDeps) {
       return deps.metrics.render();
     })
     .use(apiDocument())
+    .use(jsonBodies(maxBodyBytes))
     .use(eventRoutes(deps))
     .use(authGuard(deps.config.apiKeys))
     .get(

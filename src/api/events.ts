@@ -38,7 +38,9 @@ const ListQuery = t.Object({
   per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })),
 });
 const Subscriptions = t.Array(t.String(), { minItems: 1, description: "resend only to these subscriptions" });
-const ResendOneBody = t.Optional(t.Object({ subscriptions: t.Optional(Subscriptions) }, { additionalProperties: false }));
+// Required as a schema, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia
+// skip validating a body such as `42` or `"x"` and resend everything.
+const ResendOneBody = t.Object({ subscriptions: t.Optional(Subscriptions) }, { additionalProperties: false, description: "may be empty" });
 const ResendManyBody = t.Object(
   { ...FilterFields, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(Subscriptions) },
   { additionalProperties: false },
@@ -145,7 +147,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         const visible = visibleSubscriptions(apiKey);
         const event = store.getEvent(params.id, visible);
         if (!event) return apiError(404, "not_found", `no event "${params.id}"`);
-        const targets = resendTargets(body?.subscriptions, visible);
+        const targets = resendTargets(body.subscriptions, visible);
         if (!("subscriptions" in targets)) return targets;
         const undelivered = (targets.subscriptions ?? []).filter((id) => !event.deliveries.some((d) => d.subscriptionId === id));
         if (undelivered.length > 0) return apiError(422, "not_subscribed", `event "${params.id}" has no delivery to ${quoted(undelivered)}`);

@@ -5,12 +5,16 @@ import type { PluginRegistry } from "../plugins/registry.ts";
 import { DEFAULT_TRANSFORMER, loadPlugins } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
+import { parseSize } from "./size.ts";
 import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment, type SubscriptionFile } from "./schema.ts";
 import { semanticProblems } from "./semantics.ts";
 import type { Config, ConfigProblem, PluginChoice, RetryPolicy } from "./types.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx" } as const;
+
+// Events are small records: 1 MiB is far above any sane one, and keeps a client from making Herald buffer much.
+const DEFAULT_MAX_BODY_SIZE = "1MiB";
 
 export type LoadResult =
   | { ok: true; config: Config; plugins: PluginRegistry }
@@ -101,6 +105,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       host: raw.server?.host ?? "0.0.0.0",
       port,
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
+      maxBodyBytes: parseSize(raw.server?.max_body_size ?? DEFAULT_MAX_BODY_SIZE),
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },

@@ -3,8 +3,10 @@ import { KindGuard, type Static, type TSchema, Type } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
+import { SIZE_PATTERN } from "./size.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
+const Size = Type.String({ pattern: SIZE_PATTERN, description: "e.g. 512KiB, 1MiB" });
 const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
 const PORT_PATTERN = "^0*([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 export const NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$";
@@ -66,6 +68,7 @@ export const ConfigFileSchema = Type.Object(
           // so its pattern spells out 0-65535 (leading zeros allowed).
           port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: PORT_PATTERN })], { description: "a port number, 0-65535" })),
           public_url: Type.Optional(Type.String({ pattern: "^https?://" })),
+          max_body_size: Type.Optional(Size),
         },
         { additionalProperties: false },
       ),

@@ -5,8 +5,12 @@ import { isReservedHeader } from "../delivery/request.ts";
 import { retrySpanMs } from "../delivery/retry.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { formatDuration } from "./duration.ts";
+import { formatSize } from "./size.ts";
 import { formatPath, schemaErrors, type PathSegment, type SubscriptionFile, type ValidParts } from "./schema.ts";
 import type { Config, ConfigProblem, PluginChoice, RetryPolicy, Subscription } from "./types.ts";
+
+/** Below a kilobyte no real event fits; above 64 MiB one request could hold a worrying share of memory. */
+const BODY_SIZE_RANGE = { min: 1024, max: 64 * 1024 * 1024 };
 
 export type ProblemAt = (segments: PathSegment[], message: string) => ConfigProblem;
 
@@ -47,6 +51,9 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   });
   if (file.server?.public_url !== undefined && !URL.canParse(file.server.public_url))
     problems.push(problem(["server", "public_url"], "not a valid URL"));
+  const { maxBodyBytes } = config.server;
+  if (maxBodyBytes < BODY_SIZE_RANGE.min || maxBodyBytes > BODY_SIZE_RANGE.max)
+    problems.push(problem(["server", "max_body_size"], `max_body_size must be between ${formatSize(BODY_SIZE_RANGE.min)} and ${formatSize(BODY_SIZE_RANGE.max)}`));
   problems.push(...retentionProblems(parts, config, problem));
   return problems;
 }

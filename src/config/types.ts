@@ -41,7 +41,8 @@ export interface ApiKeyConfig {
 export interface Config {
   /** Absolute path of the file this came from. */
   file: string;
-  server: { host: string; port: number; publicUrl: string };
+  /** maxBodyBytes: the largest request body the API reads (413 beyond). */
+  server: { host: string; port: number; publicUrl: string; maxBodyBytes: number };
   storage: { sqlitePath: string };
   retentionMs: number;
   retry: RetryPolicy;
