@@ -4,6 +4,7 @@ import { isRfc3339 } from "../src/config/formats.ts";
 import type { RetryPolicy, Subscription } from "../src/config/types.ts";
 import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
+import { redactSecrets, secretValues } from "../src/delivery/request.ts";
 import { eventStatus } from "../src/delivery/status.ts";
 
 const S = 1_000;
@@ -140,5 +141,27 @@ describe("isRfc3339: date-times as RFC 3339 writes them, days that exist only", 
 
   it("refuses what is not a full date-time", () => {
     for (const bad of ["2026-01-01", "2026-01-01T00:00:00", "yesterday", "2026-01-01T24:00:00Z"]) expect(isRfc3339(bad)).toBe(false);
+  });
+});
+
+describe("redactSecrets: an answer that echoes the request loses its secret values", () => {
+  const secrets = secretValues(
+    "https://lims.example.org/in?lab=7&token=tok_query_123",
+    { authorization: "Basic aGVyYWxkOnMzY3JldA==", "x-api-key": "sk_live_abc", "x-lab": "north-lab" },
+    [],
+  );
+
+  it("collects secret headers (with and without their scheme) and secret query parameters, not the rest", () => {
+    expect(secrets.sort()).toEqual(["Basic aGVyYWxkOnMzY3JldA==", "aGVyYWxkOnMzY3JldA==", "sk_live_abc", "tok_query_123"].sort());
+  });
+
+  it("replaces each wherever it appears, and the start of one the excerpt's end cut off", () => {
+    const echoed = JSON.stringify({ headers: { authorization: "Basic aGVyYWxkOnMzY3JldA==", "x-lab": "north-lab" }, url: "/in?lab=7&token=tok_query_123" });
+    expect(redactSecrets(echoed, secrets)).toBe('{"headers":{"authorization":"[redacted]","x-lab":"north-lab"},"url":"/in?lab=7&token=[redacted]"}');
+    expect(redactSecrets('{"key":"sk_live_a', secrets)).toBe('{"key":"[redacted]');
+  });
+
+  it("leaves values shorter than 6 characters alone: they would match by chance", () => {
+    expect(secretValues("http://x/?sig=abc", { "x-token": "12345" }, [])).toEqual([]);
   });
 });

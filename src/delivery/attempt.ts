@@ -3,7 +3,7 @@ import type { Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
-import { buildRequest, redactHeaders, redactUrl } from "./request.ts";
+import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
 import { afterAttempt, isSuccess } from "./retry.ts";
 import { postWebhook, type SendResult } from "./sender.ts";
 
@@ -23,6 +23,7 @@ export async function runAttempt(
     const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.number }, ctx), deadline);
     headers = redactHeaders(request.headers, request.secretHeaders);
     result = await postWebhook(subscription.url, request.headers, request.body, deadline);
+    if (result.body) result.body = redactSecrets(result.body, secretValues(subscription.url, request.headers, request.secretHeaders));
   } catch (error) {
     // A plugin that throws (or overruns) fails this attempt only; the message goes to the attempt log.
     result = { status: null, body: null, durationMs: clock.now() - startedAt, error: { kind: "plugin", message: String((error as Error)?.message ?? error) } };
