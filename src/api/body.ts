@@ -59,6 +59,7 @@ export function jsonBodies(maxBytes: number) {
   return new Elysia({ name: "herald-json-bodies" }).onParse({ as: "global" }, async ({ request }) => {
     // No body reads as {}: every body schema is then checked, since Elysia skips checking an optional one
     // whenever the body is not a non-empty object.
-    return (await readJsonBody(request, maxBytes)) ?? {};
+    const body = await readJsonBody(request, maxBytes);
+    return body === undefined ? {} : body; // a JSON null stays null, and is refused by the schema
   });
 }
