@@ -5,7 +5,7 @@ import { Elysia } from "elysia";
 /** A body refused before it is parsed; `app.ts` turns it into the error envelope. */
 export class BodyRefused extends Error {
   constructor(
-    readonly status: 413 | 415,
+    readonly status: 400 | 413 | 415,
     readonly code: string,
     message: string,
   ) {
@@ -46,7 +46,29 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
   }
   if (size === 0) return undefined;
   // fatal: bytes that are not UTF-8 are a malformed body, not text with replacement characters.
-  return JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+  const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+  if (nestedDeeperThan(value, MAX_NESTING)) {
+    throw new BodyRefused(400, "too_deep", `JSON nested more than ${MAX_NESTING} levels deep is refused`);
+  }
+  return value;
+}
+
+/**
+ * Far more than any real record needs. Deeper values are refused at the door: validating, storing and
+ * serialising them recurses, and a few hundred thousand levels overflow the stack there.
+ */
+export const MAX_NESTING = 64;
+
+/** Walks the value with a stack of its own, so that checking a deep value cannot overflow either. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
 }
 
 /**
