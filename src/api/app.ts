@@ -36,6 +36,7 @@ export function createApp(deps: AppDeps) {
       set.headers["content-type"] = "application/json";
       if (code === "VALIDATION") {
         set.status = 400;
+        if (typeof error.customError === "string") return { error: { code: "invalid_request", message: error.customError } };
         const first = error.all[0];
         const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
         const message = first && "message" in first ? first.message : error.message;

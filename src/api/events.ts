@@ -10,7 +10,7 @@ import { batched } from "../store/batcher.ts";
 import { newId, type EventFilter, type NewEvent, type Store } from "../store/index.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError } from "./errors.ts";
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
 import { eventResource } from "./resources.ts";
 
 export const PublishBody = t.Object(
@@ -34,8 +34,9 @@ const FilterFields = {
 };
 const ListQuery = t.Object({
   ...FilterFields,
-  page: t.Optional(t.Integer({ minimum: 1 })),
-  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })),
+  // Elysia checks a query value alone and loses its name, so the message names it.
+  page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE, error: `page must be an integer from 1 to ${MAX_PAGE}` })),
+  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE, error: `per_page must be an integer from 1 to ${MAX_PER_PAGE}` })),
 });
 const Subscriptions = t.Array(t.String(), { minItems: 1, description: "resend only to these subscriptions" });
 // Required as a schema, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia
