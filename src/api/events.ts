@@ -9,7 +9,7 @@ import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
 import { newId, type EventFilter, type NewEvent, type Store } from "../store/index.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
-import { apiError } from "./errors.ts";
+import { apiError, quote } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
 import { eventResource } from "./resources.ts";
 
@@ -75,7 +75,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
   const configured = new Set(config.subscriptions.map((s) => s.id));
 
-  const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(", ");
+  const quoted = (ids: string[]) => ids.map(quote).join(", ");
   /**
    * Resend targets must be the key's own (404 otherwise, as if they did not exist: a scoped key learns nothing
    * of other subscriptions) and exist (422 for an admin's typo).
@@ -96,10 +96,10 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         const declared = eventTypes.get(body.event_type);
         if (!declared) {
           const names = [...eventTypes.keys()].join(", ");
-          return apiError(422, "unknown_event_type", `event_type "${body.event_type}" is not declared; declared: ${names}`);
+          return apiError(422, "unknown_event_type", `event_type ${quote(body.event_type)} is not declared; declared: ${names}`);
         }
         if (body.object_type !== undefined && body.object_type !== declared.objectType) {
-          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not "${body.object_type}"`);
+          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(body.object_type)}`);
         }
         const outcome = await publish({
           id: body.id ?? newId("evt"),
@@ -137,7 +137,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
       "/:id",
       ({ params, apiKey }) => {
         const detail = store.getEvent(params.id, visibleSubscriptions(apiKey));
-        if (!detail) return apiError(404, "not_found", `no event "${params.id}"`);
+        if (!detail) return apiError(404, "not_found", `no event ${quote(params.id)}`);
         return eventResource(detail, detail.deliveries);
       },
       { roles: ["admin", "user"] },
@@ -147,7 +147,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
       ({ params, body, apiKey, set }) => {
         const visible = visibleSubscriptions(apiKey);
         const event = store.getEvent(params.id, visible);
-        if (!event) return apiError(404, "not_found", `no event "${params.id}"`);
+        if (!event) return apiError(404, "not_found", `no event ${quote(params.id)}`);
         const targets = resendTargets(body.subscriptions, visible);
         if (!("subscriptions" in targets)) return targets;
         const undelivered = (targets.subscriptions ?? []).filter((id) => !event.deliveries.some((d) => d.subscriptionId === id));
