@@ -53,6 +53,7 @@ export function subscriptionResource(entry: SubscriptionEntry, plugins: PluginRe
     id,
     source: entry.source,
     ...spec,
+    auth: spec.auth ?? null,
     description: spec.description ?? null,
     created_at: iso(entry.createdAt),
     updated_at: iso(entry.updatedAt),
