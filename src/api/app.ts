@@ -1,11 +1,12 @@
 // The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Logger } from "../log.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
+import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
 
 /** The largest request body accepted (413 beyond). */
@@ -66,6 +67,10 @@ export function createApp(deps: AppDeps) {
     .get(
       "/api/v1/event_types",
       () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
-      { roles: ["publisher", "admin", "user"] },
+      {
+        roles: ["publisher", "admin", "user"],
+        response: { 200: t.Array(EventTypeResponse), ...errors(401) },
+        detail: { tags: ["event types"], summary: "The declared event types" },
+      },
     );
 }

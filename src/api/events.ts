@@ -13,6 +13,7 @@ import type { KeyRing } from "./keys.ts";
 import { apiError } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
 import { eventResource } from "./resources.ts";
+import { errors, EventResponse } from "./schemas.ts";
 
 export const PublishBody = t.Object(
   {
@@ -130,7 +131,13 @@ export function eventRoutes(deps: EventRouteDeps) {
         set.headers.location = `/api/v1/events/${outcome.event.id}`;
         return eventResource(outcome.event, outcome.event.deliveries);
       },
-      { roles: ["publisher", "admin"], parse: "json", body: PublishBody },
+      {
+        roles: ["publisher", "admin"],
+        parse: "json",
+        body: PublishBody,
+        response: { 200: EventResponse, 202: EventResponse, ...errors(400, 401, 403, 409, 413, 422) },
+        detail: { tags: ["events"], summary: "Publish an event: 202 once it and its deliveries are on disk (200 for a repeated id)" },
+      },
     )
     .get(
       "",
@@ -141,7 +148,12 @@ export function eventRoutes(deps: EventRouteDeps) {
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
-      { roles: ["admin", "user"], query: ListQuery },
+      {
+        roles: ["admin", "user"],
+        query: ListQuery,
+        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
+        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
+      },
     )
     .get(
       "/:id",
@@ -150,7 +162,11 @@ export function eventRoutes(deps: EventRouteDeps) {
         if (!detail) return apiError(404, "not_found", `no event "${params.id}"`);
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"] },
+      {
+        roles: ["admin", "user"],
+        response: { 200: EventResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["events"], summary: "An event with its deliveries and every attempt" },
+      },
     )
     .post(
       "/:id/resend",
@@ -168,7 +184,13 @@ export function eventRoutes(deps: EventRouteDeps) {
         set.status = 202;
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"], parse: "json", body: ResendOneBody },
+      {
+        roles: ["admin", "user"],
+        parse: "json",
+        body: ResendOneBody,
+        response: { 202: EventResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["events"], summary: "Resend an event to all (or the named) subscriptions it went to" },
+      },
     )
     .post(
       "/resend",
@@ -190,7 +212,12 @@ export function eventRoutes(deps: EventRouteDeps) {
         set.status = 202;
         return { resent: resent.length, ids: resent };
       },
-      { roles: ["admin", "user"], parse: "json", body: ResendManyBody },
+      {
+        roles: ["admin", "user"],
+        parse: "json",
+        body: ResendManyBody,
+        detail: { tags: ["events"], summary: "Resend many events: by ids or by a filter" },
+      },
     );
 }
 

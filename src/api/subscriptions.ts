@@ -14,6 +14,7 @@ import { apiError } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
+import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
 
 const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
 const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });
@@ -67,7 +68,12 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, all.length));
         return all.slice((page - 1) * perPage, page * perPage).map(resource);
       },
-      { roles: ["admin", "user"], query: ListQuery },
+      {
+        roles: ["admin", "user"],
+        query: ListQuery,
+        response: { 200: t.Array(SubscriptionResponse), ...errors(400, 401, 403) },
+        detail: { tags: ["subscriptions"], summary: "List subscriptions, the config file's and the API's (a user key: its own)" },
+      },
     )
     .post(
       "",
@@ -79,7 +85,13 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         // The only time a secret Herald made is shown: the receiver needs it to check signatures.
         return { ...resource(created.entry), ...(created.generatedSecret ? { signing_secret: created.generatedSecret } : {}) };
       },
-      { roles: ["admin"], parse: "json", body: CreateBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: CreateBody,
+        response: { 201: SubscriptionResponse, ...errors(400, 401, 403, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Create a subscription (a signing secret left out is generated and shown once)" },
+      },
     )
     .get(
       "/:id",
@@ -87,7 +99,11 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const entry = visible(params.id, visibleSubscriptions(apiKey));
         return entry ? resource(entry) : notFound(params.id);
       },
-      { roles: ["admin", "user"] },
+      {
+        roles: ["admin", "user"],
+        response: { 200: SubscriptionResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["subscriptions"], summary: "A subscription, without its secrets" },
+      },
     )
     .patch(
       "/:id",
@@ -95,7 +111,13 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const changed = directory.update(params.id, body);
         return "status" in changed ? refused(changed) : resource(changed.entry);
       },
-      { roles: ["admin"], parse: "json", body: PatchBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: PatchBody,
+        response: { 200: SubscriptionResponse, ...errors(400, 401, 403, 404, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Change the given fields (null clears auth or description; secrets left out are kept)" },
+      },
     )
     .delete(
       "/:id",
@@ -104,7 +126,11 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         if ("status" in removed) return refused(removed);
         set.status = 204;
       },
-      { roles: ["admin"] },
+      {
+        roles: ["admin"],
+        response: { 204: t.Void(), ...errors(401, 403, 404, 409) },
+        detail: { tags: ["subscriptions"], summary: "Delete a subscription made through the API; its events and attempts stay readable" },
+      },
     )
     .post(
       "/:id/rotate_secret",
@@ -113,7 +139,13 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         if ("status" in rotated) return refused(rotated);
         return { ...resource(rotated.entry), ...(rotated.generatedSecret ? { signing_secret: rotated.generatedSecret } : {}) };
       },
-      { roles: ["admin"], parse: "json", body: RotateBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: RotateBody,
+        response: { 200: SubscriptionResponse, ...errors(400, 401, 403, 404, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Rotate the signing secret; the old one keeps signing too until the grace period ends" },
+      },
     )
     .post(
       "/:id/test",
@@ -134,6 +166,12 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const outcome = await runAttempt(delivery, subscription, live.plugins, clock);
         return { event_id: event.id, event_type: event.eventType, delivery_id: delivery.id, ...attemptResource(outcome) };
       },
-      { roles: ["admin"], parse: "json", body: TestBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: TestBody,
+        response: { 200: TestAttemptResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["subscriptions"], summary: "Send a test event through the subscription's plugins and answer with the attempt (nothing is stored)" },
+      },
     );
 }

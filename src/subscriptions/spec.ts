@@ -12,8 +12,11 @@ export const REDACTED = "[redacted]";
 /** A plugin and its options, as written: `{ plugin: name, ...options }`. */
 export type ChoiceSpec = { plugin: string } & Record<string, unknown>;
 
+/** A spec with every field a resolved subscription has, the transformer written as `{ plugin, ...options }`. */
+export type FullSpec = SubscriptionSpec & Required<Pick<SubscriptionSpec, "headers" | "retry" | "enabled">> & { transformer: ChoiceSpec; retry: Required<SubscriptionSpec["retry"]> };
+
 /** The spec of a resolved subscription, with the retry policy it actually follows. */
-export function specOf(subscription: Subscription): SubscriptionSpec {
+export function specOf(subscription: Subscription): FullSpec {
   const { transformer, auth, retry } = subscription;
   return {
     id: subscription.id,
@@ -32,7 +35,7 @@ export function specOf(subscription: Subscription): SubscriptionSpec {
  * The spec as it may be shown: plugin options marked `writeOnly` in the plugin's schema, or named like a
  * credential, are left out; static headers named like a credential show "[redacted]".
  */
-export function redactSpec(spec: SubscriptionSpec, plugins: PluginRegistry): SubscriptionSpec {
+export function redactSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry): S {
   const { transformer, auth, headers } = spec;
   return {
     ...spec,
