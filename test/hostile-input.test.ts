@@ -7,12 +7,15 @@ import fc from "fast-check";
 import { MAX_NESTING } from "../src/api/body.ts";
 import { ManualClock } from "./support/clock.ts";
 import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, type TestHerald } from "./support/herald.ts";
-import { API_ROUTES, describeRoute, pathFor, type ApiRoute } from "./support/routes.ts";
+import { receiverPool } from "./support/receiver.ts";
+import { API_ROUTES, describeRoute, makeTargets, pathFor, type ApiRoute, type Target } from "./support/routes.ts";
 
 const MAX_BODY = 256 * 1024;
 let herald: TestHerald;
 let db: Database;
 let eventId: string;
+let targets: Record<Target, string>;
+const receivers = receiverPool();
 
 beforeAll(async () => {
   herald = await startTestHerald(
@@ -23,12 +26,14 @@ beforeAll(async () => {
     { clock: new ManualClock(), startWorker: false },
   );
   eventId = ((await (await herald.publish({ id: "existing", event_type: "sample.uploaded", object: { id: "smp_1" } })).json()) as { id: string }).id;
+  targets = await makeTargets(herald.api, eventId, receivers.start().url);
   db = new Database(join(herald.dir, "herald.db"), { readonly: true });
 });
 
 afterAll(async () => {
   db.close();
   await herald.close();
+  await receivers.stopAll();
 });
 
 // After every test: still healthy.
@@ -36,12 +41,13 @@ afterEach(async () => {
   expect((await fetch(`${herald.url}/healthz`)).status).toBe(200);
 });
 
-/** Everything a refused request could have touched: counts, and every delivery's claim and update time. */
+/** Everything a refused request could have touched: every table's rows, and what changes in place. */
 function fingerprint(): string {
   return JSON.stringify(
-    db.query(`SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM deliveries) AS deliveries,
-                     (SELECT count(*) FROM attempts) AS attempts,
-                     (SELECT group_concat(id || ':' || state || ':' || claim || ':' || updated_at) FROM deliveries) AS states`).get(),
+    db.query(`SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM attempts) AS attempts,
+                     (SELECT group_concat(id || ':' || state || ':' || claim || ':' || updated_at) FROM deliveries) AS deliveries,
+                     (SELECT group_concat(id || ':' || updated_at || ':' || coalesce(deleted_at, '')) FROM subscriptions) AS subscriptions,
+                     (SELECT group_concat(id) FROM api_keys) AS api_keys`).get(),
   );
 }
 
@@ -74,46 +80,46 @@ async function refused(request: Sent, status?: number) {
   return error as { code: string; message: string };
 }
 
-const BODY_ROUTES = API_ROUTES.filter((route) => route.body !== undefined && route.roles.includes("admin"));
-const bodyPath = (route: ApiRoute) => pathFor(route, eventId);
+const BODY_ROUTES = API_ROUTES.filter((route) => route.body !== undefined && route.roles.includes("admin") && route.path.startsWith("/api/v1/events"));
+const bodyPath = (route: ApiRoute) => pathFor(route, targets);
 
 describe("a body that is not the JSON a route takes", () => {
   const malformed = ["{", '{"event_type":', "nul", "{'event_type': 'x'}", '{"a":1,}', "[1,2", "\u0000", '{"a":"\\x"}', "}{"];
 
   for (const route of BODY_ROUTES) {
     it(`${describeRoute(route)}: malformed JSON is a 400`, async () => {
-      for (const body of malformed) expect((await refused({ path: bodyPath(route), body }, 400)).code).toBe("invalid_body");
-      expect((await refused({ path: bodyPath(route), body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }, 400)).code).toBe("invalid_body");
+      for (const body of malformed) expect((await refused({ method: route.method, path: bodyPath(route), body }, 400)).code).toBe("invalid_body");
+      expect((await refused({ method: route.method, path: bodyPath(route), body: new Uint8Array([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) }, 400)).code).toBe("invalid_body");
     });
 
     it(`${describeRoute(route)}: another content type is a 415`, async () => {
       const body = JSON.stringify(route.body);
       for (const contentType of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/jsonp"]) {
-        expect((await refused({ path: bodyPath(route), body, contentType }, 415)).code).toBe("unsupported_media_type");
+        expect((await refused({ method: route.method, path: bodyPath(route), body, contentType }, 415)).code).toBe("unsupported_media_type");
       }
     });
 
     it(`${describeRoute(route)}: a JSON value of the wrong type is a 400`, async () => {
-      for (const body of ["[]", "42", '"text"', "null", "true", "[{}]"]) expect((await refused({ path: bodyPath(route), body }, 400)).code).toBe("invalid_request");
+      for (const body of ["[]", "42", '"text"', "null", "true", "[{}]"]) expect((await refused({ method: route.method, path: bodyPath(route), body }, 400)).code).toBe("invalid_request");
     });
 
     it(`${describeRoute(route)}: an unknown field is a 400`, async () => {
       const body = JSON.stringify({ ...(route.body as object), unexpected: true });
-      expect((await refused({ path: bodyPath(route), body }, 400)).message).toContain("unexpected");
+      expect((await refused({ method: route.method, path: bodyPath(route), body }, 400)).message).toContain("unexpected");
     });
 
     it(`${describeRoute(route)}: a body over max_body_size is a 413, declared or chunked`, async () => {
       const big = JSON.stringify({ ...(route.body as object), padding: "x".repeat(MAX_BODY) });
-      expect(await refused({ path: bodyPath(route), body: big }, 413)).toEqual({ code: "body_too_large", message: `request bodies are limited to ${MAX_BODY} bytes` });
+      expect(await refused({ method: route.method, path: bodyPath(route), body: big }, 413)).toEqual({ code: "body_too_large", message: `request bodies are limited to ${MAX_BODY} bytes` });
       const chunks = [new TextEncoder().encode(big.slice(0, MAX_BODY / 2)), new TextEncoder().encode(big.slice(MAX_BODY / 2))];
       const stream = new ReadableStream({ pull: (controller) => void (chunks.length ? controller.enqueue(chunks.shift()!) : controller.close()) });
-      expect((await refused({ path: bodyPath(route), body: stream }, 413)).code).toBe("body_too_large");
+      expect((await refused({ method: route.method, path: bodyPath(route), body: stream }, 413)).code).toBe("body_too_large");
     });
 
     it(`${describeRoute(route)}: JSON nested deeper than ${MAX_NESTING} levels is a 400, however deep`, async () => {
       for (const depth of [MAX_NESTING + 1, 5_000]) {
         const body = `{"x":${"[".repeat(depth)}${"]".repeat(depth)}}`;
-        expect((await refused({ path: bodyPath(route), body }, 400)).code).toBe("too_deep");
+        expect((await refused({ method: route.method, path: bodyPath(route), body }, 400)).code).toBe("too_deep");
       }
     });
   }
@@ -259,7 +265,7 @@ describe("properties (fast-check)", () => {
   it("any bytes as the body of any route are refused with the envelope, or accepted; never a 5xx", async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...BODY_ROUTES), fc.oneof(anyText, fc.uint8Array({ maxLength: 300 })), async (route, body) => {
-        const response = await send({ path: bodyPath(route), body });
+        const response = await send({ method: route.method, path: bodyPath(route), body });
         expect(response.status).toBeLessThan(500);
         if (response.status >= 400) expect(((await response.json()) as { error: { code: string } }).error.code).toBeString();
         else await response.body?.cancel();

@@ -1,28 +1,22 @@
 // The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
-import { Elysia } from "elysia";
-import type { Config } from "../config/types.ts";
-import type { Clock } from "../clock.ts";
+import { Elysia, t } from "elysia";
 import type { Logger } from "../log.ts";
-import type { Metrics } from "../metrics.ts";
-import type { Store } from "../store/index.ts";
+import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
-import { eventRoutes } from "./events.ts";
+import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
+import { errors, EventTypeResponse } from "./schemas.ts";
+import { subscriptionRoutes } from "./subscriptions.ts";
 
-export interface AppDeps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  /** Tells the delivery worker there is new work. */
-  onWork: () => void;
+export interface AppDeps extends EventRouteDeps {
   log: Logger;
-  metrics: Metrics;
 }
 
 export function createApp(deps: AppDeps) {
-  const { maxBodyBytes } = deps.config.server;
+  // The server section is fixed at start (a reload keeps it): so is the body limit.
+  const { maxBodyBytes } = deps.live.config.server;
   return new Elysia({ normalize: false })
     // A declared length over the limit is refused before a byte of the body is read; a chunked body is
     // counted as it is read (jsonBodies).
@@ -75,10 +69,16 @@ export function createApp(deps: AppDeps) {
     .use(apiDocument())
     .use(jsonBodies(maxBodyBytes))
     .use(eventRoutes(deps))
-    .use(authGuard(deps.config.apiKeys))
+    .use(subscriptionRoutes(deps))
+    .use(apiKeyRoutes(deps))
+    .use(authGuard(deps.keys))
     .get(
       "/api/v1/event_types",
-      () => deps.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
-      { roles: ["publisher", "admin", "user"] },
+      () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
+      {
+        roles: ["publisher", "admin", "user"],
+        response: { 200: t.Array(EventTypeResponse), ...errors(401) },
+        detail: { tags: ["event types"], summary: "The declared event types" },
+      },
     );
 }

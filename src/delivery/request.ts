@@ -29,6 +29,9 @@ export function isReservedHeader(name: string, authHeaderNames: readonly string[
 // Names whose values the attempt log never shows. Query parameters also count signatures and codes as secret:
 // in a URL they are credentials (an Azure SAS `sig`, a Functions `code`); a signature header is only a proof.
 const SECRET_NAME = /auth|cookie|token|secret|password|passwd|credential|session|(^|[-_])(api|access)?[-_]?key$/i;
+
+/** A header, query parameter or option named like a credential: its value is never shown. */
+export const isSecretName = (name: string) => SECRET_NAME.test(name);
 const SECRET_PARAM = /^(sig|signature|code|key)$|[-_](signature|sig)$/i;
 
 export interface BuiltRequest {
@@ -80,8 +83,8 @@ function encodeBody(value: unknown, contentType: string | undefined): { body: Ui
   return { body: new TextEncoder().encode(JSON.stringify(value)), contentType: contentType ?? "application/json" };
 }
 
-const isSecretHeader = (name: string, secretHeaders: string[]) => SECRET_NAME.test(name) || secretHeaders.includes(name.toLowerCase());
-const isSecretParam = (name: string) => SECRET_NAME.test(name) || SECRET_PARAM.test(name);
+const isSecretHeader = (name: string, secretHeaders: string[]) => isSecretName(name) || secretHeaders.includes(name.toLowerCase());
+const isSecretParam = (name: string) => isSecretName(name) || SECRET_PARAM.test(name);
 
 export function redactHeaders(headers: Record<string, string>, secretHeaders: string[]): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretHeader(name, secretHeaders) ? "[redacted]" : value]));
