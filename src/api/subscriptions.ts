@@ -26,23 +26,21 @@ const PatchBody = t.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-const RotateBody = t.Optional(
-  t.Object(
-    {
-      secret: t.Optional(t.String({ minLength: 1, description: "the new secret; Herald generates one when left out" })),
-      grace: t.Optional(t.String({ pattern: DURATION_PATTERN, description: "how long the old secret keeps signing too (default 24h)" })),
-    },
-    { additionalProperties: false },
-  ),
+// Required as schemas, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia skip
+// checking a body such as `42` or `[]` and rotate or test anyway.
+const RotateBody = t.Object(
+  {
+    secret: t.Optional(t.String({ minLength: 1, description: "the new secret; Herald generates one when left out" })),
+    grace: t.Optional(t.String({ pattern: DURATION_PATTERN, description: "how long the old secret keeps signing too (default 24h)" })),
+  },
+  { additionalProperties: false, description: "may be empty" },
 );
-const TestBody = t.Optional(
-  t.Object(
-    {
-      event_type: t.Optional(t.String({ minLength: 1, description: "default: the first declared type the subscription takes" })),
-      object: t.Optional(t.Record(t.String(), t.Unknown())),
-    },
-    { additionalProperties: false },
-  ),
+const TestBody = t.Object(
+  {
+    event_type: t.Optional(t.String({ minLength: 1, description: "default: the first declared type the subscription takes" })),
+    object: t.Optional(t.Record(t.String(), t.Unknown())),
+  },
+  { additionalProperties: false, description: "may be empty" },
 );
 const ListQuery = t.Object({ page: t.Optional(t.Integer({ minimum: 1 })), per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })) });
 
@@ -135,7 +133,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     .post(
       "/:id/rotate_secret",
       ({ params, body }) => {
-        const rotated = directory.rotateSecret(params.id, body?.secret, parseDuration(body?.grace ?? DEFAULT_ROTATION_GRACE));
+        const rotated = directory.rotateSecret(params.id, body.secret, parseDuration(body.grace ?? DEFAULT_ROTATION_GRACE));
         if ("status" in rotated) return refused(rotated);
         return { ...resource(rotated.entry), ...(rotated.generatedSecret ? { signing_secret: rotated.generatedSecret } : {}) };
       },
@@ -154,13 +152,13 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         if (!entry) return notFound(params.id);
         const { subscription } = entry;
         const takes = (name: string) => subscription.events.includes("*") || subscription.events.includes(name);
-        const type = body?.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
+        const type = body.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
         if (!type || !takes(type.name)) {
-          const name = body?.event_type ?? "(any declared type)";
+          const name = body.event_type ?? "(any declared type)";
           return apiError(422, "not_subscribed", `subscription "${params.id}" does not take event type "${name}"`);
         }
         const now = clock.now();
-        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body?.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
+        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
         const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
         // Through the subscription's real plugins and sender, but nothing is stored: it is not an event of the log.
         const outcome = await runAttempt(delivery, subscription, live.plugins, clock);
