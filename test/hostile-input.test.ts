@@ -200,10 +200,12 @@ describe("resending: a selection of the wrong shape", () => {
 describe("query strings and ids", () => {
   const list = (query: string) => refused({ method: "GET", path: `/api/v1/events?${query}`, contentType: null }, 400);
 
-  it("page and per_page out of bounds, negative, huge or not integers are a 400 naming them", async () => {
-    for (const page of ["0", "-1", "1.5", "abc", "1e20", "99999999999999999999", ""])
-      expect((await list(`page=${page}`)).message).toContain("page");
-    for (const perPage of ["0", "-5", "501", "100000", "2.5", "1e3x"]) expect((await list(`per_page=${perPage}`)).message).toContain("per_page");
+  it("page and per_page out of bounds, negative, huge or not integers are a 400 naming them, on every list", async () => {
+    for (const path of ["/api/v1/events", "/api/v1/subscriptions"]) {
+      const listed = (query: string) => refused({ method: "GET", path: `${path}?${query}`, contentType: null }, 400);
+      for (const page of ["0", "-1", "1.5", "abc", "1e20", "99999999999999999999", ""]) expect((await listed(`page=${page}`)).message).toContain("page");
+      for (const perPage of ["0", "-5", "501", "100000", "2.5", "1e3x"]) expect((await listed(`per_page=${perPage}`)).message).toContain("per_page");
+    }
   });
 
   it("a filter that is not a date-time or a status is a 400 naming it", async () => {

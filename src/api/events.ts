@@ -11,7 +11,7 @@ import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import type { KeyRing } from "./keys.ts";
 import { apiError, quote } from "./errors.ts";
-import { DEFAULT_PER_PAGE, MAX_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { eventResource } from "./resources.ts";
 import { errors, EventResponse } from "./schemas.ts";
 
@@ -36,9 +36,7 @@ const FilterFields = {
 };
 const ListQuery = t.Object({
   ...FilterFields,
-  // Elysia checks a query value alone and loses its name, so the message names it.
-  page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE, error: `page must be an integer from 1 to ${MAX_PAGE}` })),
-  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE, error: `per_page must be an integer from 1 to ${MAX_PER_PAGE}` })),
+  ...PageQuery,
 });
 const Subscriptions = t.Array(t.String(), { minItems: 1, description: "resend only to these subscriptions" });
 // Required as a schema, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia

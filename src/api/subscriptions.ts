@@ -12,7 +12,7 @@ import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
 import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
 
@@ -42,7 +42,7 @@ const TestBody = t.Object(
   },
   { additionalProperties: false, description: "may be empty" },
 );
-const ListQuery = t.Object({ page: t.Optional(t.Integer({ minimum: 1 })), per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })) });
+const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
 const refused = (refusal: Refusal) => apiError(refusal.status, refusal.code, refusal.message);
