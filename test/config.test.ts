@@ -34,7 +34,7 @@ describe("the shipped webhooks.config.yaml", () => {
   it("loads with an empty environment, and Ovation's policy resolves exactly", async () => {
     const result = await loadConfigFile(resolve(import.meta.dir, "../webhooks.config.yaml"), {});
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx" };
+    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx", maxRetryAfterMs: 3_600_000 };
     expect(result.config.retry).toEqual(ovation);
     expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([["lims", ovation], ["reports", ovation], ["analytics", ovation]]);
     expect(result.config.storage.sqlitePath).toBe(resolve(import.meta.dir, "../data/herald.db"));
@@ -63,6 +63,16 @@ describe("durations", () => {
   });
 });
 
+describe("retry.max_retry_after", () => {
+  it("is 1h by default, may be set for all or per subscription, and a bad duration is a problem at its line", async () => {
+    const yaml = (value: string) => `retry:\n  max_retry_after: ${value}\n${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { max_retry_after: 0s } }\n  - { id: b, url: "http://127.0.0.1/b", events: ["*"] }\n${KEYS}`;
+    expect((await load(`${TYPES}${KEYS}`)).retry.maxRetryAfterMs).toBe(3_600_000);
+    const config = await load(yaml("10m"));
+    expect(config.subscriptions.map((s) => s.retry.maxRetryAfterMs)).toEqual([0, 600_000]);
+    expect(await problemsOf(yaml("an hour"))).toEqual([{ path: "retry.max_retry_after", line: 2, message: expect.stringContaining("e.g. 500ms, 64s, 12m, 1h, 30d") }]);
+  });
+});
+
 describe("a subscription's retry override", () => {
   it("merges field by field with the default policy", async () => {
     const config = await load(`retry: { timeout: 2s, schedule: [1s, 2s], success: [200, 202] }
@@ -72,9 +82,9 @@ ${TYPES}subscriptions:
   - { id: c, url: "http://127.0.0.1/c", events: ["*"] }
 ${KEYS}`);
     expect(config.subscriptions.map((s) => s.retry)).toEqual([
-      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202] },
-      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx" },
-      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202] },
+      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202], maxRetryAfterMs: 3_600_000 },
+      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx", maxRetryAfterMs: 3_600_000 },
+      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202], maxRetryAfterMs: 3_600_000 },
     ]);
   });
 });
@@ -433,12 +443,21 @@ ${KEYS}`;
     expect(await problemsOf(yaml("retention: 0ms\n"))).toEqual([{ path: "retention", line: 1, message: "retention must be longer than 0" }]);
   });
   it("a retention shorter than the longest retry span (schedule + attempts × timeout) is a problem naming that subscription", async () => {
-    expect(await problemsOf(yaml("retention: 10m\n"))).toEqual([{
+    const noRetryAfter = (retention: string) => yaml(retention).replace("schedule: [1s] }", "schedule: [1s], max_retry_after: 0s }");
+    expect(await problemsOf(noRetryAfter("retention: 10m\n"))).toEqual([{
       path: "retention",
       line: 1,
       message: 'retention 10m is shorter than the 823s subscription "patient" may spend retrying an event (its schedule plus 3 attempts of 10s): events would be purged while still being retried',
     }]);
-    expect((await load(yaml("retention: 823s\n"))).retentionMs).toBe(823_000);
+    expect((await load(noRetryAfter("retention: 823s\n"))).retentionMs).toBe(823_000);
+  });
+  it("the span counts every wait as long as Retry-After may stretch it (max_retry_after, 1h by default)", async () => {
+    expect(await problemsOf(yaml("retention: 2h\n"))).toEqual([{
+      path: "retention",
+      line: 1,
+      message: 'retention 2h is shorter than the 7230s subscription "patient" may spend retrying an event (its schedule, each wait stretched up to 1h by Retry-After, plus 3 attempts of 10s): events would be purged while still being retried',
+    }]);
+    expect((await load(yaml("retention: 7230s\n"))).retentionMs).toBe(7_230_000);
   });
   it("the default retention is held to the same rule", async () => {
     const found = await problemsOf(`${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { schedule: [31d] } }\n${KEYS}`);

@@ -293,6 +293,7 @@ describe("properties (fast-check)", () => {
   it("any id in the path is a 404 with the envelope (or the event it names)", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "grapheme", minLength: 1, maxLength: 200 }), async (id) => {
+        fc.pre(id !== "." && id !== ".."); // URLs resolve dot segments before sending: those name other routes
         const response = await send({ method: "GET", path: `/api/v1/events/${encodeURIComponent(id)}`, contentType: null });
         expect(response.status).toBe(id === eventId ? 200 : 404);
         await response.body?.cancel();

@@ -5,11 +5,12 @@ import type { RetryPolicy, Subscription } from "../src/config/types.ts";
 import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
 import { redactSecrets, secretValues } from "../src/delivery/request.ts";
+import { parseRetryAfter } from "../src/delivery/sender.ts";
 import { eventStatus } from "../src/delivery/status.ts";
 
 const S = 1_000;
 /** Ovation's documented policy: a 10 s timeout, retries 64 s then 729 s after a failure, any 2xx a success. */
-const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx" };
+const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx", maxRetryAfterMs: 3_600 * S };
 
 describe("eventStatus: failed beats retryable beats pending beats success", () => {
   it("one failed delivery makes the event failed, whatever the others are", () => {
@@ -59,6 +60,55 @@ describe("afterAttempt: a failure is retried after the schedule's next delay, fr
 
   it("an empty schedule means one attempt: its failure is final", () => {
     expect(afterAttempt({ ...OVATION, scheduleMs: [] }, 1, false, t0)).toEqual({ state: "failed", dueAt: null });
+  });
+});
+
+describe("afterAttempt with Retry-After: a 429 or 503 may stretch the wait, within max_retry_after, never add an attempt", () => {
+  const t0 = Date.parse("2026-03-01T12:00:00Z");
+  const asked = (status: number, seconds: number) => ({ status, retryAfterMs: seconds * S });
+
+  it("waits as long as a 429 or 503 asks when that is longer than the schedule's delay", () => {
+    expect(afterAttempt(OVATION, 1, false, t0, asked(429, 120))).toEqual({ state: "retrying", dueAt: t0 + 120 * S, retryAfterMs: 120 * S });
+    expect(afterAttempt(OVATION, 1, false, t0, asked(503, 600))).toEqual({ state: "retrying", dueAt: t0 + 600 * S, retryAfterMs: 600 * S });
+  });
+
+  it("keeps the schedule's delay when Retry-After asks for less", () => {
+    expect(afterAttempt(OVATION, 1, false, t0, asked(429, 5))).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+    expect(afterAttempt(OVATION, 2, false, t0, asked(503, 700))).toEqual({ state: "retrying", dueAt: t0 + 729 * S });
+  });
+
+  it("waits no longer than max_retry_after, and 0 ignores Retry-After", () => {
+    expect(afterAttempt(OVATION, 1, false, t0, asked(429, 86_400))).toEqual({ state: "retrying", dueAt: t0 + 3_600 * S, retryAfterMs: 3_600 * S });
+    expect(afterAttempt({ ...OVATION, maxRetryAfterMs: 0 }, 1, false, t0, asked(429, 120))).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+  });
+
+  it("is read on 429 and 503 only", () => {
+    for (const status of [500, 502, 301, 404]) expect(afterAttempt(OVATION, 1, false, t0, asked(status, 120))).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+  });
+
+  it("never adds an attempt: with the schedule used up the delivery has failed, whatever it asks", () => {
+    expect(afterAttempt(OVATION, 3, false, t0, asked(429, 1))).toEqual({ state: "failed", dueAt: null });
+    expect(afterAttempt({ ...OVATION, scheduleMs: [] }, 1, false, t0, asked(503, 1))).toEqual({ state: "failed", dueAt: null });
+  });
+});
+
+describe("parseRetryAfter: delay-seconds or an HTTP-date, against an injected now", () => {
+  const now = Date.parse("2026-03-01T12:00:00Z");
+
+  it("reads delay-seconds", () => {
+    expect(parseRetryAfter("120", now)).toBe(120 * S);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+  });
+
+  it("reads the three HTTP-date forms, as GMT, and a date already past as no wait", () => {
+    expect(parseRetryAfter("Sun, 01 Mar 2026 12:02:00 GMT", now)).toBe(120 * S);
+    expect(parseRetryAfter("Sunday, 01-Mar-26 12:02:00 GMT", now)).toBe(120 * S);
+    expect(parseRetryAfter("Sun Mar  1 12:02:00 2026", now)).toBe(120 * S);
+    expect(parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", now)).toBe(0);
+  });
+
+  it("ignores anything else: null", () => {
+    for (const value of [null, undefined, "", "-1", "1.5", "soon", "2026-03-01T12:02:00Z", "Sun, 01 Mar 2026 12:02:00 CET"]) expect(parseRetryAfter(value, now)).toBeNull();
   });
 });
 

@@ -57,7 +57,7 @@ describe("subscriptions from the file and from the API are listed together", () 
       auth: null,
       headers: { "X-Lab-Id": "42" },
       // The policy it follows: its own schedule, the config's timeout and success rule.
-      retry: { timeout: "2s", schedule: ["10s"], success: "2xx" },
+      retry: { timeout: "2s", schedule: ["10s"], success: "2xx", max_retry_after: "1h" },
       enabled: true,
       description: "the reporting service",
       created_at: expect.any(String),

@@ -45,6 +45,7 @@ export function attemptResource(attempt: Omit<AttemptRecord, "id">): Static<type
     request: { url: attempt.url, headers: attempt.requestHeaders },
     response: attempt.responseStatus === null ? null : { status: attempt.responseStatus, body: attempt.responseBody },
     error: attempt.errorKind === null ? null : { kind: attempt.errorKind, message: attempt.errorMessage },
+    retry_after: attempt.retryAfter === null ? null : { header: attempt.retryAfter, wait_ms: attempt.retryAfterMs },
   };
 }
 

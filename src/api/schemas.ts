@@ -21,6 +21,15 @@ export const AttemptResponse = t.Object({
   request: t.Object({ url: t.String(), headers: t.Record(t.String(), t.String(), { description: "secrets show [redacted]" }) }),
   response: OrNull(t.Object({ status: t.Integer(), body: OrNull(t.String({ description: "the first 4 KB" })) })),
   error: OrNull(t.Object({ kind: t.String({ description: "timeout, connection_refused, dns, tls, reset, plugin, disabled, unconfigured, other" }), message: OrNull(t.String()) })),
+  retry_after: OrNull(
+    t.Object(
+      {
+        header: t.String({ description: "the answer's Retry-After header as received" }),
+        wait_ms: OrNull(t.Integer({ description: "the wait before the next attempt it set (429 and 503 only, up to the policy's max_retry_after); null when the schedule's was as long, or no retry was left" })),
+      },
+      { description: "present when the answer carried Retry-After" },
+    ),
+  ),
 });
 
 export const DeliveryResponse = t.Object({

@@ -13,7 +13,9 @@ import { resolveRetry, resolveSubscription } from "./subscription.ts";
 import type { ApiKey, Config, ConfigProblem } from "./types.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
-const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx" } as const;
+// A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short
+// maintenance window, short enough that a stray "Retry-After: 31536000" cannot park deliveries for a year.
+const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx", max_retry_after: "1h" } as const;
 
 // Events are small records: 1 MiB is far above any sane one, and keeps a client from making Herald buffer much.
 const DEFAULT_MAX_BODY_SIZE = "1MiB";
@@ -87,7 +89,12 @@ function fail(problems: ConfigProblem[]): LoadResult {
 
 function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[]): Config {
   const retry = resolveRetry(
-    { timeoutMs: parseDuration(DEFAULT_RETRY.timeout), scheduleMs: DEFAULT_RETRY.schedule.map(parseDuration), success: "2xx" },
+    {
+      timeoutMs: parseDuration(DEFAULT_RETRY.timeout),
+      scheduleMs: DEFAULT_RETRY.schedule.map(parseDuration),
+      success: "2xx",
+      maxRetryAfterMs: parseDuration(DEFAULT_RETRY.max_retry_after),
+    },
     raw.retry,
   );
   const port = Number(raw.server?.port ?? 8080);

@@ -16,6 +16,8 @@ export const RetryPolicySchema = Type.Object(
     timeout: Duration,
     schedule: Type.Array(Duration, { description: "delays before each retry" }),
     success: Type.Union([Type.Literal("2xx"), Type.Array(StatusCode, { minItems: 1 })]),
+    // The longest wait a 429 or 503 Retry-After may ask for (default 1h; 0s ignores Retry-After).
+    max_retry_after: Type.Optional(Duration),
   },
   { additionalProperties: false },
 );

@@ -156,12 +156,14 @@ function retentionProblems({ file, incomplete }: ValidParts, config: Config, pro
   }
   if (!longest || config.retentionMs >= longest.span) return [];
   const retention = `${formatDuration(config.retentionMs)}${file.retention === undefined ? " (the default)" : ""}`;
-  const attempts = `${1 + longest.retry.scheduleMs.length} attempts of ${formatDuration(longest.retry.timeoutMs)}`;
+  const { scheduleMs, timeoutMs, maxRetryAfterMs } = longest.retry;
+  const attempts = `${1 + scheduleMs.length} attempts of ${formatDuration(timeoutMs)}`;
+  const stretched = scheduleMs.some((delay) => delay < maxRetryAfterMs) ? `, each wait stretched up to ${formatDuration(maxRetryAfterMs)} by Retry-After,` : "";
   return [
     problem(
       ["retention"],
       `retention ${retention} is shorter than the ${formatDuration(longest.span)} subscription "${longest.id}" may spend ` +
-        `retrying an event (its schedule plus ${attempts}): events would be purged while still being retried`,
+        `retrying an event (its schedule${stretched} plus ${attempts}): events would be purged while still being retried`,
     ),
   ];
 }

@@ -7,6 +7,8 @@ export interface RetryPolicy {
   /** Delays before each retry: 1 + scheduleMs.length attempts in all. */
   scheduleMs: number[];
   success: "2xx" | number[];
+  /** The longest delay a Retry-After (on 429 and 503) may impose before the next attempt; 0 ignores it. */
+  maxRetryAfterMs: number;
 }
 
 export interface PluginChoice {

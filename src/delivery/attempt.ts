@@ -5,7 +5,7 @@ import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
 import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
 import { afterAttempt, isSuccess } from "./retry.ts";
-import { postWebhook, type SendResult } from "./sender.ts";
+import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
 
 export async function runAttempt(
   claimed: ClaimedDelivery,
@@ -30,7 +30,9 @@ export async function runAttempt(
   }
   const success = result.error === null && isSuccess(subscription.retry, result.status);
   const roundAttempts = claimed.roundAttempts + 1;
-  const next = afterAttempt(subscription.retry, roundAttempts, success, clock.now());
+  const finishedAt = clock.now();
+  const retryAfterMs = parseRetryAfter(result.retryAfter, finishedAt);
+  const next = afterAttempt(subscription.retry, roundAttempts, success, finishedAt, { status: result.status, retryAfterMs });
   return {
     deliveryId: claimed.id,
     eventId: claimed.event.id,
@@ -44,6 +46,8 @@ export async function runAttempt(
     responseBody: result.body,
     errorKind: result.error?.kind ?? null,
     errorMessage: result.error?.message ?? null,
+    retryAfter: result.retryAfter ?? null,
+    retryAfterMs: next.retryAfterMs ?? null,
     success,
     roundAttempts,
     nextState: next.state,
@@ -75,6 +79,8 @@ export function undeliverableOutcome(delivery: OrphanDelivery, reason: { kind: s
     responseBody: null,
     errorKind: reason.kind,
     errorMessage: reason.message,
+    retryAfter: null,
+    retryAfterMs: null,
     success: false,
     roundAttempts: 0,
     nextState: "failed",

@@ -9,7 +9,11 @@ export interface SendResult {
   body: string | null;
   durationMs: number;
   error: { kind: ErrorKind | "plugin"; message: string } | null;
+  /** The answer's Retry-After header as sent (cut to RETRY_AFTER_LIMIT characters), if any. */
+  retryAfter?: string | null;
 }
+
+const RETRY_AFTER_LIMIT = 100;
 
 /** `deadline` bounds the whole attempt (an AbortSignal.timeout), reading the answer included. */
 export async function postWebhook(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, deadline: AbortSignal): Promise<SendResult> {
@@ -19,7 +23,8 @@ export async function postWebhook(url: string, headers: Record<string, string>, 
     // Redirects are answers, not detours.
     const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: deadline });
     const excerpt = await readExcerpt(response);
-    return { status: response.status, body: excerpt, durationMs: elapsed(), error: null };
+    const retryAfter = response.headers.get("retry-after")?.slice(0, RETRY_AFTER_LIMIT) ?? null;
+    return { status: response.status, body: excerpt, durationMs: elapsed(), error: null, retryAfter };
   } catch (error) {
     return { status: null, body: null, durationMs: elapsed(), error: classifyFetchError(error) };
   }
@@ -40,4 +45,25 @@ async function readExcerpt(response: Response): Promise<string> {
   if (size >= RESPONSE_BODY_LIMIT) await reader.cancel();
   const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT);
   return new TextDecoder().decode(bytes);
+}
+
+const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+// RFC 9110 §5.6.7: IMF-fixdate, which senders use, and the two obsolete forms recipients must still read.
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
+const RFC_850 = new RegExp(`^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`);
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} \\d{4}$`);
+
+/**
+ * The wait a Retry-After header asks for (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date taken against
+ * `now` (a date already past asks for none). Anything else is ignored: null.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | null {
+  const text = value?.trim() ?? "";
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!IMF_FIXDATE.test(text) && !RFC_850.test(text) && !ASCTIME.test(text)) return null;
+  // asctime carries no zone and means GMT; JavaScript would read it as local time.
+  const at = Date.parse(ASCTIME.test(text) ? `${text} GMT` : text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

@@ -4,8 +4,13 @@ import { createHash } from "node:crypto";
 import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
 import subscriptionsAndApiKeys from "../../drizzle/0001_subscriptions_and_api_keys.sql" with { type: "text" };
+import attemptRetryAfter from "../../drizzle/0002_attempt_retry_after.sql" with { type: "text" };
 
-const SQL_BY_TAG: Record<string, string> = { "0000_init": init, "0001_subscriptions_and_api_keys": subscriptionsAndApiKeys };
+const SQL_BY_TAG: Record<string, string> = {
+  "0000_init": init,
+  "0001_subscriptions_and_api_keys": subscriptionsAndApiKeys,
+  "0002_attempt_retry_after": attemptRetryAfter,
+};
 
 export interface EmbeddedMigration {
   tag: string;

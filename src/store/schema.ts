@@ -85,6 +85,9 @@ export const attempts = sqliteTable(
     responseBody: text("response_body"),
     errorKind: text("error_kind"),
     errorMessage: text("error_message"),
+    /** The answer's Retry-After header, and the wait it set when it made the next one longer than the schedule's. */
+    retryAfter: text("retry_after"),
+    retryAfterMs: integer("retry_after_ms"),
     success: integer("success", { mode: "boolean" }).notNull(),
   },
   (t) => [index("attempts_delivery_idx").on(t.deliveryId, t.number)],

@@ -36,6 +36,10 @@ export interface AttemptRecord {
   responseBody: string | null;
   errorKind: string | null;
   errorMessage: string | null;
+  /** The answer's Retry-After header as received. */
+  retryAfter: string | null;
+  /** The wait before the next attempt that Retry-After set (within the policy's bound); null if it set none. */
+  retryAfterMs: number | null;
   success: boolean;
 }
 

@@ -25,7 +25,12 @@ export function specOf(subscription: Subscription): FullSpec {
     transformer: { plugin: transformer.name, ...transformer.options },
     ...(auth ? { auth: { plugin: auth.name, ...auth.options } } : {}),
     headers: subscription.headers,
-    retry: { timeout: formatDuration(retry.timeoutMs), schedule: retry.scheduleMs.map(formatDuration), success: retry.success },
+    retry: {
+      timeout: formatDuration(retry.timeoutMs),
+      schedule: retry.scheduleMs.map(formatDuration),
+      success: retry.success,
+      max_retry_after: formatDuration(retry.maxRetryAfterMs),
+    },
     enabled: subscription.enabled,
     ...(subscription.description === null ? {} : { description: subscription.description }),
   };
