@@ -20,7 +20,7 @@ export const AttemptResponse = t.Object({
   success: t.Boolean(),
   request: t.Object({ url: t.String(), headers: t.Record(t.String(), t.String(), { description: "secrets show [redacted]" }) }),
   response: OrNull(t.Object({ status: t.Integer(), body: OrNull(t.String({ description: "the first 4 KB" })) })),
-  error: OrNull(t.Object({ kind: t.String({ description: "timeout, connection_refused, dns, tls, reset, plugin, disabled, unconfigured, other" }), message: OrNull(t.String()) })),
+  error: OrNull(t.Object({ kind: t.String({ description: "timeout, connection_refused, dns, tls, reset, blocked, plugin, disabled, unconfigured, other" }), message: OrNull(t.String()) })),
   retry_after: OrNull(
     t.Object(
       {

@@ -7,6 +7,7 @@ import { PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { runAttempt } from "../delivery/attempt.ts";
+import { outboundPolicy } from "../delivery/outbound.ts";
 import { newId } from "../store/index.ts";
 import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
@@ -161,7 +162,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
         const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
         // Through the subscription's real plugins and sender, but nothing is stored: it is not an event of the log.
-        const outcome = await runAttempt(delivery, subscription, live.plugins, clock);
+        const outcome = await runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery));
         return { event_id: event.id, event_type: event.eventType, delivery_id: delivery.id, ...attemptResource(outcome) };
       },
       {

@@ -114,6 +114,9 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     delivery: {
       concurrency: raw.delivery?.concurrency ?? 64,
       perSubscription: raw.delivery?.per_subscription ?? 16,
+      // Off by default: on premises, receivers often live on the private network. Link-local is refused anyway.
+      blockPrivateNetworks: raw.delivery?.block_private_networks ?? false,
+      allowNetworks: raw.delivery?.allow_networks ?? [],
     },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),

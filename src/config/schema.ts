@@ -90,6 +90,8 @@ export const ConfigFileSchema = Type.Object(
         {
           concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
           per_subscription: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+          block_private_networks: Type.Optional(Type.Boolean()),
+          allow_networks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "CIDRs such as 169.254.10.0/24 or fd00::/8" })),
         },
         { additionalProperties: false },
       ),

@@ -2,6 +2,7 @@
 // URLs and headers no request could carry, and a retention that would purge events still being retried.
 import type { TSchema } from "@sinclair/typebox";
 import { isReservedHeader } from "../delivery/request.ts";
+import { parseCidr } from "../delivery/outbound.ts";
 import { retrySpanMs } from "../delivery/retry.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { formatDuration } from "./duration.ts";
@@ -63,6 +64,9 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   });
   if (file.server?.public_url !== undefined && !URL.canParse(file.server.public_url))
     problems.push(problem(["server", "public_url"], "not a valid URL"));
+  (file.delivery?.allow_networks ?? []).forEach((cidr, i) => {
+    if (!parseCidr(cidr)) problems.push(problem(["delivery", "allow_networks", i], `"${cidr}" is not a network: write an address with a prefix length, such as 169.254.10.0/24 or fd00::/8`));
+  });
   const { maxBodyBytes } = config.server;
   if (maxBodyBytes < BODY_SIZE_RANGE.min || maxBodyBytes > BODY_SIZE_RANGE.max)
     problems.push(problem(["server", "max_body_size"], `max_body_size must be between ${formatSize(BODY_SIZE_RANGE.min)} and ${formatSize(BODY_SIZE_RANGE.max)}`));

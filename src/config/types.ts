@@ -57,7 +57,8 @@ export interface Config {
   storage: { sqlitePath: string };
   retentionMs: number;
   retry: RetryPolicy;
-  delivery: { concurrency: number; perSubscription: number };
+  /** blockPrivateNetworks, allowNetworks: see delivery/outbound.ts. */
+  delivery: { concurrency: number; perSubscription: number; blockPrivateNetworks: boolean; allowNetworks: string[] };
   plugins: string[];
   eventTypes: EventTypeConfig[];
   subscriptions: Subscription[];

@@ -3,6 +3,7 @@ import type { Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
+import type { OutboundPolicy } from "./outbound.ts";
 import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
 import { afterAttempt, isSuccess } from "./retry.ts";
 import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
@@ -12,6 +13,7 @@ export async function runAttempt(
   subscription: Subscription,
   plugins: PluginRegistry,
   clock: Clock,
+  outbound: OutboundPolicy,
 ): Promise<AttemptOutcome> {
   const startedAt = clock.now();
   // One deadline for the whole attempt, plugins included: a plugin that never returns cannot hold a slot.
@@ -22,7 +24,7 @@ export async function runAttempt(
     const ctx = { now: () => clock.now(), subscriptionId: subscription.id };
     const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.number }, ctx), deadline);
     headers = redactHeaders(request.headers, request.secretHeaders);
-    result = await postWebhook(subscription.url, request.headers, request.body, deadline);
+    result = await postWebhook(subscription.url, request.headers, request.body, deadline, outbound);
     if (result.body) result.body = redactSecrets(result.body, secretValues(subscription.url, request.headers, request.secretHeaders));
   } catch (error) {
     // A plugin that throws (or overruns) fails this attempt only; the message goes to the attempt log.

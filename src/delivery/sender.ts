@@ -1,5 +1,7 @@
 // The HTTP edge: one POST, bounded in time and in how much of the answer is read.
+import { isIP } from "node:net";
 import { classifyFetchError, type ErrorKind } from "./error-kind.ts";
+import { resolveTarget, type OutboundPolicy } from "./outbound.ts";
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
@@ -15,19 +17,46 @@ export interface SendResult {
 
 const RETRY_AFTER_LIMIT = 100;
 
-/** `deadline` bounds the whole attempt (an AbortSignal.timeout), reading the answer included. */
-export async function postWebhook(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, deadline: AbortSignal): Promise<SendResult> {
+/**
+ * `deadline` bounds the whole attempt (an AbortSignal.timeout): resolving the name, the POST and reading the
+ * answer. The connection goes to the address `outbound` checked, never to one the name resolves to later.
+ */
+export async function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array<ArrayBuffer>,
+  deadline: AbortSignal,
+  outbound: OutboundPolicy,
+): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
+    const target = new URL(url);
+    const hostname = target.hostname.replace(/^\[(.*)\]$/, "$1");
+    const resolved = await untilAborted(resolveTarget(hostname, outbound), deadline);
+    if ("error" in resolved) return { status: null, body: null, durationMs: elapsed(), error: resolved.error };
+    const connectTo = new URL(target);
+    connectTo.hostname = isIP(resolved.address) === 6 ? `[${resolved.address}]` : resolved.address;
+    // The receiver sees the name it is known by: in Host, in TLS's server name, and in the certificate check.
+    const tls = isIP(hostname) ? undefined : { serverName: hostname };
     // Redirects are answers, not detours.
-    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: deadline });
+    const response = await fetch(connectTo, { method: "POST", headers: { ...headers, host: target.host }, body, redirect: "manual", signal: deadline, tls });
     const excerpt = await readExcerpt(response);
     const retryAfter = response.headers.get("retry-after")?.slice(0, RETRY_AFTER_LIMIT) ?? null;
     return { status: response.status, body: excerpt, durationMs: elapsed(), error: null, retryAfter };
   } catch (error) {
     return { status: null, body: null, durationMs: elapsed(), error: classifyFetchError(error) };
   }
+}
+
+/** `work`, or the deadline's own error (a TimeoutError) if the deadline comes first. */
+function untilAborted<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
+  if (deadline.aborted) return Promise.reject(deadline.reason);
+  return new Promise((resolve, reject) => {
+    const aborted = () => reject(deadline.reason);
+    deadline.addEventListener("abort", aborted, { once: true });
+    work.then(resolve, reject).finally(() => deadline.removeEventListener("abort", aborted));
+  });
 }
 
 /** Reads at most RESPONSE_BODY_LIMIT bytes and drops the rest unread, so a huge answer costs nothing. */

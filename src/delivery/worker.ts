@@ -5,6 +5,7 @@ import { silentLogger, type Logger } from "../log.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
+import { outboundPolicy } from "./outbound.ts";
 import { leaseMs, shutdownGraceMs } from "./retry.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
@@ -162,7 +163,8 @@ export class DeliveryWorker {
   private launch(delivery: ClaimedDelivery, subscription: Subscription) {
     const counts = this.inflightBySubscription;
     counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
-    const task = runAttempt(delivery, subscription, this.options.live.plugins, this.options.clock)
+    const { live, clock } = this.options;
+    const task = runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery))
       .then((outcome) => {
         this.options.onAttempt?.(subscription.id, outcome);
         this.queueOutcome(outcome);
