@@ -4,10 +4,9 @@ import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../package.json";
 import { configYaml, tempDir } from "./support/herald.ts";
+import { BUILD_TIMEOUT_MS, compiledHerald } from "./support/binary.ts";
 import { killAllHeralds, REPO_ROOT, runCommand, spawnHerald } from "./support/process.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
-
-const BUILD_TIMEOUT_MS = 60_000;
 
 let dir: string;
 let binary: string;
@@ -17,9 +16,7 @@ const run = (command: string[], cwd: string) => runCommand(command, { cwd, env: 
 
 beforeAll(async () => {
   dir = tempDir("herald-binary-");
-  binary = join(dir, "herald");
-  const build = await run([process.execPath, "build", "--compile", "src/main.ts", "--outfile", binary], REPO_ROOT);
-  if (build.exitCode !== 0) throw new Error(`bun build --compile exited ${build.exitCode}\n${build.stdout}\n${build.stderr}`);
+  binary = await compiledHerald();
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
