@@ -126,3 +126,31 @@ describe("faulty receivers beside a healthy one", () => {
     expect(await herald.kill("SIGTERM")).toBe(0);
   }, 60_000);
 });
+
+describe("receivers that hang, more of them than the slots allow at the default limits", () => {
+  it("five that never answer (5 × 16 slots wanted, 64 in all) do not hold back a healthy one", async () => {
+    const healthy = receivers.start();
+    const hung = Array.from({ length: 5 }, () => receivers.start(() => new Promise<Response>(() => {})));
+    const yaml = configYaml({
+      subscriptions: [`  - { id: healthy, url: "${healthy.url}/hook", events: ["*"] }`, ...hung.map((r, i) => `  - { id: hung${i}, url: "${r.url}/hook", events: ["*"] }`)].join("\n"),
+      retry: "retry: { timeout: 2s, schedule: [100ms, 100ms, 100ms, 100ms], success: 2xx }",
+      userSubscriptions: ["healthy"],
+    });
+    const herald = await spawnHerald({ dir: tempDir("herald-hung-"), yaml });
+    const publishedAt = new Map<string, number>();
+    for (let i = 0; i < 100; i++) {
+      const sentAt = Date.now();
+      const response = await herald.publish({ event_type: "sample.uploaded", object: { index: i } });
+      publishedAt.set(((await response.json()) as { id: string }).id, sentAt);
+      await Bun.sleep(PUBLISH_EVERY_MS);
+    }
+    await healthy.waitFor(100, 10_000);
+    const latencies = healthy.requests.map((r) => r.receivedAt - publishedAt.get(r.headers["herald-event-id"]!)!).sort((a, b) => a - b);
+    const figures = { p50: percentile(latencies, 50), p95: percentile(latencies, 95), max: latencies.at(-1)!, hungInFlight: hung.reduce((n, r) => n + r.requests.length, 0) };
+    console.log(`five hung receivers, healthy latency ms: ${JSON.stringify(figures)}`);
+    // Before slots were reserved for idle subscriptions, the hung ones took all 64 and this was about 8 s.
+    expect(figures.p95).toBeLessThan(250);
+    expect(figures.max).toBeLessThan(1_000);
+    expect(await herald.kill("SIGTERM")).toBe(0);
+  }, 30_000);
+});

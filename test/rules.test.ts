@@ -6,6 +6,7 @@ import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
 import { redactSecrets, secretValues } from "../src/delivery/request.ts";
 import { parseRetryAfter } from "../src/delivery/sender.ts";
+import { reservedSlots } from "../src/delivery/slots.ts";
 import { eventStatus } from "../src/delivery/status.ts";
 
 const S = 1_000;
@@ -215,5 +216,19 @@ describe("redactSecrets: an answer that echoes the request loses its secret valu
 
   it("leaves values shorter than 6 characters alone: they would match by chance", () => {
     expect(secretValues("http://x/?sig=abc", { "x-token": "12345" }, [])).toEqual([]);
+  });
+});
+
+describe("reservedSlots: a slot kept free for each subscription with nothing in flight, up to a quarter of all", () => {
+  it("one per idle subscription", () => {
+    expect(reservedSlots(0, 64)).toBe(0);
+    expect(reservedSlots(1, 64)).toBe(1);
+    expect(reservedSlots(5, 64)).toBe(5);
+  });
+
+  it("never more than a quarter of the slots, so busy subscriptions keep most of them", () => {
+    expect(reservedSlots(100, 64)).toBe(16);
+    expect(reservedSlots(3, 4)).toBe(1);
+    expect(reservedSlots(3, 2)).toBe(0);
   });
 });
