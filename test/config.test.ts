@@ -485,3 +485,28 @@ describe("API key tokens", () => {
     }
   });
 });
+
+describe("each kind of mistake, alone in a file, is one problem naming its path and exact line", () => {
+  const base = (lines: string) => `event_types:\n  - { name: sample.uploaded, object_type: sample }\n${lines}api_keys:\n  - { name: platform, role: publisher, token: publish-token-0001 }\n`;
+  const sub = (fields: string) => `subscriptions:\n  - id: lims\n    url: http://127.0.0.1:9/lims\n${fields}`;
+  const kinds: [kind: string, yaml: string, env: Env, expected: { line: number; path: string; message: RegExp }][] = [
+    ["bad YAML", base("delivery: { concurrency: 4\n"), {}, { line: 4, path: "", message: /flow|collection|Missing|expected/i }],
+    ["unknown key", base("delivery:\n  concurency: 4\n"), {}, { line: 4, path: "delivery.concurency", message: /^Unexpected property/ }],
+    ["wrong type", base(sub('    events: ["*"]\n    headers: [X-Lab]\n')), {}, { line: 7, path: "subscriptions[0].headers", message: /^Expected object/ }],
+    ["bad duration", base("retry:\n  schedule: [64s, 12 minutes]\n"), {}, { line: 4, path: "retry.schedule[1]", message: /e\.g\. 500ms, 64s/ }],
+    ["missing env variable", base(sub('    events: ["*"]\n    auth: { plugin: onecodex-signature, secret: "${LIMS_SECRET}" }\n')), {}, { line: 7, path: "subscriptions[0].auth.secret", message: /^environment variable LIMS_SECRET is not set$/ }],
+    ["unknown plugin", base(sub('    events: ["*"]\n    transformer: lims-v2\n')), {}, { line: 7, path: "subscriptions[0].transformer", message: /^unknown transformer plugin "lims-v2"/ }],
+    ["duplicate ids", base(`${sub('    events: ["*"]\n')}  - { id: lims, url: "http://127.0.0.1:9/other", events: ["*"] }\n`), {}, { line: 7, path: "subscriptions[1].id", message: /^duplicate subscription id "lims"$/ }],
+    ["undeclared event type", base(sub("    events: [sample.uploaded, sample.deleted]\n")), {}, { line: 6, path: "subscriptions[0].events[1]", message: /^unknown event type "sample\.deleted"; declared: sample\.uploaded$/ }],
+    ["bad size", base("server:\n  max_body_size: 1GB\n"), {}, { line: 4, path: "server.max_body_size", message: /e\.g\. 512KiB, 1MiB/ }],
+    ["bad network", base("delivery:\n  allow_networks: [169.254.0.0/33]\n"), {}, { line: 4, path: "delivery.allow_networks[0]", message: /is not a network/ }],
+  ];
+  for (const [kind, yaml, env, expected] of kinds) {
+    it(kind, async () => {
+      const found = await problemsOf(yaml, env);
+      expect(found).toHaveLength(1);
+      expect({ line: found[0]!.line, path: found[0]!.path }).toEqual({ line: expected.line, path: expected.path });
+      expect(found[0]!.message).toMatch(expected.message);
+    });
+  }
+});
