@@ -9,6 +9,7 @@ import { authGuard } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
+import { eventLogPage } from "../ui/routes.ts";
 
 /** The largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
       return deps.metrics.render();
     })
     .use(apiDocument())
+    .use(eventLogPage())
     .use(eventRoutes(deps))
     .use(authGuard(deps.config.apiKeys))
     .get(
