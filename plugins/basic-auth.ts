@@ -11,7 +11,7 @@ export default defineAuth({
     {
       // RFC 7617: the user-id cannot contain a colon, the password can.
       username: Type.String({ pattern: "^[^:]*$", description: "no colon" }),
-      password: Type.String(),
+      password: Type.String({ writeOnly: true }),
     },
     { additionalProperties: false },
   ),

@@ -1,6 +1,6 @@
 // One Codex's signature: `X-OneCodex-Signature: t=<unix seconds> v1=<hex HMAC-SHA256 of "<t>.<raw body>">`,
 // keyed with the subscription's secret, exactly as One Codex's "Checking Signatures" tells receivers to verify.
-import { createHmac } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { Type } from "@sinclair/typebox";
 import { defineAuth } from "../src/plugins/contract.ts";
 import { previousSecrets, signingSecrets } from "./rotation.ts";
@@ -17,11 +17,12 @@ export default defineAuth({
   headerNames: [ONECODEX_SIGNATURE_HEADER],
   options: Type.Object(
     {
-      secret: Type.String({ minLength: 1, description: "the webhook secret (One Codex's default is the account's API key)" }),
+      secret: Type.String({ minLength: 1, writeOnly: true, description: "the webhook secret (One Codex's default is the account's API key)" }),
       previous_secrets: previousSecrets(),
     },
     { additionalProperties: false },
   ),
+  generateSecret: () => randomBytes(32).toString("hex"),
   headers(request, options, ctx) {
     // t is the time of this POST (not the event's triggered_at): receivers reject stale ones.
     const t = Math.floor(ctx.now() / 1000);

@@ -2,7 +2,7 @@
 import { Type, type TString } from "@sinclair/typebox";
 
 /** `previous_secrets: [{ secret, until }]`, each secret checked like the current one. */
-export const previousSecrets = (secret: TString = Type.String({ minLength: 1 })) => Type.Optional(
+export const previousSecrets = (secret: TString = Type.String({ minLength: 1, writeOnly: true })) => Type.Optional(
   Type.Array(
     Type.Object(
       {

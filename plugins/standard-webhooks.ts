@@ -1,18 +1,18 @@
 // Standard Webhooks (spec v1): webhook-id, webhook-timestamp and a space-separated webhook-signature list.
-import { createHmac, createPrivateKey, sign, type KeyObject } from "node:crypto";
+import { createHmac, createPrivateKey, randomBytes, sign, type KeyObject } from "node:crypto";
 import { defineAuth, Type } from "../src/plugins/contract.ts";
 import { previousSecrets, signingSecrets } from "./rotation.ts";
 
 const B64 = "[A-Za-z0-9+/]";
 // Padded base64 of 24 to 64 bytes: 8–20 full groups with any tail, or 21 full groups (63 bytes) plus at most one byte.
 const SECRET_PATTERN = `^whsec_(?:${B64}{4}){8,20}(?:${B64}{2}==|${B64}{3}=)?$|^whsec_(?:${B64}{4}){21}(?:${B64}{2}==)?$`;
-const Secret = Type.String({ pattern: SECRET_PATTERN, description: "whsec_ followed by the padded base64 of 24 to 64 random bytes" });
+const Secret = Type.String({ pattern: SECRET_PATTERN, writeOnly: true, description: "whsec_ followed by the padded base64 of 24 to 64 random bytes" });
 
 const Options = Type.Object(
   {
     secret: Secret,
     previous_secrets: previousSecrets(Secret),
-    signing_key: Type.Optional(Type.String({ pattern: `^whsk_${B64}{43}=$`, description: "whsk_ followed by the base64 of a 32-byte Ed25519 seed" })),
+    signing_key: Type.Optional(Type.String({ pattern: `^whsk_${B64}{43}=$`, writeOnly: true, description: "whsk_ followed by the base64 of a 32-byte Ed25519 seed" })),
     header_prefix: Type.Optional(Type.Union([Type.Literal("webhook"), Type.Literal("svix")], { description: "webhook (default) or svix" })),
   },
   { additionalProperties: false },
@@ -37,6 +37,7 @@ export default defineAuth({
   name: "standard-webhooks",
   options: Options,
   headerNames: ["webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature"],
+  generateSecret: () => `whsec_${randomBytes(32).toString("base64")}`,
   headers(request, options, ctx) {
     const now = ctx.now();
     const id = request.deliveryId; // stable across retries: the receiver's idempotency key

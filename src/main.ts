@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
 import { jsonLogger } from "./log.ts";
-import { startHerald } from "./server.ts";
+import { ConfigRejected, startHerald } from "./server.ts";
 import { verifyCommand } from "./verify/command.ts";
 import packageJson from "../package.json";
 
@@ -82,11 +82,17 @@ async function main(argv: string[]): Promise<number> {
   }
   let herald;
   try {
-    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins });
+    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt });
   } catch (error) {
+    if (error instanceof ConfigRejected) {
+      console.error(`invalid configuration:\n${formatProblems(file, error.problems)}`);
+      return 2;
+    }
     console.error(`herald: ${(error as Error).message}`);
     return 1;
   }
+  // SIGHUP re-reads the config, as daemons do; an invalid file is logged and the running config stays.
+  process.on("SIGHUP", () => void herald.reload());
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       jsonLogger.info("shutting down", { signal });

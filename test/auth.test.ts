@@ -1,7 +1,9 @@
 // API keys against a real Herald: which Authorization headers carry a key, roles, and refusal before the body.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
-import { findKey, tokenFromHeader } from "../src/api/auth.ts";
-import type { ApiKeyConfig } from "../src/config/types.ts";
+import { tokenFromHeader } from "../src/api/auth.ts";
+import { findKey } from "../src/api/keys.ts";
+import type { ApiKey } from "../src/config/types.ts";
+import { sha256Hex } from "../src/tokens.ts";
 import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, type TestHerald, USER_TOKEN } from "./support/herald.ts";
 
 let herald: TestHerald;
@@ -86,10 +88,8 @@ describe("tokenFromHeader: the header's grammar", () => {
 });
 
 describe("findKey compares whole tokens, whatever their lengths", () => {
-  const keys: ApiKeyConfig[] = [
-    { name: "short", role: "admin", token: "abc", subscriptions: [] },
-    { name: "long", role: "publisher", token: "abc".repeat(40), subscriptions: [] },
-  ];
+  const key = (name: string, token: string): ApiKey => ({ id: name, name, role: "admin", tokenSha256: sha256Hex(token), subscriptions: [], expiresAt: null });
+  const keys = [key("short", "abc"), key("long", "abc".repeat(40))];
 
   it("finds the key whose token is the given one, and only that", () => {
     expect(findKey(keys, "abc")?.name).toBe("short");

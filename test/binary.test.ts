@@ -55,6 +55,12 @@ describe("the compiled binary", () => {
     });
     // The SQLite file lands beside the config, not in the binary's working directory or the repo.
     expect(await Bun.file(join(dir, "herald.db")).exists()).toBe(true);
+    // The API docs page's assets travel inside the binary.
+    for (const path of ["/docs", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/openapi.json"]) {
+      const asset = await fetch(`${herald.url}${path}`);
+      expect([path, asset.status]).toEqual([path, 200]);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
     expect(await herald.kill("SIGTERM")).toBe(0);
   }, 30_000);
 

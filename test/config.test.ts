@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { sha256Hex } from "../src/tokens.ts";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DURATION_PATTERN, parseDuration } from "../src/config/duration.ts";
@@ -95,7 +96,7 @@ api_keys:
   it("${NAME} takes the value from the environment, also inside a longer string", async () => {
     const config = await load(yaml, { ...tokens, PUBLIC_HOST: "hooks.example.org" });
     expect(config.server.publicUrl).toBe("https://hooks.example.org/herald");
-    expect(config.apiKeys.map((k) => k.token)).toEqual(["publish-token-from-env", "admin-token-from-env"]);
+    expect(config.apiKeys.map((k) => k.tokenSha256)).toEqual([sha256Hex("publish-token-from-env"), sha256Hex("admin-token-from-env")]);
     expect(config.subscriptions[0]!.headers).toEqual({ "X-Template": "${literal}" });
   });
 

@@ -49,9 +49,37 @@ describe("GET /openapi.json", () => {
   it("documents every API route with its JSON body schema", async () => {
     const doc = (await (await fetch(`${herald.url}/openapi.json`)).json()) as any;
     expect(doc.openapi).toStartWith("3.");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/api/v1/event_types", "/api/v1/events", "/api/v1/events/resend", "/api/v1/events/{id}", "/api/v1/events/{id}/resend"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/api/v1/api_keys",
+      "/api/v1/api_keys/{id}",
+      "/api/v1/event_types",
+      "/api/v1/events",
+      "/api/v1/events/resend",
+      "/api/v1/events/{id}",
+      "/api/v1/events/{id}/resend",
+      "/api/v1/subscriptions",
+      "/api/v1/subscriptions/{id}",
+      "/api/v1/subscriptions/{id}/rotate_secret",
+      "/api/v1/subscriptions/{id}/test",
+    ]);
     const publish = doc.paths["/api/v1/events"].post.requestBody.content["application/json"].schema;
     expect(publish.required).toEqual(["event_type", "object"]);
     expect(doc.components.securitySchemes.bearer.scheme).toBe("bearer");
+  });
+});
+
+describe("GET /docs", () => {
+  it("renders the API document from assets Herald serves itself, under a policy that forbids any other host", async () => {
+    const page = await fetch(`${herald.url}/docs`);
+    expect(page.headers.get("content-security-policy")).toStartWith("default-src 'self';");
+    const html = await page.text();
+    const references = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(references).toEqual(["data:,", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/start.js"]);
+    for (const path of references.slice(1)) {
+      const asset = await fetch(`${herald.url}${path}`);
+      expect(asset.status).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect(await (await fetch(`${herald.url}/docs/start.js`)).text()).toContain('url: "/openapi.json"');
   });
 });

@@ -46,9 +46,7 @@ describe("the delivery loop outlives a store error", () => {
     // Fault injection over the real store: the first claim fails as a locked or full disk would.
     let failures = 0;
     const store = { ...h.store, claimDue: (...args: Parameters<typeof h.store.claimDue>) => (failures++ === 0 ? (() => { throw new Error("disk I/O error"); })() : h.store.claimDue(...args)) };
-    const loaded = await loadConfigText(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), join(h.dir, "webhooks.config.yaml"), {});
-    if (!loaded.ok) throw new Error("config");
-    const worker = new DeliveryWorker({ store, config: loaded.config, plugins: loaded.plugins, clock: { now: () => Date.now() }, log: silentLogger });
+    const worker = new DeliveryWorker({ store, live: h.live, directory: h.directory, clock: { now: () => Date.now() }, log: silentLogger });
     await h.publish({ event_type: "sample.uploaded", object: {} });
     worker.start();
     await r.waitFor(1, 3_000);
@@ -62,9 +60,7 @@ describe("the loop's back-off after an error", () => {
     const h = await herald(configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: ["*"] }` }), { startWorker: false });
     let calls = 0;
     const store = { ...h.store, claimDue: () => (calls++, (() => { throw new Error("database is locked"); })()) };
-    const loaded = await loadConfigText(configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: ["*"] }` }), join(h.dir, "webhooks.config.yaml"), {});
-    if (!loaded.ok) throw new Error("config");
-    const worker = new DeliveryWorker({ store, config: loaded.config, plugins: loaded.plugins, clock: { now: () => Date.now() }, log: silentLogger });
+    const worker = new DeliveryWorker({ store, live: h.live, directory: h.directory, clock: { now: () => Date.now() }, log: silentLogger });
     worker.start();
     for (let i = 0; i < 50; i++) {
       worker.wake();
@@ -110,7 +106,7 @@ describe("a subscription removed from the config", () => {
     await after.worker.drain();
     const detail = await json(await after.api(`/api/v1/events/${event.id}`));
     expect(detail.status).toBe("failed");
-    expect(detail.deliveries[0].attempt_log[0].error).toEqual({ kind: "unconfigured", message: 'subscription "a" is no longer configured' });
+    expect(detail.deliveries[0].attempt_log[0].error).toEqual({ kind: "unconfigured", message: 'subscription "a" was removed from the config' });
     expect(r.requests).toHaveLength(0);
   });
 });

@@ -106,6 +106,8 @@ describe("matchingSubscriptions: those naming the event type, and those subscrib
     auth: null,
     headers: {},
     retry: OVATION,
+    enabled: true,
+    description: null,
   });
   const subscriptions = [
     subscription("everything", ["*"]),

@@ -1,27 +1,20 @@
 // The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
-import { Elysia } from "elysia";
-import type { Config } from "../config/types.ts";
-import type { Clock } from "../clock.ts";
+import { Elysia, t } from "elysia";
 import type { Logger } from "../log.ts";
-import type { Metrics } from "../metrics.ts";
-import type { Store } from "../store/index.ts";
+import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { apiError } from "./errors.ts";
-import { eventRoutes } from "./events.ts";
+import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
+import { errors, EventTypeResponse } from "./schemas.ts";
+import { subscriptionRoutes } from "./subscriptions.ts";
 import { eventLogPage } from "../ui/routes.ts";
 
 /** The largest request body accepted (413 beyond). */
 export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
-export interface AppDeps {
-  config: Config;
-  store: Store;
-  clock: Clock;
-  /** Tells the delivery worker there is new work. */
-  onWork: () => void;
+export interface AppDeps extends EventRouteDeps {
   log: Logger;
-  metrics: Metrics;
 }
 
 export function createApp(deps: AppDeps) {
@@ -70,10 +63,16 @@ export function createApp(deps: AppDeps) {
     .use(apiDocument())
     .use(eventLogPage())
     .use(eventRoutes(deps))
-    .use(authGuard(deps.config.apiKeys))
+    .use(subscriptionRoutes(deps))
+    .use(apiKeyRoutes(deps))
+    .use(authGuard(deps.keys))
     .get(
       "/api/v1/event_types",
-      () => deps.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
-      { roles: ["publisher", "admin", "user"] },
+      () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
+      {
+        roles: ["publisher", "admin", "user"],
+        response: { 200: t.Array(EventTypeResponse), ...errors(401) },
+        detail: { tags: ["event types"], summary: "The declared event types" },
+      },
     );
 }

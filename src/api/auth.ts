@@ -1,9 +1,9 @@
 // API keys: `Authorization: Bearer <token>`, or HTTP Basic with the token as username (as One Codex clients send it).
-import { createHash, timingSafeEqual } from "node:crypto";
 import { Elysia } from "elysia";
 import type { ApiRole } from "../config/schema.ts";
-import type { ApiKeyConfig } from "../config/types.ts";
+import type { ApiKey } from "../config/types.ts";
 import { apiError } from "./errors.ts";
+import type { KeyRing } from "./keys.ts";
 
 // RFC 7235: the scheme, one or more spaces, one credential, and nothing after it.
 const CREDENTIALS = /^([A-Za-z]+) +(\S+)$/;
@@ -22,29 +22,17 @@ export function tokenFromHeader(authorization: string | null | undefined): strin
   return username === "" ? null : username;
 }
 
-const sha256 = (text: string) => createHash("sha256").update(text).digest();
-
-/**
- * Compares the SHA-256 digests of the given token and of every key, all 32 bytes long, in constant time: the
- * response time says nothing about which tokens exist, nor how long they are.
- */
-export function findKey(keys: ApiKeyConfig[], token: string): ApiKeyConfig | null {
-  const given = sha256(token);
-  let found: ApiKeyConfig | null = null;
-  for (const key of keys) if (timingSafeEqual(sha256(key.token), given)) found = key;
-  return found;
-}
-
-function authenticate(keys: ApiKeyConfig[], authorization: string | null, roles: ApiRole[]) {
+function authenticate(keys: KeyRing, authorization: string | null, roles: ApiRole[]) {
   const token = tokenFromHeader(authorization);
-  const apiKey = token === null ? null : findKey(keys, token);
+  const apiKey = token === null ? null : keys.authenticate(token);
+  if (apiKey === "expired") return apiError(401, "key_expired", "this API key has expired; ask an admin for a new one");
   if (!apiKey) return apiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <token>)");
   if (!roles.includes(apiKey.role)) return apiError(403, "forbidden", `this needs a key with role ${roles.join(" or ")}`);
   return apiKey;
 }
 
 type Authentication = ReturnType<typeof authenticate>;
-const granted = (result: Authentication): result is ApiKeyConfig => "role" in result;
+const granted = (result: Authentication): result is ApiKey => "role" in result;
 
 /**
  * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role, before the body is
@@ -52,7 +40,7 @@ const granted = (result: Authentication): result is ApiKeyConfig => "role" in re
  * a body that is not JSON at all is a 400 whoever sends it.) The key is checked once, at transform, and
  * remembered for resolve, which hands it to the route.
  */
-export function authGuard(keys: ApiKeyConfig[]) {
+export function authGuard(keys: KeyRing) {
   return new Elysia({ name: "herald-auth" }).macro({
     roles: (roles: ApiRole[]) => {
       const checked = new WeakMap<Request, Authentication>();
@@ -80,6 +68,6 @@ export function authGuard(keys: ApiKeyConfig[]) {
 }
 
 /** A `user` key sees only its own subscriptions; every other role sees all. */
-export function visibleSubscriptions(apiKey: ApiKeyConfig): string[] | undefined {
+export function visibleSubscriptions(apiKey: ApiKey): string[] | undefined {
   return apiKey.role === "user" ? apiKey.subscriptions : undefined;
 }

@@ -1,17 +1,19 @@
 // /api/v1/events: publish, list, read, resend.
 import { Elysia, t } from "elysia";
-import type { Config } from "../config/types.ts";
+import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
 import type { Metrics } from "../metrics.ts";
-import { matchingSubscriptions } from "../delivery/fanout.ts";
 import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
 import { newId, type EventFilter, type NewEvent, type Store } from "../store/index.ts";
+import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
+import type { KeyRing } from "./keys.ts";
 import { apiError } from "./errors.ts";
 import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
 import { eventResource } from "./resources.ts";
+import { errors, EventResponse } from "./schemas.ts";
 
 export const PublishBody = t.Object(
   {
@@ -66,11 +68,21 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
 /** Most events one bulk resend may touch: beyond that, narrow the filter (e.g. with since/until). */
 export const BULK_RESEND_LIMIT = 10_000;
 
-export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; metrics: Metrics; onWork: () => void }) {
-  const { config, store, clock, metrics, onWork } = deps;
-  const eventTypes = new Map(config.eventTypes.map((e) => [e.name, e]));
+export interface EventRouteDeps {
+  live: LiveConfig;
+  store: Store;
+  directory: SubscriptionDirectory;
+  keys: KeyRing;
+  clock: Clock;
+  metrics: Metrics;
+  /** Tells the delivery worker there is new work. */
+  onWork: () => void;
+}
+
+export function eventRoutes(deps: EventRouteDeps) {
+  const { live, store, directory, clock, metrics, onWork } = deps;
+  const eventTypes = declaredTypes(live);
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()));
-  const configured = new Set(config.subscriptions.map((s) => s.id));
 
   const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(", ");
   /**
@@ -80,19 +92,21 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
   const resendTargets = (requested: string[] | undefined, visible: string[] | undefined) => {
     const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
     if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${quoted(hidden)}`);
-    const unknown = (requested ?? []).filter((id) => !configured.has(id));
+    const unknown = (requested ?? []).filter((id) => !directory.get(id));
     if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
+    const inactive = (requested ?? []).filter((id) => !directory.active().some((s) => s.id === id));
+    if (inactive.length > 0) return apiError(422, "subscription_disabled", `subscription ${quoted(inactive)} is disabled: enable it first`);
     return { subscriptions: requested };
   };
 
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
-    .use(authGuard(config.apiKeys))
+    .use(authGuard(deps.keys))
     .post(
       "",
       async ({ body, set }) => {
-        const declared = eventTypes.get(body.event_type);
+        const declared = eventTypes().get(body.event_type);
         if (!declared) {
-          const names = [...eventTypes.keys()].join(", ");
+          const names = [...eventTypes().keys()].join(", ");
           return apiError(422, "unknown_event_type", `event_type "${body.event_type}" is not declared; declared: ${names}`);
         }
         if (body.object_type !== undefined && body.object_type !== declared.objectType) {
@@ -104,7 +118,7 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
           objectType: declared.objectType,
           object: body.object,
           triggeredAt: body.triggered_at === undefined ? null : Date.parse(body.triggered_at),
-          subscriptionIds: matchingSubscriptions(declared.name, config.subscriptions),
+          subscriptionIds: directory.matching(declared.name),
         });
         if (outcome.kind === "conflict") {
           return apiError(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
@@ -117,7 +131,13 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         set.headers.location = `/api/v1/events/${outcome.event.id}`;
         return eventResource(outcome.event, outcome.event.deliveries);
       },
-      { roles: ["publisher", "admin"], parse: "json", body: PublishBody },
+      {
+        roles: ["publisher", "admin"],
+        parse: "json",
+        body: PublishBody,
+        response: { 200: EventResponse, 202: EventResponse, ...errors(400, 401, 403, 409, 413, 422) },
+        detail: { tags: ["events"], summary: "Publish an event: 202 once it and its deliveries are on disk (200 for a repeated id)" },
+      },
     )
     .get(
       "",
@@ -128,7 +148,12 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
-      { roles: ["admin", "user"], query: ListQuery },
+      {
+        roles: ["admin", "user"],
+        query: ListQuery,
+        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
+        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
+      },
     )
     .get(
       "/:id",
@@ -137,7 +162,11 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         if (!detail) return apiError(404, "not_found", `no event "${params.id}"`);
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"] },
+      {
+        roles: ["admin", "user"],
+        response: { 200: EventResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["events"], summary: "An event with its deliveries and every attempt" },
+      },
     )
     .post(
       "/:id/resend",
@@ -155,7 +184,13 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         set.status = 202;
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"], parse: "json", body: ResendOneBody },
+      {
+        roles: ["admin", "user"],
+        parse: "json",
+        body: ResendOneBody,
+        response: { 202: EventResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["events"], summary: "Resend an event to all (or the named) subscriptions it went to" },
+      },
     )
     .post(
       "/resend",
@@ -177,6 +212,24 @@ export function eventRoutes(deps: { config: Config; store: Store; clock: Clock; 
         set.status = 202;
         return { resent: resent.length, ids: resent };
       },
-      { roles: ["admin", "user"], parse: "json", body: ResendManyBody },
+      {
+        roles: ["admin", "user"],
+        parse: "json",
+        body: ResendManyBody,
+        detail: { tags: ["events"], summary: "Resend many events: by ids or by a filter" },
+      },
     );
+}
+
+/** The declared event types by name, rebuilt only when a reload brings a new config. */
+function declaredTypes(live: LiveConfig): () => Map<string, EventTypeConfig> {
+  let builtFor: Config | null = null;
+  let byName = new Map<string, EventTypeConfig>();
+  return () => {
+    if (builtFor !== live.config) {
+      builtFor = live.config;
+      byName = new Map(live.config.eventTypes.map((e) => [e.name, e]));
+    }
+    return byName;
+  };
 }

@@ -2,18 +2,26 @@
 import { dirname, isAbsolute, resolve } from "node:path";
 import { isNode, LineCounter, parseDocument, type Document } from "yaml";
 import type { PluginRegistry } from "../plugins/registry.ts";
-import { DEFAULT_TRANSFORMER, loadPlugins } from "../plugins/registry.ts";
+import { sha256Hex } from "../tokens.ts";
+import { loadPlugins } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
-import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment, type SubscriptionFile } from "./schema.ts";
+import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment } from "./schema.ts";
 import { semanticProblems } from "./semantics.ts";
-import type { Config, ConfigProblem, PluginChoice, RetryPolicy } from "./types.ts";
+import { resolveRetry, resolveSubscription } from "./subscription.ts";
+import type { ApiKey, Config, ConfigProblem } from "./types.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx" } as const;
 
 export type LoadResult =
-  | { ok: true; config: Config; plugins: PluginRegistry }
+  | {
+      ok: true;
+      config: Config;
+      plugins: PluginRegistry;
+      /** A problem at a YAML path of this file, with its line: for checks that need the database. */
+      problemAt: (segments: PathSegment[], message: string) => ConfigProblem;
+    }
   | { ok: false; problems: ConfigProblem[] };
 
 export async function loadConfigFile(file: string, env: Record<string, string | undefined> = process.env): Promise<LoadResult> {
@@ -60,7 +68,7 @@ export async function loadConfigText(text: string, file: string, env: Record<str
   }
   const config = resolveConfig(parts.file, file, baseDir, pluginFiles);
   problems.push(...semanticProblems(parts, config, registry, problem));
-  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry };
+  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem };
 }
 
 /** By line, then by place on the line, then by path: the order an operator reads the file in. */
@@ -71,21 +79,6 @@ function inFileOrder(problems: ConfigProblem[], offsets: Map<ConfigProblem, numb
 
 function fail(problems: ConfigProblem[]): LoadResult {
   return { ok: false, problems };
-}
-
-function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
-  return {
-    timeoutMs: override?.timeout ? parseDuration(override.timeout) : base.timeoutMs,
-    scheduleMs: override?.schedule ? override.schedule.map(parseDuration) : base.scheduleMs,
-    success: override?.success ?? base.success,
-  };
-}
-
-function pluginChoice(choice: SubscriptionFile["transformer"] | SubscriptionFile["auth"]): PluginChoice | null {
-  if (choice === undefined) return null;
-  if (typeof choice === "string") return { name: choice, options: {} };
-  const { plugin, ...options } = choice;
-  return { name: plugin, options };
 }
 
 function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[]): Config {
@@ -112,16 +105,21 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
-    subscriptions: (raw.subscriptions ?? []).map((s) => ({
-      id: s.id,
-      url: s.url,
-      events: s.events,
-      transformer: pluginChoice(s.transformer) ?? { name: DEFAULT_TRANSFORMER, options: {} },
-      auth: pluginChoice(s.auth),
-      headers: s.headers ?? {},
-      retry: resolveRetry(retry, s.retry),
-    })),
-    apiKeys: raw.api_keys.map((k) => ({ name: k.name, role: k.role, token: k.token, subscriptions: k.subscriptions ?? [] })),
+    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, retry)),
+    apiKeys: (raw.api_keys ?? []).map(resolveApiKey),
+    watch: raw.reload?.watch ?? true,
+  };
+}
+
+/** Only the hash of a key's token is kept, whether the file gave the token or the hash. */
+function resolveApiKey(key: NonNullable<ConfigFile["api_keys"]>[number]): ApiKey {
+  return {
+    id: key.name,
+    name: key.name,
+    role: key.role,
+    tokenSha256: key.token_sha256 ?? (key.token === undefined ? "" : sha256Hex(key.token)),
+    subscriptions: key.subscriptions ?? [],
+    expiresAt: key.expires_at === undefined ? null : Date.parse(key.expires_at),
   };
 }
 

@@ -38,9 +38,14 @@ export const SubscriptionSchema = Type.Object(
     auth: Type.Optional(PluginChoiceSchema),
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
     retry: Type.Optional(Type.Partial(RetryPolicySchema)),
+    enabled: Type.Optional(Type.Boolean({ description: "false: no new deliveries, and unfinished ones fail (default true)" })),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
 );
+
+/** What a token may contain: a colon would end the username when the token is sent as HTTP Basic. */
+export const TOKEN_PATTERN = "^[^\\s:]+$";
 
 export const API_ROLES = ["publisher", "admin", "user"] as const;
 export type ApiRole = (typeof API_ROLES)[number];
@@ -49,9 +54,11 @@ export const ApiKeySchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
     role: Type.Union(API_ROLES.map((role) => Type.Literal(role))),
-    // A colon would end the username when the token is sent as HTTP Basic.
-    token: Type.String({ minLength: 16, pattern: "^[^\\s:]+$", description: "at least 16 characters, no whitespace or colon" }),
+    token: Type.Optional(Type.String({ minLength: 16, pattern: TOKEN_PATTERN, description: "at least 16 characters, no whitespace or colon" })),
+    // The hash instead of the token, so the file holds nothing that opens the API: `printf %s "$TOKEN" | sha256sum`.
+    token_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$", description: "the lowercase hex SHA-256 of the token" })),
     subscriptions: Type.Optional(Type.Array(Type.String())),
+    expires_at: Type.Optional(Type.String({ format: "date-time", description: "RFC 3339; the key is refused from then on" })),
   },
   { additionalProperties: false },
 );
@@ -85,7 +92,11 @@ export const ConfigFileSchema = Type.Object(
     plugins: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
     event_types: Type.Array(EventTypeSchema, { minItems: 1 }),
     subscriptions: Type.Optional(Type.Array(SubscriptionSchema)),
-    api_keys: Type.Array(ApiKeySchema, { minItems: 1 }),
+    // None at all: the first start generates an admin key and prints its token once.
+    api_keys: Type.Optional(Type.Array(ApiKeySchema)),
+    reload: Type.Optional(
+      Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -144,7 +155,7 @@ export function validParts(raw: unknown, failed: PathSegment[][]): ValidParts {
   const source: Record<string, unknown> = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
   const sound = (schema: TSchema, value: unknown, at: PathSegment[]) =>
     Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
-  const file: Record<string, unknown> = { event_types: [], api_keys: [] };
+  const file: Record<string, unknown> = { event_types: [] };
   const origin: ValidParts["origin"] = { plugins: [], event_types: [], subscriptions: [], api_keys: [] };
   for (const [key, schema] of Object.entries(ConfigFileSchema.properties)) {
     const value = source[key];

@@ -28,8 +28,20 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   };
   duplicates(file.event_types, (t) => t.name, (i) => [...typeAt(i), "name"], (name) => `duplicate event type "${name}"`);
   duplicates(file.subscriptions ?? [], (s) => s.id, (i) => [...subscriptionAt(i), "id"], (id) => `duplicate subscription id "${id}"`);
+  const keys = file.api_keys ?? [];
+  duplicates(keys, (k) => k.name, (i) => [...keyAt(i), "name"], (name) => `duplicate API key name "${name}"`);
   // A token is a secret and this message goes to stderr and CI logs: name the other key, never the value.
-  duplicates(file.api_keys, (k) => k.token, (i) => [...keyAt(i), "token"], (_, first) => `duplicate API key token (the same as ${formatPath([...keyAt(first), "token"])})`);
+  const tokenField = (i: number) => (keys[i]!.token === undefined ? "token_sha256" : "token");
+  duplicates(
+    config.apiKeys.map((k, i) => k.tokenSha256 || `(no token at ${i})`),
+    (hash) => hash,
+    (i) => [...keyAt(i), tokenField(i)],
+    (_, first) => `duplicate API key token (the same as ${formatPath([...keyAt(first), tokenField(first)])})`,
+  );
+  keys.forEach((key, i) => {
+    if ((key.token === undefined) === (key.token_sha256 === undefined))
+      problems.push(problem(keyAt(i), "give exactly one of `token` and `token_sha256`"));
+  });
 
   // A reference into a section that lost a part to the schema is not judged: the lost part may be the one named.
   const declared = incomplete.has("event_types") ? null : [...new Set(config.eventTypes.map((t) => t.name))];
@@ -51,7 +63,7 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   return problems;
 }
 
-function subscriptionProblems(
+export function subscriptionProblems(
   subscription: Subscription,
   raw: SubscriptionFile,
   at: PathSegment[],

@@ -1,4 +1,5 @@
 // The validated configuration the rest of Herald reads: durations in milliseconds, defaults applied, paths absolute.
+import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ApiRole } from "./schema.ts";
 
 export interface RetryPolicy {
@@ -22,6 +23,9 @@ export interface Subscription {
   auth: PluginChoice | null;
   headers: Record<string, string>;
   retry: RetryPolicy;
+  /** false: nothing new is delivered to it, and its unfinished deliveries fail. */
+  enabled: boolean;
+  description: string | null;
 }
 
 export interface EventTypeConfig {
@@ -30,12 +34,17 @@ export interface EventTypeConfig {
   description?: string;
 }
 
-export interface ApiKeyConfig {
+export interface ApiKey {
+  /** A config key's name, or the `key_…` id of a key created through the API. */
+  id: string;
   name: string;
   role: ApiRole;
-  token: string;
+  /** Lowercase hex SHA-256 of the token: only the hash is kept, in memory as on disk. */
+  tokenSha256: string;
   /** For role `user`: the subscriptions whose events it may see. */
   subscriptions: string[];
+  /** Unix ms after which the key is refused, or null. */
+  expiresAt: number | null;
 }
 
 export interface Config {
@@ -49,7 +58,9 @@ export interface Config {
   plugins: string[];
   eventTypes: EventTypeConfig[];
   subscriptions: Subscription[];
-  apiKeys: ApiKeyConfig[];
+  apiKeys: ApiKey[];
+  /** Re-read the file when it changes (SIGHUP always re-reads it). */
+  watch: boolean;
 }
 
 export interface ConfigProblem {
@@ -57,4 +68,13 @@ export interface ConfigProblem {
   path: string;
   line: number | null;
   message: string;
+}
+
+/**
+ * The configuration in force and its plugins. One shared object: a reload replaces both fields, and everything
+ * that reads them (the API, the worker, the retention sweep) sees the new ones at its next use.
+ */
+export interface LiveConfig {
+  config: Config;
+  plugins: PluginRegistry;
 }

@@ -59,8 +59,8 @@ function untilDeadline<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
   });
 }
 
-/** A delivery whose subscription was removed from the config can never be sent: it fails, saying why. */
-export function unconfiguredOutcome(delivery: OrphanDelivery, now: number): AttemptOutcome {
+/** A delivery whose subscription is disabled or gone cannot be sent: it fails, saying why. */
+export function undeliverableOutcome(delivery: OrphanDelivery, reason: { kind: string; message: string }, now: number): AttemptOutcome {
   return {
     deliveryId: delivery.id,
     eventId: delivery.eventId,
@@ -72,8 +72,8 @@ export function unconfiguredOutcome(delivery: OrphanDelivery, now: number): Atte
     requestHeaders: {},
     responseStatus: null,
     responseBody: null,
-    errorKind: "unconfigured",
-    errorMessage: `subscription "${delivery.subscriptionId}" is no longer configured`,
+    errorKind: reason.kind,
+    errorMessage: reason.message,
     success: false,
     roundAttempts: 0,
     nextState: "failed",

@@ -29,6 +29,9 @@ export function isReservedHeader(name: string, authHeaderNames: readonly string[
 // Names whose values the attempt log never shows. Query parameters also count signatures and codes as secret:
 // in a URL they are credentials (an Azure SAS `sig`, a Functions `code`); a signature header is only a proof.
 const SECRET_NAME = /auth|cookie|token|secret|password|passwd|credential|session|(^|[-_])(api|access)?[-_]?key$/i;
+
+/** A header, query parameter or option named like a credential: its value is never shown. */
+export const isSecretName = (name: string) => SECRET_NAME.test(name);
 const SECRET_PARAM = /^(sig|signature|code|key)$|[-_](signature|sig)$/i;
 
 export interface BuiltRequest {
@@ -81,7 +84,7 @@ function encodeBody(value: unknown, contentType: string | undefined): { body: Ui
 }
 
 export function redactHeaders(headers: Record<string, string>, secretHeaders: string[]): Record<string, string> {
-  const secret = (name: string) => SECRET_NAME.test(name) || secretHeaders.includes(name.toLowerCase());
+  const secret = (name: string) => isSecretName(name) || secretHeaders.includes(name.toLowerCase());
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret(name) ? "[redacted]" : value]));
 }
 
@@ -106,7 +109,7 @@ export function redactUrl(url: string): string {
     const eq = pair.indexOf("=");
     if (eq === -1) return pair;
     const name = safeDecode(pair.slice(0, eq).replaceAll("+", " "));
-    return SECRET_NAME.test(name) || SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    return isSecretName(name) || SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
   });
   return `${url.slice(0, query + 1)}${pairs.join("&")}${url.slice(end)}`;
 }

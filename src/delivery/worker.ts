@@ -1,10 +1,10 @@
 // The delivery loop: claim what is due (within concurrency limits), POST it, record the outcomes in batches.
-import type { Config, Subscription } from "../config/types.ts";
+import type { LiveConfig, Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
-import { runAttempt, unconfiguredOutcome } from "./attempt.ts";
+import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { runAttempt, undeliverableOutcome } from "./attempt.ts";
 import { leaseMs, shutdownGraceMs } from "./retry.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
@@ -16,8 +16,10 @@ const ERROR_BACKOFF_MS = 1_000;
 
 export interface WorkerOptions {
   store: Store;
-  config: Config;
-  plugins: PluginRegistry;
+  /** Delivery limits and plugins: read at each use, so a reload takes effect at once. */
+  live: LiveConfig;
+  /** Which subscriptions are delivered to (the enabled ones) and why the others are not. */
+  directory: SubscriptionDirectory;
   clock: Clock;
   log?: Logger;
   /** Told of every finished attempt (metrics). */
@@ -25,9 +27,6 @@ export interface WorkerOptions {
 }
 
 export class DeliveryWorker {
-  private readonly subscriptions: Map<string, Subscription>;
-  /** Each subscription's lease follows its own timeout: a slow one does not slow the others' recovery. */
-  private readonly leases: Map<string, number>;
   private readonly log: Logger;
   private readonly inflightBySubscription = new Map<string, number>();
   private readonly inflight = new Set<Promise<void>>();
@@ -43,8 +42,6 @@ export class DeliveryWorker {
   private readonly stopping = new Promise<void>((resolve) => (this.stopRequested = resolve));
 
   constructor(private readonly options: WorkerOptions) {
-    this.subscriptions = new Map(options.config.subscriptions.map((s) => [s.id, s]));
-    this.leases = new Map(options.config.subscriptions.map((s) => [s.id, leaseMs([s.retry])]));
     this.log = options.log ?? silentLogger;
   }
 
@@ -79,7 +76,8 @@ export class DeliveryWorker {
     this.wakeUp?.();
     await this.loopDone;
     let timer: Timer | undefined;
-    const grace = new Promise((resolve) => (timer = setTimeout(resolve, shutdownGraceMs(this.options.config.subscriptions.map((s) => s.retry)))));
+    const policies = this.options.directory.active().map((s) => s.retry);
+    const grace = new Promise((resolve) => (timer = setTimeout(resolve, shutdownGraceMs(policies))));
     await Promise.race([Promise.all(this.inflight), grace]);
     clearTimeout(timer);
     this.flush();
@@ -112,7 +110,7 @@ export class DeliveryWorker {
   private async step() {
     // Orphans are looked for now and then, busy or not: a loaded worker must not leave them pending.
     const moreOrphans = this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS && this.failUnconfigured() === ORPHAN_BATCH;
-    const free = this.options.config.delivery.concurrency - this.inflight.size;
+    const free = this.options.live.config.delivery.concurrency - this.inflight.size;
     const launched = free > 0 ? this.claimAndLaunch() : 0;
     if (launched === free) {
       await this.sleep(null); // every slot is busy: the next finished attempt wakes us
@@ -140,27 +138,31 @@ export class DeliveryWorker {
     });
   }
 
-  /** Claims as much as the free slots allow, starting from a different subscription each time (fairness). */
+  /**
+   * Claims as much as the free slots allow, starting from a different subscription each time (fairness). Each
+   * subscription's lease follows its own timeout: a slow one does not slow the others' recovery.
+   */
   private claimAndLaunch(): number {
-    const { config, store, clock } = this.options;
-    const free = config.delivery.concurrency - this.inflight.size;
-    if (free <= 0 || this.subscriptions.size === 0) return 0;
-    const ids = [...this.subscriptions.keys()];
-    this.rotation = (this.rotation + 1) % ids.length;
+    const { live, directory, store, clock } = this.options;
+    const { concurrency, perSubscription } = live.config.delivery;
+    const free = concurrency - this.inflight.size;
+    const subscriptions = directory.active();
+    if (free <= 0 || subscriptions.length === 0) return 0;
+    this.rotation = (this.rotation + 1) % subscriptions.length;
     const limits = new Map<string, { count: number; leaseMs: number }>();
-    for (const id of [...ids.slice(this.rotation), ...ids.slice(0, this.rotation)]) {
-      limits.set(id, { count: config.delivery.perSubscription - (this.inflightBySubscription.get(id) ?? 0), leaseMs: this.leases.get(id)! });
+    for (const s of [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)]) {
+      limits.set(s.id, { count: perSubscription - (this.inflightBySubscription.get(s.id) ?? 0), leaseMs: leaseMs([s.retry]) });
     }
     const claimed = store.claimDue(limits, free, clock.now());
-    for (const delivery of claimed) this.launch(delivery);
+    const byId = new Map(subscriptions.map((s) => [s.id, s]));
+    for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
     return claimed.length;
   }
 
-  private launch(delivery: ClaimedDelivery) {
-    const subscription = this.subscriptions.get(delivery.subscriptionId)!;
+  private launch(delivery: ClaimedDelivery, subscription: Subscription) {
     const counts = this.inflightBySubscription;
     counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
-    const task = runAttempt(delivery, subscription, this.options.plugins, this.options.clock)
+    const task = runAttempt(delivery, subscription, this.options.live.plugins, this.options.clock)
       .then((outcome) => {
         this.options.onAttempt?.(subscription.id, outcome);
         this.queueOutcome(outcome);
@@ -197,14 +199,14 @@ export class DeliveryWorker {
   }
 
   /**
-   * Fails one batch of deliveries whose subscription is gone; returns how many. One batch per step keeps a
-   * large backlog of them from blocking the event loop: the next step takes the next batch.
+   * Fails one batch of deliveries whose subscription is disabled or gone; returns how many. One batch per step
+   * keeps a large backlog of them from blocking the event loop: the next step takes the next batch.
    */
   private failUnconfigured(): number {
-    const { store, clock } = this.options;
+    const { store, clock, directory } = this.options;
     const now = clock.now();
-    const orphans = store.claimOrphans([...this.subscriptions.keys()], now, ORPHAN_BATCH);
-    if (orphans.length > 0) store.recordAttempts(orphans.map((d) => unconfiguredOutcome(d, now)), now);
+    const orphans = store.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH);
+    if (orphans.length > 0) store.recordAttempts(orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now)), now);
     else this.lastOrphanCheck = now;
     return orphans.length;
   }

@@ -52,6 +52,12 @@ export interface AuthPlugin<Options extends TSchema = TSchema> {
   headerNames: string[];
   /** Header names listed here are shown as "[redacted]" in the attempt log. */
   secretHeaders?: string[];
+  /**
+   * For plugins that sign with a shared secret held in options `secret` and `previous_secrets: [{secret, until}]`:
+   * makes a new secret, so Herald can fill one in when a subscription created through the API leaves `secret`
+   * out (shown once) and rotate it with a grace period (the old one stays in previous_secrets until then).
+   */
+  generateSecret?(): string;
   headers(
     request: OutgoingRequest,
     options: Static<Options>,

@@ -35,6 +35,7 @@ export function pluginShapeProblem(value: unknown): string | null {
     if (typeof plugin.headers !== "function") return `auth plugin "${plugin.name}" has no headers() function`;
     if (!isStringList(plugin.headerNames)) return `auth plugin "${plugin.name}" has no \`headerNames\` list of the headers it sets`;
     if (plugin.secretHeaders !== undefined && !isStringList(plugin.secretHeaders)) return `auth plugin "${plugin.name}" has a \`secretHeaders\` that is not a list of names`;
+    if (plugin.generateSecret !== undefined && typeof plugin.generateSecret !== "function") return `auth plugin "${plugin.name}" has a \`generateSecret\` that is not a function`;
   } else return `plugin "${plugin.name}" has kind ${JSON.stringify(plugin.kind)}; expected "transformer" or "auth"`;
   // A plain JSON Schema object would make typebox's Value.Errors throw at config load: demand a typebox schema.
   if (plugin.options !== undefined && !KindGuard.IsSchema(plugin.options))

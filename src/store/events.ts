@@ -5,8 +5,8 @@ import type { Db } from "./db.ts";
 import { attempts, deliveries, events, type DeliveryState, type EventStatus } from "./schema.ts";
 import type { DeliveryRecord, EventDetail, EventFilter, EventRecord, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
 
-/** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`. */
-export function newId(prefix: "evt" | "dlv"): string {
+/** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`. */
+export function newId(prefix: "evt" | "dlv" | "sub" | "key"): string {
   return `${prefix}_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 }
 

@@ -3,7 +3,21 @@ import { openDatabase } from "./db.ts";
 import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents, prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { purgeBatch } from "./purge.ts";
-import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery, EventDetail, EventFilter, EventWithDeliveries, NewEvent, Page, PublishOutcome } from "./types.ts";
+import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
+import type {
+  ApiKeyRow,
+  AttemptOutcome,
+  ClaimedDelivery,
+  EventDetail,
+  EventFilter,
+  EventWithDeliveries,
+  NewEvent,
+  OrphanDelivery,
+  Page,
+  PublishOutcome,
+  SubscriptionRow,
+  SubscriptionSpec,
+} from "./types.ts";
 
 export type * from "./types.ts";
 export { newId } from "./events.ts";
@@ -22,6 +36,14 @@ export interface Store {
   deliveryBacklog(now: number): { unfinished: number; due: number };
   claimOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
   purgeBatch(cutoff: number, batchSize: number): number;
+  listSubscriptions(): SubscriptionRow[];
+  insertSubscription(row: SubscriptionRow): void;
+  updateSubscription(id: string, spec: SubscriptionSpec, now: number): void;
+  deleteSubscription(id: string, now: number): void;
+  syncConfigSubscriptions(specs: SubscriptionSpec[], now: number): void;
+  listApiKeys(): ApiKeyRow[];
+  insertApiKey(row: ApiKeyRow): void;
+  deleteApiKey(id: string): boolean;
   close(): void;
 }
 
@@ -41,6 +63,14 @@ export function openSqliteStore(path: string): Store {
     deliveryBacklog: (now) => deliveryBacklog(deliveryStatements, now),
     claimOrphans: (known, now, limit) => claimOrphans(db, deliveryStatements, known, now, limit),
     purgeBatch: (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
+    listSubscriptions: () => listSubscriptions(db),
+    insertSubscription: (row) => insertSubscription(db, row),
+    updateSubscription: (id, spec, now) => updateSubscription(db, id, spec, now),
+    deleteSubscription: (id, now) => deleteSubscription(db, id, now),
+    syncConfigSubscriptions: (specs, now) => syncConfigSubscriptions(db, specs, now),
+    listApiKeys: () => listApiKeys(db),
+    insertApiKey: (row) => insertApiKey(db, row),
+    deleteApiKey: (id) => deleteApiKey(db, id),
     ping: () => void db.$client.query("SELECT 1").get(),
     close: () => db.$client.close(),
   };

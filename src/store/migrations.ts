@@ -3,8 +3,9 @@
 import { createHash } from "node:crypto";
 import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
+import subscriptionsAndApiKeys from "../../drizzle/0001_subscriptions_and_api_keys.sql" with { type: "text" };
 
-const SQL_BY_TAG: Record<string, string> = { "0000_init": init };
+const SQL_BY_TAG: Record<string, string> = { "0000_init": init, "0001_subscriptions_and_api_keys": subscriptionsAndApiKeys };
 
 export interface EmbeddedMigration {
   tag: string;

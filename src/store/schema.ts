@@ -1,6 +1,7 @@
 // The one description of Herald's tables; drizzle-kit generates the migrations in ./drizzle from it.
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text } from "drizzle-orm/sqlite-core";
+import { API_ROLES, type SubscriptionFile } from "../config/schema.ts";
 
 /** Event status, One Codex's four values. */
 export const EVENT_STATUSES = ["pending", "retryable", "success", "failed"] as const;
@@ -88,3 +89,34 @@ export const attempts = sqliteTable(
   },
   (t) => [index("attempts_delivery_idx").on(t.deliveryId, t.number)],
 );
+
+/** Who owns a subscription: the config file (edited there, synced at start and reload) or the REST API. */
+export const SUBSCRIPTION_SOURCES = ["config", "api"] as const;
+export type SubscriptionSource = (typeof SUBSCRIPTION_SOURCES)[number];
+
+export const subscriptions = sqliteTable("subscriptions", {
+  id: text("id").primaryKey(),
+  source: text("source", { enum: SUBSCRIPTION_SOURCES }).notNull(),
+  /**
+   * The subscription as written, in the config file's shape (url, events, transformer, auth, headers, retry,
+   * enabled, description): the file and the API speak the same fields, and one resolver reads both.
+   */
+  spec: text("spec", { mode: "json" }).$type<SubscriptionFile>().notNull(),
+  createdAt: integer("created_at").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  /** A config subscription no longer in the file: kept (disabled) so its history stays readable. */
+  removedAt: integer("removed_at"),
+  /** Deleted through the API: kept so its id is never reused for someone else's history. */
+  deletedAt: integer("deleted_at"),
+});
+
+export const apiKeys = sqliteTable("api_keys", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  role: text("role", { enum: API_ROLES }).notNull(),
+  /** Only the SHA-256 of the token is stored: the token itself is shown once, at creation. */
+  tokenSha256: text("token_sha256").notNull().unique(),
+  subscriptions: text("subscriptions", { mode: "json" }).$type<string[]>().notNull(),
+  expiresAt: integer("expires_at"),
+  createdAt: integer("created_at").notNull(),
+});

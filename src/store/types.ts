@@ -1,6 +1,7 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
+import type { ApiRole, SubscriptionFile } from "../config/schema.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
-import type { DeliveryState, EventStatus } from "./schema.ts";
+import type { DeliveryState, EventStatus, SubscriptionSource } from "./schema.ts";
 
 /** A stored event: what plugins see (WebhookEvent) plus its status. */
 export interface EventRecord extends WebhookEvent {
@@ -104,4 +105,28 @@ export interface EventFilter {
 export interface Page<T> {
   items: T[];
   total: number;
+}
+
+/** A subscription as written: the config file's shape, which the REST API speaks too. */
+export type SubscriptionSpec = SubscriptionFile;
+
+export interface SubscriptionRow {
+  id: string;
+  source: SubscriptionSource;
+  spec: SubscriptionSpec;
+  createdAt: number;
+  updatedAt: number;
+  /** A config subscription no longer in the file. */
+  removedAt: number | null;
+  deletedAt: number | null;
+}
+
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  role: ApiRole;
+  tokenSha256: string;
+  subscriptions: string[];
+  expiresAt: number | null;
+  createdAt: number;
 }

@@ -1,0 +1,177 @@
+// /api/v1/subscriptions: list and read (admin; a user key its own), create, change, delete, rotate the
+// signing secret and send a test event (admin). Config-owned subscriptions are read-only here.
+import { Elysia, t } from "elysia";
+import { Type } from "@sinclair/typebox";
+import { DURATION_PATTERN, parseDuration } from "../config/duration.ts";
+import { PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
+import type { LiveConfig } from "../config/types.ts";
+import type { Clock } from "../clock.ts";
+import { runAttempt } from "../delivery/attempt.ts";
+import { newId } from "../store/index.ts";
+import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { authGuard, visibleSubscriptions } from "./auth.ts";
+import { apiError } from "./errors.ts";
+import type { KeyRing } from "./keys.ts";
+import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { attemptResource, subscriptionResource } from "./resources.ts";
+import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
+
+const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
+const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });
+const PatchBody = t.Object(
+  {
+    ...Type.Partial(t.Object(specFields)).properties,
+    auth: t.Optional(t.Union([PluginChoiceSchema, t.Null()])),
+    description: t.Optional(t.Union([specFields.description, t.Null()])),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+const RotateBody = t.Optional(
+  t.Object(
+    {
+      secret: t.Optional(t.String({ minLength: 1, description: "the new secret; Herald generates one when left out" })),
+      grace: t.Optional(t.String({ pattern: DURATION_PATTERN, description: "how long the old secret keeps signing too (default 24h)" })),
+    },
+    { additionalProperties: false },
+  ),
+);
+const TestBody = t.Optional(
+  t.Object(
+    {
+      event_type: t.Optional(t.String({ minLength: 1, description: "default: the first declared type the subscription takes" })),
+      object: t.Optional(t.Record(t.String(), t.Unknown())),
+    },
+    { additionalProperties: false },
+  ),
+);
+const ListQuery = t.Object({ page: t.Optional(t.Integer({ minimum: 1 })), per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })) });
+
+const DEFAULT_ROTATION_GRACE = "24h";
+const refused = (refusal: Refusal) => apiError(refusal.status, refusal.code, refusal.message);
+
+export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; onWork: () => void }) {
+  const { live, directory, clock } = deps;
+  const resource = (entry: Parameters<typeof subscriptionResource>[0]) => subscriptionResource(entry, live.plugins);
+  /** The entry if the key may see it: a user key's other subscriptions do not exist for it. */
+  const visible = (id: string, scope: string[] | undefined) => (scope && !scope.includes(id) ? undefined : directory.get(id));
+  const notFound = (id: string) => apiError(404, "not_found", `no subscription "${id}"`);
+
+  return new Elysia({ prefix: "/api/v1/subscriptions", normalize: false })
+    .use(authGuard(deps.keys))
+    .get(
+      "",
+      ({ query, apiKey, set, request }) => {
+        const scope = visibleSubscriptions(apiKey);
+        const all = directory.list().filter((entry) => !scope || scope.includes(entry.subscription.id));
+        const page = query.page ?? 1;
+        const perPage = query.per_page ?? DEFAULT_PER_PAGE;
+        Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, all.length));
+        return all.slice((page - 1) * perPage, page * perPage).map(resource);
+      },
+      {
+        roles: ["admin", "user"],
+        query: ListQuery,
+        response: { 200: t.Array(SubscriptionResponse), ...errors(400, 401, 403) },
+        detail: { tags: ["subscriptions"], summary: "List subscriptions, the config file's and the API's (a user key: its own)" },
+      },
+    )
+    .post(
+      "",
+      ({ body, set }) => {
+        const created = directory.create(body);
+        if ("status" in created) return refused(created);
+        set.status = 201;
+        set.headers.location = `/api/v1/subscriptions/${created.entry.subscription.id}`;
+        // The only time a secret Herald made is shown: the receiver needs it to check signatures.
+        return { ...resource(created.entry), ...(created.generatedSecret ? { signing_secret: created.generatedSecret } : {}) };
+      },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: CreateBody,
+        response: { 201: SubscriptionResponse, ...errors(400, 401, 403, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Create a subscription (a signing secret left out is generated and shown once)" },
+      },
+    )
+    .get(
+      "/:id",
+      ({ params, apiKey }) => {
+        const entry = visible(params.id, visibleSubscriptions(apiKey));
+        return entry ? resource(entry) : notFound(params.id);
+      },
+      {
+        roles: ["admin", "user"],
+        response: { 200: SubscriptionResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["subscriptions"], summary: "A subscription, without its secrets" },
+      },
+    )
+    .patch(
+      "/:id",
+      ({ params, body }) => {
+        const changed = directory.update(params.id, body);
+        return "status" in changed ? refused(changed) : resource(changed.entry);
+      },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: PatchBody,
+        response: { 200: SubscriptionResponse, ...errors(400, 401, 403, 404, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Change the given fields (null clears auth or description; secrets left out are kept)" },
+      },
+    )
+    .delete(
+      "/:id",
+      ({ params, set }) => {
+        const removed = directory.remove(params.id);
+        if ("status" in removed) return refused(removed);
+        set.status = 204;
+      },
+      {
+        roles: ["admin"],
+        response: { 204: t.Void(), ...errors(401, 403, 404, 409) },
+        detail: { tags: ["subscriptions"], summary: "Delete a subscription made through the API; its events and attempts stay readable" },
+      },
+    )
+    .post(
+      "/:id/rotate_secret",
+      ({ params, body }) => {
+        const rotated = directory.rotateSecret(params.id, body?.secret, parseDuration(body?.grace ?? DEFAULT_ROTATION_GRACE));
+        if ("status" in rotated) return refused(rotated);
+        return { ...resource(rotated.entry), ...(rotated.generatedSecret ? { signing_secret: rotated.generatedSecret } : {}) };
+      },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: RotateBody,
+        response: { 200: SubscriptionResponse, ...errors(400, 401, 403, 404, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Rotate the signing secret; the old one keeps signing too until the grace period ends" },
+      },
+    )
+    .post(
+      "/:id/test",
+      async ({ params, body }) => {
+        const entry = directory.get(params.id);
+        if (!entry) return notFound(params.id);
+        const { subscription } = entry;
+        const takes = (name: string) => subscription.events.includes("*") || subscription.events.includes(name);
+        const type = body?.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
+        if (!type || !takes(type.name)) {
+          const name = body?.event_type ?? "(any declared type)";
+          return apiError(422, "not_subscribed", `subscription "${params.id}" does not take event type "${name}"`);
+        }
+        const now = clock.now();
+        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body?.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
+        const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
+        // Through the subscription's real plugins and sender, but nothing is stored: it is not an event of the log.
+        const outcome = await runAttempt(delivery, subscription, live.plugins, clock);
+        return { event_id: event.id, event_type: event.eventType, delivery_id: delivery.id, ...attemptResource(outcome) };
+      },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: TestBody,
+        response: { 200: TestAttemptResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["subscriptions"], summary: "Send a test event through the subscription's plugins and answer with the attempt (nothing is stored)" },
+      },
+    );
+}

@@ -1,0 +1,36 @@
+// One subscription as written (the config file's shape, which the REST API speaks too) → the resolved
+// Subscription the worker delivers with. Config-owned and API-created subscriptions go through this alike.
+import { DEFAULT_TRANSFORMER } from "../plugins/registry.ts";
+import { parseDuration } from "./duration.ts";
+import type { ConfigFile, SubscriptionFile } from "./schema.ts";
+import type { PluginChoice, RetryPolicy, Subscription } from "./types.ts";
+
+export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
+  return {
+    timeoutMs: override?.timeout ? parseDuration(override.timeout) : base.timeoutMs,
+    scheduleMs: override?.schedule ? override.schedule.map(parseDuration) : base.scheduleMs,
+    success: override?.success ?? base.success,
+  };
+}
+
+export function pluginChoice(choice: SubscriptionFile["transformer"] | SubscriptionFile["auth"]): PluginChoice | null {
+  if (choice === undefined) return null;
+  if (typeof choice === "string") return { name: choice, options: {} };
+  const { plugin, ...options } = choice;
+  return { name: plugin, options };
+}
+
+/** `defaultRetry` is the config's policy: a subscription overrides only the fields it names. */
+export function resolveSubscription(spec: SubscriptionFile, defaultRetry: RetryPolicy): Subscription {
+  return {
+    id: spec.id,
+    url: spec.url,
+    events: spec.events,
+    transformer: pluginChoice(spec.transformer) ?? { name: DEFAULT_TRANSFORMER, options: {} },
+    auth: pluginChoice(spec.auth),
+    headers: spec.headers ?? {},
+    retry: resolveRetry(defaultRetry, spec.retry),
+    enabled: spec.enabled ?? true,
+    description: spec.description ?? null,
+  };
+}

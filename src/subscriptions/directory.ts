@@ -1,0 +1,206 @@
+// Every subscription Herald knows, held in memory: those the config file declares (owned by the file, synced
+// into the database at start and reload so they are listed and keep their history) and those created through
+// the API (owned by the database). Publishing, the worker and the API read it; only it writes subscriptions.
+import { basename } from "node:path";
+import { formatDuration } from "../config/duration.ts";
+import { formatPath, type PathSegment } from "../config/schema.ts";
+import { subscriptionProblems } from "../config/semantics.ts";
+import { resolveSubscription } from "../config/subscription.ts";
+import type { Config, ConfigProblem, LiveConfig, Subscription } from "../config/types.ts";
+import type { Clock } from "../clock.ts";
+import { matchingSubscriptions } from "../delivery/fanout.ts";
+import { retrySpanMs } from "../delivery/retry.ts";
+import { newId, type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
+import type { SubscriptionSource } from "../store/schema.ts";
+import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec } from "./spec.ts";
+
+export interface SubscriptionEntry {
+  subscription: Subscription;
+  /** As written: the API's own spec, or the file's (with the retry policy it resolves to). */
+  spec: SubscriptionSpec;
+  source: SubscriptionSource;
+  createdAt: number;
+  updatedAt: number;
+  /** Set for a config subscription no longer in the file: listed, disabled, its history kept. */
+  removedAt: number | null;
+}
+
+/** Why a change was refused: an HTTP status, a code and a message naming what is wrong. */
+export interface Refusal {
+  status: 404 | 409 | 422;
+  code: string;
+  message: string;
+}
+
+export type Changed = { entry: SubscriptionEntry; generatedSecret?: string };
+
+/** Fields a PATCH may change; `null` clears an optional one. */
+export type SubscriptionPatch = Partial<Omit<SubscriptionSpec, "id" | "auth" | "description">> & {
+  auth?: SubscriptionSpec["auth"] | null;
+  description?: string | null;
+};
+
+const refuse = (status: Refusal["status"], code: string, message: string): Refusal => ({ status, code, message });
+
+export class SubscriptionDirectory {
+  private entries = new Map<string, SubscriptionEntry>();
+  private deleted = new Set<string>();
+  private activeList: Subscription[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly live: LiveConfig,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A config's subscriptions whose id an API-created subscription holds (or held): the file must change. */
+  conflicts(config: Config, problemAt: (segments: PathSegment[], message: string) => ConfigProblem): ConfigProblem[] {
+    const apiOwned = new Map(this.store.listSubscriptions().filter((r) => r.source === "api").map((r) => [r.id, r]));
+    return config.subscriptions.flatMap((s, i) => {
+      const row = apiOwned.get(s.id);
+      if (!row) return [];
+      const how = row.deletedAt === null ? "is used by a subscription created through the API" : "was used by a subscription created through the API and deleted";
+      return [problemAt(["subscriptions", i, "id"], `subscription id "${s.id}" ${how}; choose another id`)];
+    });
+  }
+
+  /** Writes the config's subscriptions into the store (after conflicts() found none) and reloads. */
+  applyConfig() {
+    const specs = this.live.config.subscriptions.map((s) => redactSpec(specOf(s), this.live.plugins));
+    this.store.syncConfigSubscriptions(specs, this.clock.now());
+    this.reload();
+  }
+
+  private reload() {
+    const fromConfig = new Map(this.live.config.subscriptions.map((s) => [s.id, s]));
+    this.entries.clear();
+    this.deleted.clear();
+    for (const row of this.store.listSubscriptions()) {
+      if (row.deletedAt !== null) this.deleted.add(row.id);
+      else this.entries.set(row.id, this.entryOf(row, fromConfig.get(row.id)));
+    }
+    this.activeList = [...this.entries.values()].filter(isActive).map((e) => e.subscription);
+  }
+
+  private entryOf(row: SubscriptionRow, configured: Subscription | undefined): SubscriptionEntry {
+    const base = { source: row.source, createdAt: row.createdAt, updatedAt: row.updatedAt, removedAt: row.removedAt };
+    if (configured) return { ...base, subscription: configured, spec: specOf(configured) };
+    // An API subscription resolves against today's default policy; a removed config one from what was last
+    // stored of it (without its secrets: it is never delivered to again).
+    const subscription = resolveSubscription(row.spec, this.live.config.retry);
+    return { ...base, spec: row.spec, subscription: row.removedAt === null ? subscription : { ...subscription, enabled: false } };
+  }
+
+  list(): SubscriptionEntry[] {
+    return [...this.entries.values()];
+  }
+
+  get(id: string): SubscriptionEntry | undefined {
+    return this.entries.get(id);
+  }
+
+  /** Enabled subscriptions: the only ones events fan out to and the worker delivers for. */
+  active(): readonly Subscription[] {
+    return this.activeList;
+  }
+
+  matching(eventType: string): string[] {
+    return matchingSubscriptions(eventType, this.activeList);
+  }
+
+  /** Why deliveries to `id` cannot go out: the worker fails them with this in the attempt log. */
+  inactiveReason(id: string): { kind: "disabled" | "unconfigured"; message: string } {
+    const entry = this.entries.get(id);
+    if (entry?.removedAt != null) return { kind: "unconfigured", message: `subscription "${id}" was removed from the config` };
+    if (entry) return { kind: "disabled", message: `subscription "${id}" is disabled` };
+    if (this.deleted.has(id)) return { kind: "unconfigured", message: `subscription "${id}" was deleted` };
+    return { kind: "unconfigured", message: `subscription "${id}" is no longer configured` };
+  }
+
+  create(input: Omit<SubscriptionSpec, "id"> & { id?: string }): Changed | Refusal {
+    const id = input.id ?? newId("sub");
+    if (this.entries.has(id) || this.deleted.has(id)) return refuse(409, "id_taken", `subscription id "${id}" is already taken; choose another`);
+    let spec: SubscriptionSpec = { ...input, id };
+    let generatedSecret: string | undefined;
+    const auth = spec.auth as ChoiceSpec | undefined;
+    const generate = auth ? this.live.plugins.auth.get(auth.plugin)?.generateSecret : undefined;
+    if (auth && generate && auth.secret === undefined) {
+      generatedSecret = generate();
+      spec = { ...spec, auth: { ...auth, secret: generatedSecret } as ChoiceSpec };
+    }
+    const problem = this.check(spec);
+    if (problem) return problem;
+    const now = this.clock.now();
+    this.store.insertSubscription({ id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null });
+    this.reload();
+    return { entry: this.entries.get(id)!, generatedSecret };
+  }
+
+  update(id: string, patch: SubscriptionPatch): Changed | Refusal {
+    const found = this.ownedByApi(id, "changed");
+    if ("status" in found) return found;
+    const next: Record<string, unknown> = { ...found.spec, ...patch };
+    for (const [field, value] of Object.entries(patch)) if (value === null) delete next[field];
+    const spec = keepStoredSecrets(next as SubscriptionSpec, found.spec, this.live.plugins);
+    return this.save(spec);
+  }
+
+  remove(id: string): { entry: SubscriptionEntry } | Refusal {
+    const entry = this.entries.get(id);
+    if (!entry) return refuse(404, "not_found", `no subscription "${id}"`);
+    // A config subscription already removed from the file may go; one still in the file is the file's.
+    if (entry.source === "config" && entry.removedAt === null) return this.configOwned(id, "deleted");
+    this.store.deleteSubscription(id, this.clock.now());
+    this.reload();
+    return { entry };
+  }
+
+  /** A new signing secret (generated unless given); the old one keeps signing until `graceMs` from now. */
+  rotateSecret(id: string, secret: string | undefined, graceMs: number): Changed | Refusal {
+    const found = this.ownedByApi(id, "changed");
+    if ("status" in found) return found;
+    const auth = found.spec.auth as ChoiceSpec | undefined;
+    const generate = auth ? this.live.plugins.auth.get(auth.plugin)?.generateSecret : undefined;
+    if (!auth || !generate) return refuse(422, "no_signing_secret", `subscription "${id}" has no auth plugin that signs with a secret`);
+    const now = this.clock.now();
+    const next = secret ?? generate();
+    const changed = this.save({ ...found.spec, auth: rotatedAuth(auth, next, now + graceMs, now) });
+    return "entry" in changed && secret === undefined ? { ...changed, generatedSecret: next } : changed;
+  }
+
+  private ownedByApi(id: string, verb: string): SubscriptionEntry | Refusal {
+    const entry = this.entries.get(id);
+    if (!entry) return refuse(404, "not_found", `no subscription "${id}"`);
+    if (entry.source === "config") return this.configOwned(id, verb);
+    return entry;
+  }
+
+  private configOwned(id: string, verb: string): Refusal {
+    const file = basename(this.live.config.file);
+    return refuse(409, "config_owned", `subscription "${id}" is declared in ${file} and cannot be ${verb} through the API; edit the file (it is reloaded on change or SIGHUP)`);
+  }
+
+  private save(spec: SubscriptionSpec): Changed | Refusal {
+    const problem = this.check(spec);
+    if (problem) return problem;
+    this.store.updateSubscription(spec.id, spec, this.clock.now());
+    this.reload();
+    return { entry: this.entries.get(spec.id)! };
+  }
+
+  /** The same rules as a subscription in the file: URL, event types, plugins and their options, headers, retry. */
+  private check(spec: SubscriptionSpec): Refusal | null {
+    const { config, plugins } = this.live;
+    const problems: string[] = [];
+    const problem = (segments: PathSegment[], message: string): ConfigProblem => ({ path: formatPath(segments), line: null, message });
+    const subscription = resolveSubscription(spec, config.retry);
+    const declared = config.eventTypes.map((t) => t.name);
+    for (const p of subscriptionProblems(subscription, spec, [], declared, plugins, problem)) problems.push(`${p.path}: ${p.message}`);
+    const span = retrySpanMs(subscription.retry);
+    if (span > config.retentionMs)
+      problems.push(`retry: retrying can take ${formatDuration(span)}, longer than the retention of ${formatDuration(config.retentionMs)}: events would be purged while still being retried`);
+    return problems.length ? refuse(422, "invalid_subscription", problems.join("; ")) : null;
+  }
+}
+
+const isActive = (entry: SubscriptionEntry) => entry.subscription.enabled && entry.removedAt === null;

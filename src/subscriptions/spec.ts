@@ -1,0 +1,100 @@
+// A subscription in the file's shape (its spec), and what must never leave Herald in it: secrets are accepted
+// and used, never returned (Ovation: "the password is retained and also passed, but not provided").
+import type { TSchema } from "@sinclair/typebox";
+import { formatDuration } from "../config/duration.ts";
+import type { Subscription } from "../config/types.ts";
+import { isSecretName } from "../delivery/request.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
+import type { SubscriptionSpec } from "../store/types.ts";
+
+export const REDACTED = "[redacted]";
+
+/** A plugin and its options, as written: `{ plugin: name, ...options }`. */
+export type ChoiceSpec = { plugin: string } & Record<string, unknown>;
+
+/** A spec with every field a resolved subscription has, the transformer written as `{ plugin, ...options }`. */
+export type FullSpec = SubscriptionSpec & Required<Pick<SubscriptionSpec, "headers" | "retry" | "enabled">> & { transformer: ChoiceSpec; retry: Required<SubscriptionSpec["retry"]> };
+
+/** The spec of a resolved subscription, with the retry policy it actually follows. */
+export function specOf(subscription: Subscription): FullSpec {
+  const { transformer, auth, retry } = subscription;
+  return {
+    id: subscription.id,
+    url: subscription.url,
+    events: subscription.events,
+    transformer: { plugin: transformer.name, ...transformer.options },
+    ...(auth ? { auth: { plugin: auth.name, ...auth.options } } : {}),
+    headers: subscription.headers,
+    retry: { timeout: formatDuration(retry.timeoutMs), schedule: retry.scheduleMs.map(formatDuration), success: retry.success },
+    enabled: subscription.enabled,
+    ...(subscription.description === null ? {} : { description: subscription.description }),
+  };
+}
+
+/**
+ * The spec as it may be shown: plugin options marked `writeOnly` in the plugin's schema, or named like a
+ * credential, are left out; static headers named like a credential show "[redacted]".
+ */
+export function redactSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry): S {
+  const { transformer, auth, headers } = spec;
+  return {
+    ...spec,
+    ...(typeof transformer === "object" ? { transformer: redactChoice(transformer, plugins.transformers.get(transformer.plugin)?.options) } : {}),
+    ...(auth ? { auth: redactChoice(auth, plugins.auth.get(auth.plugin)?.options) } : {}),
+    ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value])) } : {}),
+  };
+}
+
+function redactChoice<C extends { plugin: string }>(choice: C, schema: TSchema | undefined): C {
+  const { plugin, ...options } = choice;
+  return { plugin, ...(withoutSecrets(options, schema) as object) } as C;
+}
+
+/** Drops secret leaves (writeOnly in the schema, or a credential's name) and walks into objects and lists. */
+function withoutSecrets(value: unknown, schema: TSchema | undefined): unknown {
+  if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, schema?.items as TSchema | undefined));
+  if (typeof value !== "object" || value === null) return value;
+  const kept: Record<string, unknown> = {};
+  for (const [name, item] of Object.entries(value)) {
+    const itemSchema = (schema?.properties as Record<string, TSchema> | undefined)?.[name];
+    const leaf = typeof item !== "object" || item === null;
+    if (itemSchema?.writeOnly === true || (leaf && isSecretName(name))) continue;
+    kept[name] = withoutSecrets(item, itemSchema);
+  }
+  return kept;
+}
+
+/**
+ * A PATCH may leave out what it cannot have read back: with the same auth plugin, secret options it does not
+ * give keep their stored values, and a static header sent back as "[redacted]" keeps its stored value.
+ */
+export function keepStoredSecrets(next: SubscriptionSpec, stored: SubscriptionSpec, plugins: PluginRegistry): SubscriptionSpec {
+  const merged = { ...next };
+  if (next.auth && stored.auth && next.auth.plugin === stored.auth.plugin) {
+    const schema = plugins.auth.get(next.auth.plugin)?.options;
+    const properties = (schema?.properties ?? {}) as Record<string, TSchema>;
+    const auth: Record<string, unknown> = { ...next.auth };
+    for (const [name, value] of Object.entries(stored.auth)) {
+      const secret = properties[name]?.writeOnly === true || isSecretName(name);
+      if (secret && auth[name] === undefined) auth[name] = value;
+    }
+    merged.auth = auth as SubscriptionSpec["auth"];
+  }
+  if (next.headers && stored.headers) {
+    const storedHeaders = stored.headers;
+    merged.headers = Object.fromEntries(
+      Object.entries(next.headers).map(([name, value]) => [name, value === REDACTED && storedHeaders[name] !== undefined ? storedHeaders[name] : value]),
+    );
+  }
+  return merged;
+}
+
+/**
+ * The auth options after a rotation: `secret` replaced, the old one signing on in `previous_secrets` until
+ * `until`, and previous secrets whose grace has ended dropped.
+ */
+export function rotatedAuth(auth: ChoiceSpec, secret: string, until: number, now: number): ChoiceSpec {
+  const previous = ((auth.previous_secrets ?? []) as { secret: string; until: string }[]).filter((p) => Date.parse(p.until) > now);
+  const old = typeof auth.secret === "string" ? [{ secret: auth.secret, until: new Date(until).toISOString() }] : [];
+  return { ...auth, secret, previous_secrets: [...old, ...previous] };
+}
