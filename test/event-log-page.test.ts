@@ -16,6 +16,7 @@ const EVENTS = 60;
 
 let browser: Browser;
 let herald: TestHerald;
+const clock = new ManualClock();
 let flaky: Receiver;
 const pool = receiverPool();
 const origins = new Set<string>();
@@ -28,7 +29,6 @@ beforeAll(async () => {
   browser = await launchChromium();
   const ok = pool.start(() => new Response("thanks"));
   flaky = pool.start(() => Response.json({ error: "database is down" }, { status: 500 }));
-  const clock = new ManualClock();
   // a takes sample.uploaded and analysis.succeeded, b (failing) sample.uploaded and analysis.failed; the user key sees a.
   const subscriptions = [
     `  - { id: a, url: "${ok.url}/hook?token=abc", events: [sample.uploaded, analysis.succeeded], headers: { X-Api-Key: "sekrit" } }`,
@@ -126,11 +126,13 @@ describe("signing in", () => {
     expect(await page.evaluate(() => sessionStorage.getItem("herald.apiKey"))).toBeNull();
   });
 
-  it("goes back to sign-in with the reason when the key is refused later (expired or removed)", async () => {
-    const page = await openPage();
-    await page.evaluate(() => sessionStorage.setItem("herald.apiKey", "a-key-revoked-meanwhile"));
-    await page.getByRole("link", { name: "Next ›" }).click(); // the next request is refused (a refresh would be too)
-    await page.getByRole("alert").filter({ hasText: "This key was refused: a valid API key is required" }).waitFor();
+  it("goes back to sign-in saying why when the key expires meanwhile", async () => {
+    const expiresAt = new Date(clock.now() + 3_600_000).toISOString();
+    const made = await json(await herald.api("/api/v1/api_keys", { method: "POST", json: { name: "short-lived", role: "admin", expires_at: expiresAt } }));
+    const page = await openPage(made.token);
+    clock.advance(3_600_000);
+    await page.getByRole("link", { name: "Next ›" }).click(); // the next request is refused (the next refresh would be too)
+    await page.getByRole("alert").filter({ hasText: "This key was refused: this API key has expired; ask an admin for a new one" }).waitFor();
     expect(await page.getByLabel("API key").isVisible()).toBe(true);
     expect(await page.evaluate(() => sessionStorage.getItem("herald.apiKey"))).toBeNull();
   });
@@ -268,6 +270,8 @@ describe("a user key", () => {
   it("sees only the events and deliveries of its own subscriptions", async () => {
     const page = await openPage(USER_TOKEN);
     await countSays(page, "40 events · page 1 of 1"); // sample.uploaded and analysis.succeeded go to a; analysis.failed only to b
+    await page.locator(`#filter-subscription option[value="a"]`).waitFor({ state: "attached" });
+    expect(await page.locator("#filter-subscription option").allTextContents()).toEqual(["Any subscription", "a"]);
     expect(new Set(await rows(page).locator("[data-label=Subscriptions] li").allTextContents())).toEqual(new Set(["a succeeded"]));
     expect(new Set(await rows(page).locator("[data-label=Type]").allTextContents())).toEqual(new Set(["sample.uploaded", "analysis.succeeded"]));
 
