@@ -1,16 +1,10 @@
 // The page's only way to Herald: the public REST API, with the key the user signed in with.
-import type { eventResource } from "../../api/resources.ts";
+import type { Static } from "elysia";
+import type { EventResponse, EventTypeResponse, SubscriptionResponse } from "../../api/schemas.ts";
 
-export type EventResource = ReturnType<typeof eventResource>;
+export type EventResource = Static<typeof EventResponse>;
 export type DeliveryResource = EventResource["deliveries"][number];
 export type AttemptResource = NonNullable<DeliveryResource["attempt_log"]>[number];
-export interface EventTypeResource {
-  name: string;
-}
-/** The part of a subscription the page uses (`GET /api/v1/subscriptions`). */
-export interface SubscriptionResource {
-  id: string;
-}
 /** A bulk resend answers with its result, or with a job to follow when it runs in the background. */
 export type BulkResendAnswer = { resent: number } | JobResource;
 export interface JobResource {
@@ -96,14 +90,14 @@ export const resendEvents = (selection: { ids: string[] } | EventFilter) =>
 
 export const getJob = (uri: string) => request<JobResource>(uri).then((r) => r.data);
 
-export const eventTypes = () => request<EventTypeResource[]>("/api/v1/event_types").then((r) => r.data);
+export const eventTypes = () => request<Static<typeof EventTypeResponse>[]>("/api/v1/event_types").then((r) => r.data);
 
-/** The key's subscriptions, or null where this Herald has no subscriptions endpoint. */
-export async function subscriptions(): Promise<SubscriptionResource[] | null> {
-  try {
-    return (await request<SubscriptionResource[]>("/api/v1/subscriptions")).data;
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 403)) return null;
-    throw error;
+/** The ids of the subscriptions the key may see (a user key: its own), every page of them. */
+export async function subscriptionIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for (let page = 1; ; page++) {
+    const { data, headers } = await request<Static<typeof SubscriptionResponse>[]>(`/api/v1/subscriptions?per_page=500&page=${page}`);
+    ids.push(...data.map((s) => s.id));
+    if (data.length === 0 || ids.length >= Number(headers.get("x-total-count") ?? 0)) return ids;
   }
 }

@@ -1,12 +1,13 @@
 // The list's filter form: status, event type, subscription and time range, read from and written to the location.
 import { STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../delivery/status.ts";
-import { eventTypes, session, subscriptions, type EventFilter } from "./api.ts";
+import { eventTypes, subscriptionIds, type EventFilter } from "./api.ts";
 import { fromLocalInput, h, toLocalInput } from "./dom.ts";
 import type { PageContext } from "./main.ts";
 
 // The statuses the event-status rule can give, worst first.
 const STATUSES = [...STATUS_PRECEDENCE.map(([, status]) => status), STATUS_WHEN_SETTLED];
 const FIELDS = ["status", "event_type", "subscription", "since", "until"] as const;
+export const DEFAULT_PER_PAGE = 50;
 
 export function readFilter(params: URLSearchParams): EventFilter {
   const filter: EventFilter = {};
@@ -27,46 +28,23 @@ export function listHash(filter: EventFilter, page: number, perPage: number): st
   const query = params.toString();
   return query ? `#/?${query}` : "#/";
 }
-export const DEFAULT_PER_PAGE = 50;
-
-// The choices change only with the configuration: fetched once per key, not on every page turn.
-let choices: { key: string | null; types: Promise<string[]>; subscriptions: Promise<string[] | null> } | null = null;
-function loadChoices() {
-  if (choices?.key !== session.key()) {
-    choices = {
-      key: session.key(),
-      types: eventTypes().then((types) => types.map((t) => t.name)),
-      subscriptions: subscriptions().then((list) => list && list.map((s) => s.id)),
-    };
-    // A failed load is told once, then tried again on the next mount.
-    const current = choices;
-    Promise.all([current.types, current.subscriptions]).catch(() => choices === current && (choices = null));
-  }
-  return choices;
-}
 
 function select(name: string, anyLabel: string, current: string | undefined, values: readonly string[]) {
-  const control = h("select", { id: `filter-${name}`, name }, h("option", { value: "" }, anyLabel));
-  addOptions(control, [...values, ...(current ? [current] : [])], current);
+  const control = h("select", { id: `filter-${name}`, name });
+  setOptions(control, anyLabel, values, current);
   return control;
 }
 
-/** Fills a select in place (focus stays put if the user is already on it). */
-function addOptions(control: HTMLSelectElement, values: readonly string[], current: string | undefined) {
-  const present = new Set([...control.options].map((o) => o.value));
-  for (const value of values) {
-    if (present.has(value)) continue;
-    present.add(value);
-    control.append(h("option", { value, selected: value === current }, value));
-  }
+/** Fills a select in place, the current value kept even if unknown (focus stays put if the user is on it). */
+function setOptions(control: HTMLSelectElement, anyLabel: string, values: readonly string[], current: string | undefined) {
+  const choices = [...new Set([...values, ...(current ? [current] : [])])];
+  control.replaceChildren(h("option", { value: "" }, anyLabel), ...choices.map((value) => h("option", { value, selected: value === current }, value)));
 }
 
 const field = (name: string, label: string, control: HTMLElement) =>
   h("div", { class: "field", "data-field": name }, h("label", { for: `filter-${name}` }, label), control);
 
 export function filterForm(filter: EventFilter, perPage: number, context: PageContext): HTMLFormElement {
-  const subscriptionText = () =>
-    h("input", { id: "filter-subscription", name: "subscription", type: "text", value: filter.subscription ?? "", placeholder: "any", spellcheck: "false", autocomplete: "off" });
   const form = h(
     "form",
     { class: "filters", "aria-label": "Filter events" },
@@ -82,15 +60,10 @@ export function filterForm(filter: EventFilter, perPage: number, context: PageCo
       h("a", { class: "button", href: listHash({}, 1, perPage) }, "Clear"),
     ),
   );
-
-  const { types, subscriptions: subscriptionIds } = loadChoices();
+  // Types come from the config and subscriptions may change through the API: asked for each time.
   const control = (name: string) => form.querySelector<HTMLSelectElement>(`#filter-${name}`)!;
-  types.then((names) => addOptions(control("event_type"), names, filter.event_type), context.fail);
-  subscriptionIds.then(
-    // Without GET /api/v1/subscriptions (an older Herald) the subscription is typed in.
-    (ids) => (ids ? addOptions(control("subscription"), ids, filter.subscription) : control("subscription").replaceWith(subscriptionText())),
-    context.fail,
-  );
+  eventTypes().then((types) => setOptions(control("event_type"), "Any type", types.map((t) => t.name), filter.event_type), context.fail);
+  subscriptionIds().then((ids) => setOptions(control("subscription"), "Any subscription", ids, filter.subscription), context.fail);
 
   form.addEventListener("submit", (e) => {
     e.preventDefault();
