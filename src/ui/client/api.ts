@@ -5,14 +5,16 @@ import type { EventResponse, EventTypeResponse, SubscriptionResponse } from "../
 export type EventResource = Static<typeof EventResponse>;
 export type DeliveryResource = EventResource["deliveries"][number];
 export type AttemptResource = NonNullable<DeliveryResource["attempt_log"]>[number];
-/** A bulk resend answers with its result, or with a job to follow when it runs in the background. */
+/** A bulk resend answers with its result, or with a job to follow while it works in the background. */
 export type BulkResendAnswer = { resent: number } | JobResource;
+/** The part of a job (`GET /api/v1/jobs/{id}`) the page follows. */
 export interface JobResource {
   $uri: string;
   state: "running" | "done" | "failed";
   total?: number;
   done?: number;
-  error?: { message?: string } | string | null;
+  resent?: number;
+  error?: string | null;
 }
 
 export interface EventFilter {

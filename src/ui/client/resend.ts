@@ -3,7 +3,7 @@ import { getJob, resendEvents, type BulkResendAnswer, type EventFilter, type Job
 import { formatCount, plural } from "./dom.ts";
 import type { PageContext } from "./main.ts";
 
-const JOB_POLL_MS = 1_000;
+const JOB_POLL_MS = 500;
 
 /** Resends the selection and tells the user how it went; resolves once Herald has finished (or failed). */
 export async function bulkResend(selection: { ids: string[] } | EventFilter, context: PageContext): Promise<boolean> {
@@ -29,11 +29,10 @@ async function followJob(start: JobResource, context: PageContext): Promise<bool
     job = await getJob(start.$uri);
   }
   if (job.state === "failed") {
-    const reason = typeof job.error === "string" ? job.error : job.error?.message;
-    context.announce(`The resend stopped after ${formatCount(job.done ?? 0)} events${reason ? `: ${reason}` : "."}`, "error");
+    context.announce(`The resend stopped after ${plural(job.done ?? 0, "event")}${job.error ? `: ${job.error}` : "."}`, "error");
     return false;
   }
-  context.announce(`Resent ${plural(job.done ?? job.total ?? 0, "event")}. New attempts show here as they are made.`);
+  context.announce(`Resent ${plural(job.resent ?? job.done ?? 0, "event")}. New attempts show here as they are made.`);
   return true;
 }
 
