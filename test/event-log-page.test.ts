@@ -1,5 +1,5 @@
 // The event-log page in a real browser: headless Chromium against a real Herald and real receivers on 127.0.0.1.
-import { afterAll, beforeAll, describe, expect, it } from "bun:test";
+import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Browser, Page } from "playwright-core";
 import { newId } from "../src/store/index.ts";
 import { CONTENT_SECURITY_POLICY } from "../src/ui/routes.ts";
@@ -9,7 +9,9 @@ import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, ty
 import { receiverPool, type Receiver } from "./support/receiver.ts";
 
 /** Every wait in the browser is bounded by this (the page refreshes every 2 s, faster right after a resend). */
-const WAIT_MS = 6_000;
+const WAIT_MS = 10_000;
+// A test drives a few page loads and waits for a refresh or two: seconds on a busy machine, not bun's 5 s default.
+setDefaultTimeout(30_000);
 const LAPTOP = { width: 1366, height: 900 };
 const TYPES = ["sample.uploaded", "analysis.succeeded", "analysis.failed"];
 const EVENTS = 60;
@@ -306,7 +308,7 @@ describe("tens of thousands of events", () => {
     } finally {
       await big.close();
     }
-  }, 30_000);
+  });
 });
 
 describe("the page itself", () => {
