@@ -162,6 +162,16 @@ describe("secrets are accepted and used, never returned", () => {
     expect(received.headers["x-other"]).toBe("2");
   });
 
+  it("a credential in the URL's query shows [redacted]; sent back as shown, the stored URL is kept", async () => {
+    const r = receivers.start();
+    const h = await start(r);
+    const made = await json(await create(h, { id: "q", url: `${r.url}/q?token=url-secret-1&lab=7`, events: ["*"] }));
+    expect(made.url).toBe(`${r.url}/q?token=[redacted]&lab=7`);
+    expect((await patch(h, "q", { url: made.url, description: "same URL" })).status).toBe(200);
+    await h.api("/api/v1/subscriptions/q/test", { method: "POST" });
+    expect(r.requests.at(-1)!.path).toBe("/q?token=url-secret-1&lab=7");
+  });
+
   it("a signing secret Herald generates is shown once, on create, and the receiver's library verifies with it", async () => {
     const r = receivers.start();
     const h = await start(r);

@@ -1,5 +1,6 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
-import type { ApiRole, SubscriptionFile } from "../config/schema.ts";
+import type { SubscriptionFile } from "../config/schema.ts";
+import type { ApiKey } from "../config/types.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
 import type { DeliveryState, EventStatus, SubscriptionSource } from "./schema.ts";
 
@@ -121,12 +122,7 @@ export interface SubscriptionRow {
   deletedAt: number | null;
 }
 
-export interface ApiKeyRow {
-  id: string;
-  name: string;
-  role: ApiRole;
-  tokenSha256: string;
-  subscriptions: string[];
-  expiresAt: number | null;
+/** A key made through the API: only its token's hash is stored. */
+export interface ApiKeyRow extends ApiKey {
   createdAt: number;
 }

@@ -3,7 +3,7 @@
 import type { TSchema } from "@sinclair/typebox";
 import { formatDuration } from "../config/duration.ts";
 import type { Subscription } from "../config/types.ts";
-import { isSecretName } from "../delivery/request.ts";
+import { isSecretName, redactUrl } from "../delivery/request.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { SubscriptionSpec } from "../store/types.ts";
 
@@ -33,12 +33,13 @@ export function specOf(subscription: Subscription): FullSpec {
 
 /**
  * The spec as it may be shown: plugin options marked `writeOnly` in the plugin's schema, or named like a
- * credential, are left out; static headers named like a credential show "[redacted]".
+ * credential, are left out; static headers and URL query parameters named like a credential show "[redacted]".
  */
 export function redactSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry): S {
   const { transformer, auth, headers } = spec;
   return {
     ...spec,
+    url: redactUrl(spec.url),
     ...(typeof transformer === "object" ? { transformer: redactChoice(transformer, plugins.transformers.get(transformer.plugin)?.options) } : {}),
     ...(auth ? { auth: redactChoice(auth, plugins.auth.get(auth.plugin)?.options) } : {}),
     ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value])) } : {}),
@@ -66,10 +67,11 @@ function withoutSecrets(value: unknown, schema: TSchema | undefined): unknown {
 
 /**
  * A PATCH may leave out what it cannot have read back: with the same auth plugin, secret options it does not
- * give keep their stored values, and a static header sent back as "[redacted]" keeps its stored value.
+ * give keep their stored values; a static header sent back as "[redacted]", and the URL sent back as shown,
+ * keep their stored values.
  */
 export function keepStoredSecrets(next: SubscriptionSpec, stored: SubscriptionSpec, plugins: PluginRegistry): SubscriptionSpec {
-  const merged = { ...next };
+  const merged = { ...next, url: next.url === redactUrl(stored.url) ? stored.url : next.url };
   if (next.auth && stored.auth && next.auth.plugin === stored.auth.plugin) {
     const schema = plugins.auth.get(next.auth.plugin)?.options;
     const properties = (schema?.properties ?? {}) as Record<string, TSchema>;
