@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../package.json";
+import { CONTENT_SECURITY_POLICY } from "../src/ui/routes.ts";
 import { configYaml, tempDir } from "./support/herald.ts";
 import { BUILD_TIMEOUT_MS, compiledHerald } from "./support/binary.ts";
 import { killAllHeralds, REPO_ROOT, runCommand, spawnHerald } from "./support/process.ts";
@@ -75,6 +76,33 @@ describe("the compiled binary", () => {
     const [request] = await receiver.waitFor(1, 10_000);
     expect(request!.headers["content-type"]).toBe("application/vnd.lab+json");
     expect(JSON.parse(request!.body)).toEqual({ lab: "north", kind: "sample.uploaded", record: { id: "smp_7" }, at: "2026-03-01T12:00:00.000Z" });
+    expect(await herald.kill("SIGTERM")).toBe(0);
+  }, 30_000);
+
+  it("serves the event-log page and every file it references from inside the binary, under a strict CSP", async () => {
+    const yaml = configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/never", events: ["*"] }` });
+    const pageDir = join(dir, "page");
+    mkdirSync(pageDir);
+    const herald = await spawnHerald({ dir: pageDir, yaml, command: [binary], cwd: pageDir });
+
+    const page = await fetch(`${herald.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
+    const html = await page.text();
+    const referenced = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(referenced).toHaveLength(3); // icon, stylesheet, script
+    const bodies = new Map<string, string>();
+    for (const path of referenced) {
+      expect(path).toStartWith("/ui/"); // this origin only
+      const asset = await fetch(herald.url + path);
+      expect(asset.status).toBe(200);
+      const body = await asset.text();
+      expect(body.length).toBeGreaterThan(100);
+      bodies.set(asset.headers.get("content-type")!, body);
+    }
+    expect([...bodies.keys()].sort()).toEqual(["image/svg+xml", "text/css; charset=utf-8", "text/javascript; charset=utf-8"]);
+    expect(bodies.get("text/javascript; charset=utf-8")).toContain("/api/v1/events"); // the page's own script, bundled
     expect(await herald.kill("SIGTERM")).toBe(0);
   }, 30_000);
 

@@ -9,6 +9,7 @@ import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { apiDocument } from "./openapi.ts";
 import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
+import { eventLogPage } from "../ui/routes.ts";
 
 export interface AppDeps extends EventRouteDeps {
   log: Logger;
@@ -67,6 +68,7 @@ export function createApp(deps: AppDeps) {
       return deps.metrics.render();
     })
     .use(apiDocument())
+    .use(eventLogPage())
     .use(jsonBodies(maxBodyBytes))
     .use(eventRoutes(deps))
     .use(subscriptionRoutes(deps))

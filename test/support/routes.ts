@@ -46,7 +46,20 @@ export const API_ROUTES: readonly ApiRoute[] = [
 ];
 
 /** Routes that answer without a key. */
-export const OPEN_ROUTES: readonly string[] = ["/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/start.js"];
+export const OPEN_ROUTES: readonly string[] = [
+  "/healthz",
+  "/readyz",
+  "/metrics",
+  "/openapi.json",
+  "/docs",
+  "/docs/swagger-ui.css",
+  "/docs/swagger-ui-bundle.js",
+  "/docs/start.js",
+  "/",
+  "/ui/app.js",
+  "/ui/app.css",
+  "/ui/icon.svg",
+];
 
 /** The path with its `:id` filled in from `ids` (or with `id` itself, to aim at something else). */
 export function pathFor(route: ApiRoute, ids: Record<Target, string> | string): string {
