@@ -3,7 +3,7 @@ import { defineTransformer, type WebhookEvent } from "../src/plugins/contract.ts
 
 export function onecodexEnvelope(event: WebhookEvent) {
   return {
-    api_version: "v1",
+    api_version: "v1" as const,
     event_type: event.eventType,
     object: event.object,
     object_type: event.objectType,

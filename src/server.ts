@@ -1,5 +1,5 @@
 // `herald serve`: one process, the HTTP API and the delivery worker sharing one store.
-import { createApp, MAX_BODY_BYTES } from "./api/app.ts";
+import { createApp } from "./api/app.ts";
 import { KeyRing } from "./api/keys.ts";
 import { loadConfigFile } from "./config/load.ts";
 import { formatPath, type PathSegment } from "./config/schema.ts";
@@ -17,6 +17,7 @@ import { openSqliteStore, type AttemptOutcome } from "./store/index.ts";
 import { SubscriptionDirectory } from "./subscriptions/directory.ts";
 
 const RETENTION_SWEEP_MS = 10 * 60_000;
+const BODY_CAP_MARGIN = 8 * 1024 * 1024;
 
 /** A config that cannot be applied, with every problem by YAML path and line. */
 export class ConfigRejected extends Error {
@@ -72,9 +73,10 @@ export async function startHerald(options: HeraldOptions) {
   const app = createApp({ live, store, directory, keys, clock, log, metrics, onWork, jobs });
   try {
     // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
-    // Bun's own limit bounds chunked bodies, which carry no Content-Length for the app to check; it sits a
-    // little above the app's, so a declared length over the limit still gets the app's JSON 413.
-    const maxRequestBodySize = MAX_BODY_BYTES + 64 * 1024;
+    // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit, and
+    // while reading a chunked body. Bun's own cap is a memory backstop above that; it answers a bare 413 to a
+    // request declaring more, or to a chunked body that outruns the app's reading by that margin.
+    const maxRequestBodySize = live.config.server.maxBodyBytes + BODY_CAP_MARGIN;
     app.listen({ hostname: live.config.server.host, port: live.config.server.port, reusePort: false, maxRequestBodySize });
   } catch (error) {
     store.close();
@@ -155,6 +157,7 @@ function fixedSettings(running: Config, next: Config): string[] {
   const changed: string[] = [];
   if (next.server.host !== running.server.host) changed.push("server.host");
   if (next.server.port !== running.server.port) changed.push("server.port");
+  if (next.server.maxBodyBytes !== running.server.maxBodyBytes) changed.push("server.max_body_size");
   if (next.storage.sqlitePath !== running.storage.sqlitePath) changed.push("storage.sqlite");
   if (next.watch !== running.watch) changed.push("reload.watch");
   return changed;

@@ -3,11 +3,11 @@ import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { copyFileSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import packageJson from "../package.json";
+import { CONTENT_SECURITY_POLICY } from "../src/ui/routes.ts";
 import { configYaml, tempDir } from "./support/herald.ts";
+import { BUILD_TIMEOUT_MS, compiledHerald } from "./support/binary.ts";
 import { killAllHeralds, REPO_ROOT, runCommand, spawnHerald } from "./support/process.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
-
-const BUILD_TIMEOUT_MS = 60_000;
 
 let dir: string;
 let binary: string;
@@ -17,11 +17,7 @@ const run = (command: string[], cwd: string) => runCommand(command, { cwd, env: 
 
 beforeAll(async () => {
   dir = tempDir("herald-binary-");
-  binary = join(dir, "herald");
-  // The entry points `npm run build` compiles (the server and its checkpoint thread), into a folder of our own.
-  const entrypoints = packageJson.scripts.build.split(" ").filter((word) => word.endsWith(".ts"));
-  const build = await run([process.execPath, "build", "--compile", ...entrypoints, "--outfile", binary], REPO_ROOT);
-  if (build.exitCode !== 0) throw new Error(`bun build --compile exited ${build.exitCode}\n${build.stdout}\n${build.stderr}`);
+  binary = await compiledHerald();
 }, BUILD_TIMEOUT_MS);
 
 afterAll(async () => {
@@ -56,6 +52,12 @@ describe("the compiled binary", () => {
     });
     // The SQLite file lands beside the config, not in the binary's working directory or the repo.
     expect(await Bun.file(join(dir, "herald.db")).exists()).toBe(true);
+    // The API docs page's assets travel inside the binary.
+    for (const path of ["/docs", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/openapi.json"]) {
+      const asset = await fetch(`${herald.url}${path}`);
+      expect([path, asset.status]).toEqual([path, 200]);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
     expect(await herald.kill("SIGTERM")).toBe(0);
   }, 30_000);
 
@@ -74,6 +76,33 @@ describe("the compiled binary", () => {
     const [request] = await receiver.waitFor(1, 10_000);
     expect(request!.headers["content-type"]).toBe("application/vnd.lab+json");
     expect(JSON.parse(request!.body)).toEqual({ lab: "north", kind: "sample.uploaded", record: { id: "smp_7" }, at: "2026-03-01T12:00:00.000Z" });
+    expect(await herald.kill("SIGTERM")).toBe(0);
+  }, 30_000);
+
+  it("serves the event-log page and every file it references from inside the binary, under a strict CSP", async () => {
+    const yaml = configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/never", events: ["*"] }` });
+    const pageDir = join(dir, "page");
+    mkdirSync(pageDir);
+    const herald = await spawnHerald({ dir: pageDir, yaml, command: [binary], cwd: pageDir });
+
+    const page = await fetch(`${herald.url}/`);
+    expect(page.status).toBe(200);
+    expect(page.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(page.headers.get("content-security-policy")).toBe(CONTENT_SECURITY_POLICY);
+    const html = await page.text();
+    const referenced = [...html.matchAll(/\b(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(referenced).toHaveLength(3); // icon, stylesheet, script
+    const bodies = new Map<string, string>();
+    for (const path of referenced) {
+      expect(path).toStartWith("/ui/"); // this origin only
+      const asset = await fetch(herald.url + path);
+      expect(asset.status).toBe(200);
+      const body = await asset.text();
+      expect(body.length).toBeGreaterThan(100);
+      bodies.set(asset.headers.get("content-type")!, body);
+    }
+    expect([...bodies.keys()].sort()).toEqual(["image/svg+xml", "text/css; charset=utf-8", "text/javascript; charset=utf-8"]);
+    expect(bodies.get("text/javascript; charset=utf-8")).toContain("/api/v1/events"); // the page's own script, bundled
     expect(await herald.kill("SIGTERM")).toBe(0);
   }, 30_000);
 

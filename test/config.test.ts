@@ -34,7 +34,7 @@ describe("the shipped webhooks.config.yaml", () => {
   it("loads with an empty environment, and Ovation's policy resolves exactly", async () => {
     const result = await loadConfigFile(resolve(import.meta.dir, "../webhooks.config.yaml"), {});
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx" };
+    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx", maxRetryAfterMs: 3_600_000 };
     expect(result.config.retry).toEqual(ovation);
     expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([["lims", ovation], ["reports", ovation], ["analytics", ovation]]);
     expect(result.config.storage.sqlitePath).toBe(resolve(import.meta.dir, "../data/herald.db"));
@@ -63,6 +63,16 @@ describe("durations", () => {
   });
 });
 
+describe("retry.max_retry_after", () => {
+  it("is 1h by default, may be set for all or per subscription, and a bad duration is a problem at its line", async () => {
+    const yaml = (value: string) => `retry:\n  max_retry_after: ${value}\n${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { max_retry_after: 0s } }\n  - { id: b, url: "http://127.0.0.1/b", events: ["*"] }\n${KEYS}`;
+    expect((await load(`${TYPES}${KEYS}`)).retry.maxRetryAfterMs).toBe(3_600_000);
+    const config = await load(yaml("10m"));
+    expect(config.subscriptions.map((s) => s.retry.maxRetryAfterMs)).toEqual([0, 600_000]);
+    expect(await problemsOf(yaml("an hour"))).toEqual([{ path: "retry.max_retry_after", line: 2, message: expect.stringContaining("e.g. 500ms, 64s, 12m, 1h, 30d") }]);
+  });
+});
+
 describe("a subscription's retry override", () => {
   it("merges field by field with the default policy", async () => {
     const config = await load(`retry: { timeout: 2s, schedule: [1s, 2s], success: [200, 202] }
@@ -72,9 +82,9 @@ ${TYPES}subscriptions:
   - { id: c, url: "http://127.0.0.1/c", events: ["*"] }
 ${KEYS}`);
     expect(config.subscriptions.map((s) => s.retry)).toEqual([
-      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202] },
-      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx" },
-      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202] },
+      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202], maxRetryAfterMs: 3_600_000 },
+      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx", maxRetryAfterMs: 3_600_000 },
+      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202], maxRetryAfterMs: 3_600_000 },
     ]);
   });
 });
@@ -405,6 +415,17 @@ describe("server", () => {
     expect((await load(yaml(`"65535"`))).server.port).toBe(65535);
     expect((await load(yaml(`"\${PORT}"`), { PORT: "08080" })).server.port).toBe(8080);
   });
+  it("max_body_size is a size in B, KiB or MiB, 1 MiB by default, between 1KiB and 64MiB", async () => {
+    const yaml = (size: string) => `server:\n  host: 127.0.0.1\n  max_body_size: ${size}\n${TYPES}${KEYS}`;
+    expect((await load(`${TYPES}${KEYS}`)).server.maxBodyBytes).toBe(1024 * 1024);
+    expect((await load(yaml("512KiB"))).server.maxBodyBytes).toBe(512 * 1024);
+    expect((await load(yaml("2MiB"))).server.maxBodyBytes).toBe(2 * 1024 * 1024);
+    expect((await load(yaml("4096B"))).server.maxBodyBytes).toBe(4096);
+    expect(await problemsOf(yaml("1 MB"))).toEqual([{ path: "server.max_body_size", line: 3, message: expect.stringContaining("(e.g. 512KiB, 1MiB)") }]);
+    expect(await problemsOf(yaml("1048576"))).toEqual([{ path: "server.max_body_size", line: 3, message: "Expected string (e.g. 512KiB, 1MiB)" }]);
+    for (const size of ["1023B", "65MiB"])
+      expect(await problemsOf(yaml(size))).toEqual([{ path: "server.max_body_size", line: 3, message: "max_body_size must be between 1KiB and 64MiB" }]);
+  });
   it("a public_url that does not parse is a problem at its path and line", async () => {
     const yaml = `server:\n  host: 127.0.0.1\n  public_url: "https://hooks example.org"\n${TYPES}${KEYS}`;
     expect(await problemsOf(yaml)).toEqual([{ path: "server.public_url", line: 3, message: "not a valid URL" }]);
@@ -422,12 +443,21 @@ ${KEYS}`;
     expect(await problemsOf(yaml("retention: 0ms\n"))).toEqual([{ path: "retention", line: 1, message: "retention must be longer than 0" }]);
   });
   it("a retention shorter than the longest retry span (schedule + attempts × timeout) is a problem naming that subscription", async () => {
-    expect(await problemsOf(yaml("retention: 10m\n"))).toEqual([{
+    const noRetryAfter = (retention: string) => yaml(retention).replace("schedule: [1s] }", "schedule: [1s], max_retry_after: 0s }");
+    expect(await problemsOf(noRetryAfter("retention: 10m\n"))).toEqual([{
       path: "retention",
       line: 1,
       message: 'retention 10m is shorter than the 823s subscription "patient" may spend retrying an event (its schedule plus 3 attempts of 10s): events would be purged while still being retried',
     }]);
-    expect((await load(yaml("retention: 823s\n"))).retentionMs).toBe(823_000);
+    expect((await load(noRetryAfter("retention: 823s\n"))).retentionMs).toBe(823_000);
+  });
+  it("the span counts every wait as long as Retry-After may stretch it (max_retry_after, 1h by default)", async () => {
+    expect(await problemsOf(yaml("retention: 2h\n"))).toEqual([{
+      path: "retention",
+      line: 1,
+      message: 'retention 2h is shorter than the 7230s subscription "patient" may spend retrying an event (its schedule, each wait stretched up to 1h by Retry-After, plus 3 attempts of 10s): events would be purged while still being retried',
+    }]);
+    expect((await load(yaml("retention: 7230s\n"))).retentionMs).toBe(7_230_000);
   });
   it("the default retention is held to the same rule", async () => {
     const found = await problemsOf(`${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { schedule: [31d] } }\n${KEYS}`);
@@ -454,4 +484,29 @@ describe("API key tokens", () => {
       expect(problem.message).not.toMatch(/publish token|admin:token|admin-token/);
     }
   });
+});
+
+describe("each kind of mistake, alone in a file, is one problem naming its path and exact line", () => {
+  const base = (lines: string) => `event_types:\n  - { name: sample.uploaded, object_type: sample }\n${lines}api_keys:\n  - { name: platform, role: publisher, token: publish-token-0001 }\n`;
+  const sub = (fields: string) => `subscriptions:\n  - id: lims\n    url: http://127.0.0.1:9/lims\n${fields}`;
+  const kinds: [kind: string, yaml: string, env: Env, expected: { line: number; path: string; message: RegExp }][] = [
+    ["bad YAML", base("delivery: { concurrency: 4\n"), {}, { line: 4, path: "", message: /flow|collection|Missing|expected/i }],
+    ["unknown key", base("delivery:\n  concurency: 4\n"), {}, { line: 4, path: "delivery.concurency", message: /^Unexpected property/ }],
+    ["wrong type", base(sub('    events: ["*"]\n    headers: [X-Lab]\n')), {}, { line: 7, path: "subscriptions[0].headers", message: /^Expected object/ }],
+    ["bad duration", base("retry:\n  schedule: [64s, 12 minutes]\n"), {}, { line: 4, path: "retry.schedule[1]", message: /e\.g\. 500ms, 64s/ }],
+    ["missing env variable", base(sub('    events: ["*"]\n    auth: { plugin: onecodex-signature, secret: "${LIMS_SECRET}" }\n')), {}, { line: 7, path: "subscriptions[0].auth.secret", message: /^environment variable LIMS_SECRET is not set$/ }],
+    ["unknown plugin", base(sub('    events: ["*"]\n    transformer: lims-v2\n')), {}, { line: 7, path: "subscriptions[0].transformer", message: /^unknown transformer plugin "lims-v2"/ }],
+    ["duplicate ids", base(`${sub('    events: ["*"]\n')}  - { id: lims, url: "http://127.0.0.1:9/other", events: ["*"] }\n`), {}, { line: 7, path: "subscriptions[1].id", message: /^duplicate subscription id "lims"$/ }],
+    ["undeclared event type", base(sub("    events: [sample.uploaded, sample.deleted]\n")), {}, { line: 6, path: "subscriptions[0].events[1]", message: /^unknown event type "sample\.deleted"; declared: sample\.uploaded$/ }],
+    ["bad size", base("server:\n  max_body_size: 1GB\n"), {}, { line: 4, path: "server.max_body_size", message: /e\.g\. 512KiB, 1MiB/ }],
+    ["bad network", base("delivery:\n  allow_networks: [169.254.0.0/33]\n"), {}, { line: 4, path: "delivery.allow_networks[0]", message: /is not a network/ }],
+  ];
+  for (const [kind, yaml, env, expected] of kinds) {
+    it(kind, async () => {
+      const found = await problemsOf(yaml, env);
+      expect(found).toHaveLength(1);
+      expect({ line: found[0]!.line, path: found[0]!.path }).toEqual({ line: expected.line, path: expected.path });
+      expect(found[0]!.message).toMatch(expected.message);
+    });
+  }
 });

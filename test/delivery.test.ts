@@ -231,3 +231,58 @@ describe("event status over several subscriptions (One Codex)", () => {
     expect(Object.fromEntries(detail.deliveries.map((d: any) => [d.subscription, d.state]))).toEqual({ a: "succeeded", bad: "failed" });
   });
 });
+
+describe("Retry-After on a 429 or 503 is honoured, within max_retry_after, and shown in the attempt log", () => {
+  it("a 429 asking for 120 s is retried 120 s later (not the schedule's 64 s), and the log says so", async () => {
+    const clock = new ManualClock();
+    const a = receivers.start((_, i) => (i === 0 ? new Response("slow down", { status: 429, headers: { "retry-after": "120" } }) : new Response("ok")));
+    const h = await start(`  - { id: a, url: "${a.url}", events: ["*"] }`, clock, "retry: { timeout: 10s, schedule: [64s, 729s], success: 2xx }");
+    const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
+    await h.worker.drain();
+    let detail = await eventDetail(h, event.id);
+    expect(detail.deliveries[0].next_attempt_at).toBe(new Date(clock.now() + 120_000).toISOString());
+    expect(detail.deliveries[0].attempt_log[0]).toMatchObject({ response: { status: 429 }, retry_after: { header: "120", wait_ms: 120_000 } });
+    clock.advance(119_999);
+    await h.worker.drain();
+    expect(a.requests).toHaveLength(1);
+    clock.advance(1);
+    await h.worker.drain();
+    expect(a.requests).toHaveLength(2);
+    detail = await eventDetail(h, event.id);
+    expect(detail.status).toBe("success");
+    expect(detail.deliveries[0].attempt_log[1].retry_after).toBeNull();
+  });
+
+  it("a 503 with an HTTP-date is read against the clock; a wait beyond max_retry_after is cut to it", async () => {
+    const clock = new ManualClock();
+    const in10Minutes = new Date(clock.now() + 600_000).toUTCString();
+    const a = receivers.start((_, i) => new Response("maintenance", { status: 503, headers: { "retry-after": i === 0 ? in10Minutes : "86400" } }));
+    const h = await start(`  - { id: a, url: "${a.url}", events: ["*"] }`, clock, "retry: { timeout: 10s, schedule: [64s, 64s], success: 2xx, max_retry_after: 30m }");
+    const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
+    await h.worker.drain();
+    expect((await eventDetail(h, event.id)).deliveries[0].attempt_log[0].retry_after).toEqual({ header: in10Minutes, wait_ms: 600_000 });
+    clock.advance(600_000);
+    await h.worker.drain();
+    const detail = await eventDetail(h, event.id);
+    expect(detail.deliveries[0].attempt_log[1].retry_after).toEqual({ header: "86400", wait_ms: 1_800_000 });
+    expect(detail.deliveries[0].next_attempt_at).toBe(new Date(clock.now() + 1_800_000).toISOString());
+  });
+
+  it("never adds an attempt: on the last one the delivery fails whatever Retry-After asks, and a 500's Retry-After is not read", async () => {
+    const clock = new ManualClock();
+    const limited = receivers.start(() => new Response("no", { status: 429, headers: { "retry-after": "1" } }));
+    const broken = receivers.start(() => new Response("no", { status: 500, headers: { "retry-after": "3600" } }));
+    const h = await start(
+      `  - { id: a, url: "${limited.url}", events: ["*"], retry: { schedule: [] } }\n  - { id: b, url: "${broken.url}", events: ["*"], retry: { schedule: [5s] } }`,
+      clock,
+    );
+    const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
+    await h.worker.drain();
+    const detail = await eventDetail(h, event.id);
+    const [a, b] = detail.deliveries;
+    expect(a).toMatchObject({ state: "failed", next_attempt_at: null });
+    expect(a.attempt_log[0].retry_after).toEqual({ header: "1", wait_ms: null });
+    expect(b.next_attempt_at).toBe(new Date(clock.now() + 5_000).toISOString());
+    expect(b.attempt_log[0].retry_after).toEqual({ header: "3600", wait_ms: null });
+  });
+});

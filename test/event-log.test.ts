@@ -43,7 +43,7 @@ function fill(db: Db, count: number, hours: number) {
       const fate = FATES[(i + k) % FATES.length]!;
       return {
         deliveryId: d.id, eventId: d.event.id, number: d.number, claim: d.claim, startedAt: at, durationMs: 1, url: "http://x", requestHeaders: {},
-        responseStatus: fate === "succeeded" ? 200 : 500, responseBody: "", errorKind: null, errorMessage: null, success: fate === "succeeded",
+        responseStatus: fate === "succeeded" ? 200 : 500, responseBody: "", errorKind: null, errorMessage: null, retryAfter: null, retryAfterMs: null, success: fate === "succeeded",
         roundAttempts: 1, nextState: fate, nextDueAt: fate === "retrying" ? at + HOUR : null,
       };
     });

@@ -76,13 +76,22 @@ describe("a published event is validated", () => {
     expect(body.error.message).toContain("/object");
   });
 
-  it("answers 413 with the error envelope to a body over 4 MiB", async () => {
-    const response = await herald.publish({ event_type: "sample.uploaded", object: { blob: "x".repeat(4 * 1024 * 1024) } });
+  /** A publish body of exactly `bytes` bytes of JSON. */
+  const bodyOfSize = (bytes: number) => {
+    const shell = JSON.stringify({ event_type: "sample.uploaded", object: { blob: "" } });
+    return JSON.stringify({ event_type: "sample.uploaded", object: { blob: "x".repeat(bytes - shell.length) } });
+  };
+  const post = (body: string | ReadableStream) =>
+    fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${PUBLISH_TOKEN}`, "content-type": "application/json" }, body });
+
+  it("accepts a body of exactly the default limit, 1 MiB, and answers 413 with the error envelope one byte over", async () => {
+    expect((await post(bodyOfSize(1024 * 1024))).status).toBe(202);
+    const response = await post(bodyOfSize(1024 * 1024 + 1));
     expect(response.status).toBe(413);
-    expect((await json(response)).error.code).toBe("body_too_large");
+    expect((await json(response)).error).toEqual({ code: "body_too_large", message: "request bodies are limited to 1048576 bytes" });
   });
 
-  it("bounds a chunked body, which has no Content-Length, too", async () => {
+  it("bounds a chunked body, which has no Content-Length, too, with the same envelope", async () => {
     const chunk = new TextEncoder().encode("x".repeat(64 * 1024));
     let sent = 0;
     const body = new ReadableStream({
@@ -91,8 +100,9 @@ describe("a published event is validated", () => {
         else controller.close();
       },
     });
-    const response = await fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: { authorization: `Bearer ${PUBLISH_TOKEN}`, "content-type": "application/json" }, body });
+    const response = await post(body);
     expect(response.status).toBe(413);
+    expect((await json(response)).error.code).toBe("body_too_large");
   });
 
   it("refuses a leap second in triggered_at (JavaScript dates cannot hold one) with 400", async () => {

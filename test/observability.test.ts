@@ -95,3 +95,19 @@ describe("GET /openapi.json", () => {
     expect(doc.components.securitySchemes.bearer.scheme).toBe("bearer");
   });
 });
+
+describe("GET /docs", () => {
+  it("renders the API document from assets Herald serves itself, under a policy that forbids any other host", async () => {
+    const page = await fetch(`${herald.url}/docs`);
+    expect(page.headers.get("content-security-policy")).toStartWith("default-src 'self';");
+    const html = await page.text();
+    const references = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(references).toEqual(["data:,", "/docs/swagger-ui.css", "/docs/swagger-ui-bundle.js", "/docs/start.js"]);
+    for (const path of references.slice(1)) {
+      const asset = await fetch(`${herald.url}${path}`);
+      expect(asset.status).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength).toBeGreaterThan(100);
+    }
+    expect(await (await fetch(`${herald.url}/docs/start.js`)).text()).toContain('url: "/openapi.json"');
+  });
+});

@@ -4,11 +4,14 @@ import { isRfc3339 } from "../src/config/formats.ts";
 import type { RetryPolicy, Subscription } from "../src/config/types.ts";
 import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
+import { redactSecrets, secretValues } from "../src/delivery/request.ts";
+import { parseRetryAfter } from "../src/delivery/sender.ts";
+import { reservedSlots } from "../src/delivery/slots.ts";
 import { eventStatus } from "../src/delivery/status.ts";
 
 const S = 1_000;
 /** Ovation's documented policy: a 10 s timeout, retries 64 s then 729 s after a failure, any 2xx a success. */
-const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx" };
+const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx", maxRetryAfterMs: 3_600 * S };
 
 describe("eventStatus: failed beats retryable beats pending beats success", () => {
   it("one failed delivery makes the event failed, whatever the others are", () => {
@@ -58,6 +61,55 @@ describe("afterAttempt: a failure is retried after the schedule's next delay, fr
 
   it("an empty schedule means one attempt: its failure is final", () => {
     expect(afterAttempt({ ...OVATION, scheduleMs: [] }, 1, false, t0)).toEqual({ state: "failed", dueAt: null });
+  });
+});
+
+describe("afterAttempt with Retry-After: a 429 or 503 may stretch the wait, within max_retry_after, never add an attempt", () => {
+  const t0 = Date.parse("2026-03-01T12:00:00Z");
+  const asked = (status: number, seconds: number) => ({ status, retryAfterMs: seconds * S });
+
+  it("waits as long as a 429 or 503 asks when that is longer than the schedule's delay", () => {
+    expect(afterAttempt(OVATION, 1, false, t0, asked(429, 120))).toEqual({ state: "retrying", dueAt: t0 + 120 * S, retryAfterMs: 120 * S });
+    expect(afterAttempt(OVATION, 1, false, t0, asked(503, 600))).toEqual({ state: "retrying", dueAt: t0 + 600 * S, retryAfterMs: 600 * S });
+  });
+
+  it("keeps the schedule's delay when Retry-After asks for less", () => {
+    expect(afterAttempt(OVATION, 1, false, t0, asked(429, 5))).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+    expect(afterAttempt(OVATION, 2, false, t0, asked(503, 700))).toEqual({ state: "retrying", dueAt: t0 + 729 * S });
+  });
+
+  it("waits no longer than max_retry_after, and 0 ignores Retry-After", () => {
+    expect(afterAttempt(OVATION, 1, false, t0, asked(429, 86_400))).toEqual({ state: "retrying", dueAt: t0 + 3_600 * S, retryAfterMs: 3_600 * S });
+    expect(afterAttempt({ ...OVATION, maxRetryAfterMs: 0 }, 1, false, t0, asked(429, 120))).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+  });
+
+  it("is read on 429 and 503 only", () => {
+    for (const status of [500, 502, 301, 404]) expect(afterAttempt(OVATION, 1, false, t0, asked(status, 120))).toEqual({ state: "retrying", dueAt: t0 + 64 * S });
+  });
+
+  it("never adds an attempt: with the schedule used up the delivery has failed, whatever it asks", () => {
+    expect(afterAttempt(OVATION, 3, false, t0, asked(429, 1))).toEqual({ state: "failed", dueAt: null });
+    expect(afterAttempt({ ...OVATION, scheduleMs: [] }, 1, false, t0, asked(503, 1))).toEqual({ state: "failed", dueAt: null });
+  });
+});
+
+describe("parseRetryAfter: delay-seconds or an HTTP-date, against an injected now", () => {
+  const now = Date.parse("2026-03-01T12:00:00Z");
+
+  it("reads delay-seconds", () => {
+    expect(parseRetryAfter("120", now)).toBe(120 * S);
+    expect(parseRetryAfter(" 0 ", now)).toBe(0);
+  });
+
+  it("reads the three HTTP-date forms, as GMT, and a date already past as no wait", () => {
+    expect(parseRetryAfter("Sun, 01 Mar 2026 12:02:00 GMT", now)).toBe(120 * S);
+    expect(parseRetryAfter("Sunday, 01-Mar-26 12:02:00 GMT", now)).toBe(120 * S);
+    expect(parseRetryAfter("Sun Mar  1 12:02:00 2026", now)).toBe(120 * S);
+    expect(parseRetryAfter("Sun, 01 Mar 2026 11:00:00 GMT", now)).toBe(0);
+  });
+
+  it("ignores anything else: null", () => {
+    for (const value of [null, undefined, "", "-1", "1.5", "soon", "2026-03-01T12:02:00Z", "Sun, 01 Mar 2026 12:02:00 CET"]) expect(parseRetryAfter(value, now)).toBeNull();
   });
 });
 
@@ -142,5 +194,41 @@ describe("isRfc3339: date-times as RFC 3339 writes them, days that exist only", 
 
   it("refuses what is not a full date-time", () => {
     for (const bad of ["2026-01-01", "2026-01-01T00:00:00", "yesterday", "2026-01-01T24:00:00Z"]) expect(isRfc3339(bad)).toBe(false);
+  });
+});
+
+describe("redactSecrets: an answer that echoes the request loses its secret values", () => {
+  const secrets = secretValues(
+    "https://lims.example.org/in?lab=7&token=tok_query_123",
+    { authorization: "Basic aGVyYWxkOnMzY3JldA==", "x-api-key": "sk_live_abc", "x-lab": "north-lab" },
+    [],
+  );
+
+  it("collects secret headers (with and without their scheme) and secret query parameters, not the rest", () => {
+    expect(secrets.sort()).toEqual(["Basic aGVyYWxkOnMzY3JldA==", "aGVyYWxkOnMzY3JldA==", "sk_live_abc", "tok_query_123"].sort());
+  });
+
+  it("replaces each wherever it appears, and the start of one the excerpt's end cut off", () => {
+    const echoed = JSON.stringify({ headers: { authorization: "Basic aGVyYWxkOnMzY3JldA==", "x-lab": "north-lab" }, url: "/in?lab=7&token=tok_query_123" });
+    expect(redactSecrets(echoed, secrets)).toBe('{"headers":{"authorization":"[redacted]","x-lab":"north-lab"},"url":"/in?lab=7&token=[redacted]"}');
+    expect(redactSecrets('{"key":"sk_live_a', secrets)).toBe('{"key":"[redacted]');
+  });
+
+  it("leaves values shorter than 6 characters alone: they would match by chance", () => {
+    expect(secretValues("http://x/?sig=abc", { "x-token": "12345" }, [])).toEqual([]);
+  });
+});
+
+describe("reservedSlots: a slot kept free for each subscription with nothing in flight, up to a quarter of all", () => {
+  it("one per idle subscription", () => {
+    expect(reservedSlots(0, 64)).toBe(0);
+    expect(reservedSlots(1, 64)).toBe(1);
+    expect(reservedSlots(5, 64)).toBe(5);
+  });
+
+  it("never more than a quarter of the slots, so busy subscriptions keep most of them", () => {
+    expect(reservedSlots(100, 64)).toBe(16);
+    expect(reservedSlots(3, 4)).toBe(1);
+    expect(reservedSlots(3, 2)).toBe(0);
   });
 });

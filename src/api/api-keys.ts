@@ -8,6 +8,7 @@ import { authGuard } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
 import { apiKeyResource } from "./resources.ts";
+import { ApiKeyResponse, errors } from "./schemas.ts";
 
 const CreateBody = t.Object(
   {
@@ -25,7 +26,11 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
 
   return new Elysia({ prefix: "/api/v1/api_keys", normalize: false })
     .use(authGuard(keys))
-    .get("", () => keys.list().map(apiKeyResource), { roles: ["admin"] })
+    .get("", () => keys.list().map(apiKeyResource), {
+      roles: ["admin"],
+      response: { 200: t.Array(ApiKeyResponse), ...errors(401, 403) },
+      detail: { tags: ["api keys"], summary: "The API keys: the config file's and those made here (never a token)" },
+    })
     .post(
       "",
       ({ body, set }) => {
@@ -43,7 +48,13 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
         set.headers.location = `/api/v1/api_keys/${entry.key.id}`;
         return { ...apiKeyResource(entry), token };
       },
-      { roles: ["admin"], parse: "json", body: CreateBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: CreateBody,
+        response: { 201: ApiKeyResponse, ...errors(400, 401, 403, 422) },
+        detail: { tags: ["api keys"], summary: "Make a key; its token is in this answer only, and only its hash is stored" },
+      },
     )
     .get(
       "/:id",
@@ -51,7 +62,7 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
         const entry = keys.get(params.id);
         return entry ? apiKeyResource(entry) : notFound(params.id);
       },
-      { roles: ["admin"] },
+      { roles: ["admin"], response: { 200: ApiKeyResponse, ...errors(401, 403, 404) }, detail: { tags: ["api keys"], summary: "One API key" } },
     )
     .delete(
       "/:id",
@@ -66,6 +77,10 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
         keys.remove(params.id);
         set.status = 204;
       },
-      { roles: ["admin"] },
+      {
+        roles: ["admin"],
+        response: { 204: t.Void(), ...errors(401, 403, 404, 409) },
+        detail: { tags: ["api keys"], summary: "Delete a key made through the API (not the last admin key that works)" },
+      },
     );
 }

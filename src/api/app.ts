@@ -1,37 +1,46 @@
 // The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
-import { Elysia } from "elysia";
+import { Elysia, t } from "elysia";
 import type { Logger } from "../log.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
+import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
 import { apiDocument } from "./openapi.ts";
+import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
-
-/** The largest request body accepted (413 beyond). */
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
+import { eventLogPage } from "../ui/routes.ts";
 
 export interface AppDeps extends EventRouteDeps {
   log: Logger;
 }
 
 export function createApp(deps: AppDeps) {
+  // The server section is fixed at start (a reload keeps it): so is the body limit.
+  const { maxBodyBytes } = deps.live.config.server;
   return new Elysia({ normalize: false })
-    // Events are small records; a bound keeps one client from making the server buffer gigabytes.
+    // A declared length over the limit is refused before a byte of the body is read; a chunked body is
+    // counted as it is read (jsonBodies).
     .onRequest(({ request }) => {
-      if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
-        return apiError(413, "body_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`);
+      if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) {
+        const refused = tooLarge(maxBodyBytes);
+        return apiError(refused.status, refused.code, refused.message);
       }
     })
     .onError(({ code, error, set }) => {
       set.headers["content-type"] = "application/json";
       if (code === "VALIDATION") {
         set.status = 400;
+        if (typeof error.customError === "string") return { error: { code: "invalid_request", message: error.customError } };
         const first = error.all[0];
         const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
         const message = first && "message" in first ? first.message : error.message;
         return { error: { code: "invalid_request", message: `${where}: ${message}` } };
+      }
+      if (code === "PARSE" && error.cause instanceof BodyRefused) {
+        set.status = error.cause.status;
+        return { error: { code: error.cause.code, message: error.cause.message } };
       }
       if (code === "PARSE") {
         set.status = 400;
@@ -65,6 +74,8 @@ export function createApp(deps: AppDeps) {
       return deps.metrics.render();
     })
     .use(apiDocument())
+    .use(eventLogPage())
+    .use(jsonBodies(maxBodyBytes))
     .use(eventRoutes(deps))
     .use(subscriptionRoutes(deps))
     .use(apiKeyRoutes(deps))
@@ -73,6 +84,10 @@ export function createApp(deps: AppDeps) {
     .get(
       "/api/v1/event_types",
       () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
-      { roles: ["publisher", "admin", "user"] },
+      {
+        roles: ["publisher", "admin", "user"],
+        response: { 200: t.Array(EventTypeResponse), ...errors(401) },
+        detail: { tags: ["event types"], summary: "The declared event types" },
+      },
     );
 }

@@ -11,9 +11,10 @@ import { newId, type EventFilter, type NewEvent, type Store } from "../store/ind
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import type { KeyRing } from "./keys.ts";
-import { apiError } from "./errors.ts";
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { apiError, quote } from "./errors.ts";
+import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { eventResource, jobResource } from "./resources.ts";
+import { errors, EventResponse } from "./schemas.ts";
 
 export const PublishBody = t.Object(
   {
@@ -36,11 +37,12 @@ const FilterFields = {
 };
 const ListQuery = t.Object({
   ...FilterFields,
-  page: t.Optional(t.Integer({ minimum: 1 })),
-  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })),
+  ...PageQuery,
 });
 const Subscriptions = t.Array(t.String(), { minItems: 1, description: "resend only to these subscriptions" });
-const ResendOneBody = t.Optional(t.Object({ subscriptions: t.Optional(Subscriptions) }, { additionalProperties: false }));
+// Required as a schema, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia
+// skip validating a body such as `42` or `"x"` and resend everything.
+const ResendOneBody = t.Object({ subscriptions: t.Optional(Subscriptions) }, { additionalProperties: false, description: "may be empty" });
 const ResendManyBody = t.Object(
   { ...FilterFields, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(Subscriptions) },
   { additionalProperties: false },
@@ -82,7 +84,7 @@ export function eventRoutes(deps: EventRouteDeps) {
   const eventTypes = declaredTypes(live);
   const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()), store.idle);
 
-  const quoted = (ids: string[]) => ids.map((id) => `"${id}"`).join(", ");
+  const quoted = (ids: string[]) => ids.map(quote).join(", ");
   /**
    * Resend targets must be the key's own (404 otherwise, as if they did not exist: a scoped key learns nothing
    * of other subscriptions) and exist (422 for an admin's typo).
@@ -105,10 +107,10 @@ export function eventRoutes(deps: EventRouteDeps) {
         const declared = eventTypes().get(body.event_type);
         if (!declared) {
           const names = [...eventTypes().keys()].join(", ");
-          return apiError(422, "unknown_event_type", `event_type "${body.event_type}" is not declared; declared: ${names}`);
+          return apiError(422, "unknown_event_type", `event_type ${quote(body.event_type)} is not declared; declared: ${names}`);
         }
         if (body.object_type !== undefined && body.object_type !== declared.objectType) {
-          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not "${body.object_type}"`);
+          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(body.object_type)}`);
         }
         const outcome = await publish({
           id: body.id ?? newId("evt"),
@@ -129,7 +131,13 @@ export function eventRoutes(deps: EventRouteDeps) {
         set.headers.location = `/api/v1/events/${outcome.event.id}`;
         return eventResource(outcome.event, outcome.event.deliveries);
       },
-      { roles: ["publisher", "admin"], parse: "json", body: PublishBody },
+      {
+        roles: ["publisher", "admin"],
+        parse: "json",
+        body: PublishBody,
+        response: { 200: EventResponse, 202: EventResponse, ...errors(400, 401, 403, 409, 413, 422) },
+        detail: { tags: ["events"], summary: "Publish an event: 202 once it and its deliveries are on disk (200 for a repeated id)" },
+      },
     )
     .get(
       "",
@@ -140,24 +148,33 @@ export function eventRoutes(deps: EventRouteDeps) {
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
-      { roles: ["admin", "user"], query: ListQuery },
+      {
+        roles: ["admin", "user"],
+        query: ListQuery,
+        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
+        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
+      },
     )
     .get(
       "/:id",
       ({ params, apiKey }) => {
         const detail = store.getEvent(params.id, visibleSubscriptions(apiKey));
-        if (!detail) return apiError(404, "not_found", `no event "${params.id}"`);
+        if (!detail) return apiError(404, "not_found", `no event ${quote(params.id)}`);
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"] },
+      {
+        roles: ["admin", "user"],
+        response: { 200: EventResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["events"], summary: "An event with its deliveries and every attempt" },
+      },
     )
     .post(
       "/:id/resend",
       ({ params, body, apiKey, set }) => {
         const visible = visibleSubscriptions(apiKey);
         const event = store.getEvent(params.id, visible);
-        if (!event) return apiError(404, "not_found", `no event "${params.id}"`);
-        const targets = resendTargets(body?.subscriptions, visible);
+        if (!event) return apiError(404, "not_found", `no event ${quote(params.id)}`);
+        const targets = resendTargets(body.subscriptions, visible);
         if (!("subscriptions" in targets)) return targets;
         const undelivered = (targets.subscriptions ?? []).filter((id) => !event.deliveries.some((d) => d.subscriptionId === id));
         if (undelivered.length > 0) return apiError(422, "not_subscribed", `event "${params.id}" has no delivery to ${quoted(undelivered)}`);
@@ -167,7 +184,13 @@ export function eventRoutes(deps: EventRouteDeps) {
         set.status = 202;
         return eventResource(detail, detail.deliveries);
       },
-      { roles: ["admin", "user"], parse: "json", body: ResendOneBody },
+      {
+        roles: ["admin", "user"],
+        parse: "json",
+        body: ResendOneBody,
+        response: { 202: EventResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["events"], summary: "Resend an event to all (or the named) subscriptions it went to" },
+      },
     )
     .post(
       "/resend",
@@ -186,7 +209,12 @@ export function eventRoutes(deps: EventRouteDeps) {
         set.headers.location = `/api/v1/jobs/${job.id}`;
         return jobResource(job);
       },
-      { roles: ["admin", "user"], parse: "json", body: ResendManyBody },
+      {
+        roles: ["admin", "user"],
+        parse: "json",
+        body: ResendManyBody,
+        detail: { tags: ["events"], summary: "Resend many events: by ids or by a filter" },
+      },
     );
 }
 

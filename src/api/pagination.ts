@@ -1,6 +1,16 @@
 // One Codex's pagination (GitHub's model): page and per_page in, a Link header and X-Total-Count out.
+import { t } from "elysia";
+
 export const DEFAULT_PER_PAGE = 50;
 export const MAX_PER_PAGE = 500;
+/** Beyond this the offset (page × per_page) would not be an exact integer; no store holds that many events. */
+export const MAX_PAGE = Math.floor(Number.MAX_SAFE_INTEGER / MAX_PER_PAGE);
+
+/** The query fields of every list. Elysia checks a query value alone and loses its name: the message names it. */
+export const PageQuery = {
+  page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE, error: `page must be an integer from 1 to ${MAX_PAGE}` })),
+  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE, error: `per_page must be an integer from 1 to ${MAX_PER_PAGE}` })),
+};
 
 export function paginationHeaders(url: URL, page: number, perPage: number, total: number): Record<string, string> {
   const last = Math.max(1, Math.ceil(total / perPage));

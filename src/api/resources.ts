@@ -1,15 +1,18 @@
 // How records look over the API: One Codex's Event resource ($uri, payload, status) plus Herald's fields,
 // subscriptions in the config file's shape (secrets left out), API keys (never their token), and jobs.
+import type { Static } from "elysia";
 import { onecodexEnvelope } from "../../plugins/onecodex-v1.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptRecord, DeliveryRecord, EventRecord, JobRecord } from "../store/index.ts";
 import type { SubscriptionEntry } from "../subscriptions/directory.ts";
 import { redactSpec, specOf } from "../subscriptions/spec.ts";
 import type { KeyEntry } from "./keys.ts";
+import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, SubscriptionResponse } from "./schemas.ts";
 
-const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const iso = (ms: number) => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
 
-export function eventResource(event: EventRecord, deliveries: (DeliveryRecord & { attemptLog?: AttemptRecord[] })[]) {
+export function eventResource(event: EventRecord, deliveries: (DeliveryRecord & { attemptLog?: AttemptRecord[] })[]): Static<typeof EventResponse> {
   return {
     $uri: `/api/v1/events/${event.id}`,
     id: event.id,
@@ -21,19 +24,19 @@ export function eventResource(event: EventRecord, deliveries: (DeliveryRecord & 
   };
 }
 
-function deliveryResource(delivery: DeliveryRecord & { attemptLog?: AttemptRecord[] }) {
+function deliveryResource(delivery: DeliveryRecord & { attemptLog?: AttemptRecord[] }): Static<typeof DeliveryResponse> {
   return {
     id: delivery.id,
     subscription: delivery.subscriptionId,
     state: delivery.state,
     attempts: delivery.attempts,
-    next_attempt_at: iso(delivery.dueAt),
+    next_attempt_at: isoOrNull(delivery.dueAt),
     updated_at: iso(delivery.updatedAt),
     ...(delivery.attemptLog ? { attempt_log: delivery.attemptLog.map(attemptResource) } : {}),
   };
 }
 
-export function attemptResource(attempt: Omit<AttemptRecord, "id">) {
+export function attemptResource(attempt: Omit<AttemptRecord, "id">): Static<typeof AttemptResponse> {
   return {
     number: attempt.number,
     started_at: iso(attempt.startedAt),
@@ -42,25 +45,27 @@ export function attemptResource(attempt: Omit<AttemptRecord, "id">) {
     request: { url: attempt.url, headers: attempt.requestHeaders },
     response: attempt.responseStatus === null ? null : { status: attempt.responseStatus, body: attempt.responseBody },
     error: attempt.errorKind === null ? null : { kind: attempt.errorKind, message: attempt.errorMessage },
+    retry_after: attempt.retryAfter === null ? null : { header: attempt.retryAfter, wait_ms: attempt.retryAfterMs },
   };
 }
 
 /** The same fields as the config file, with the retry policy it follows and without its secrets. */
-export function subscriptionResource(entry: SubscriptionEntry, plugins: PluginRegistry) {
+export function subscriptionResource(entry: SubscriptionEntry, plugins: PluginRegistry): Static<typeof SubscriptionResponse> {
   const { id, ...spec } = redactSpec(specOf(entry.subscription), plugins);
   return {
     $uri: `/api/v1/subscriptions/${id}`,
     id,
     source: entry.source,
     ...spec,
+    auth: spec.auth ?? null,
     description: spec.description ?? null,
     created_at: iso(entry.createdAt),
     updated_at: iso(entry.updatedAt),
-    removed_from_config_at: iso(entry.removedAt),
+    removed_from_config_at: isoOrNull(entry.removedAt),
   };
 }
 
-export function apiKeyResource({ key, source, createdAt }: KeyEntry) {
+export function apiKeyResource({ key, source, createdAt }: KeyEntry): Static<typeof ApiKeyResponse> {
   return {
     $uri: `/api/v1/api_keys/${key.id}`,
     id: key.id,
@@ -68,8 +73,8 @@ export function apiKeyResource({ key, source, createdAt }: KeyEntry) {
     role: key.role,
     source,
     subscriptions: key.subscriptions,
-    expires_at: iso(key.expiresAt),
-    created_at: iso(createdAt),
+    expires_at: isoOrNull(key.expiresAt),
+    created_at: isoOrNull(createdAt),
   };
 }
 
@@ -83,7 +88,7 @@ export function jobResource(job: JobRecord) {
     done: job.done,
     resent: job.resent,
     created_at: iso(job.createdAt),
-    finished_at: iso(job.finishedAt),
+    finished_at: isoOrNull(job.finishedAt),
     error: job.error,
   };
 }

@@ -7,13 +7,15 @@ import { PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { runAttempt } from "../delivery/attempt.ts";
+import { outboundPolicy } from "../delivery/outbound.ts";
 import { newId } from "../store/index.ts";
 import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
-import { DEFAULT_PER_PAGE, MAX_PER_PAGE, paginationHeaders } from "./pagination.ts";
+import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
+import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
 
 const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
 const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });
@@ -25,25 +27,23 @@ const PatchBody = t.Object(
   },
   { additionalProperties: false, minProperties: 1 },
 );
-const RotateBody = t.Optional(
-  t.Object(
-    {
-      secret: t.Optional(t.String({ minLength: 1, description: "the new secret; Herald generates one when left out" })),
-      grace: t.Optional(t.String({ pattern: DURATION_PATTERN, description: "how long the old secret keeps signing too (default 24h)" })),
-    },
-    { additionalProperties: false },
-  ),
+// Required as schemas, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia skip
+// checking a body such as `42` or `[]` and rotate or test anyway.
+const RotateBody = t.Object(
+  {
+    secret: t.Optional(t.String({ minLength: 1, description: "the new secret; Herald generates one when left out" })),
+    grace: t.Optional(t.String({ pattern: DURATION_PATTERN, description: "how long the old secret keeps signing too (default 24h)" })),
+  },
+  { additionalProperties: false, description: "may be empty" },
 );
-const TestBody = t.Optional(
-  t.Object(
-    {
-      event_type: t.Optional(t.String({ minLength: 1, description: "default: the first declared type the subscription takes" })),
-      object: t.Optional(t.Record(t.String(), t.Unknown())),
-    },
-    { additionalProperties: false },
-  ),
+const TestBody = t.Object(
+  {
+    event_type: t.Optional(t.String({ minLength: 1, description: "default: the first declared type the subscription takes" })),
+    object: t.Optional(t.Record(t.String(), t.Unknown())),
+  },
+  { additionalProperties: false, description: "may be empty" },
 );
-const ListQuery = t.Object({ page: t.Optional(t.Integer({ minimum: 1 })), per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE })) });
+const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
 const refused = (refusal: Refusal) => apiError(refusal.status, refusal.code, refusal.message);
@@ -67,7 +67,12 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, all.length));
         return all.slice((page - 1) * perPage, page * perPage).map(resource);
       },
-      { roles: ["admin", "user"], query: ListQuery },
+      {
+        roles: ["admin", "user"],
+        query: ListQuery,
+        response: { 200: t.Array(SubscriptionResponse), ...errors(400, 401, 403) },
+        detail: { tags: ["subscriptions"], summary: "List subscriptions, the config file's and the API's (a user key: its own)" },
+      },
     )
     .post(
       "",
@@ -79,7 +84,13 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         // The only time a secret Herald made is shown: the receiver needs it to check signatures.
         return { ...resource(created.entry), ...(created.generatedSecret ? { signing_secret: created.generatedSecret } : {}) };
       },
-      { roles: ["admin"], parse: "json", body: CreateBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: CreateBody,
+        response: { 201: SubscriptionResponse, ...errors(400, 401, 403, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Create a subscription (a signing secret left out is generated and shown once)" },
+      },
     )
     .get(
       "/:id",
@@ -87,7 +98,11 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const entry = visible(params.id, visibleSubscriptions(apiKey));
         return entry ? resource(entry) : notFound(params.id);
       },
-      { roles: ["admin", "user"] },
+      {
+        roles: ["admin", "user"],
+        response: { 200: SubscriptionResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["subscriptions"], summary: "A subscription, without its secrets" },
+      },
     )
     .patch(
       "/:id",
@@ -95,7 +110,13 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const changed = directory.update(params.id, body);
         return "status" in changed ? refused(changed) : resource(changed.entry);
       },
-      { roles: ["admin"], parse: "json", body: PatchBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: PatchBody,
+        response: { 200: SubscriptionResponse, ...errors(400, 401, 403, 404, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Change the given fields (null clears auth or description; secrets left out are kept)" },
+      },
     )
     .delete(
       "/:id",
@@ -104,16 +125,26 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         if ("status" in removed) return refused(removed);
         set.status = 204;
       },
-      { roles: ["admin"] },
+      {
+        roles: ["admin"],
+        response: { 204: t.Void(), ...errors(401, 403, 404, 409) },
+        detail: { tags: ["subscriptions"], summary: "Delete a subscription made through the API; its events and attempts stay readable" },
+      },
     )
     .post(
       "/:id/rotate_secret",
       ({ params, body }) => {
-        const rotated = directory.rotateSecret(params.id, body?.secret, parseDuration(body?.grace ?? DEFAULT_ROTATION_GRACE));
+        const rotated = directory.rotateSecret(params.id, body.secret, parseDuration(body.grace ?? DEFAULT_ROTATION_GRACE));
         if ("status" in rotated) return refused(rotated);
         return { ...resource(rotated.entry), ...(rotated.generatedSecret ? { signing_secret: rotated.generatedSecret } : {}) };
       },
-      { roles: ["admin"], parse: "json", body: RotateBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: RotateBody,
+        response: { 200: SubscriptionResponse, ...errors(400, 401, 403, 404, 409, 422) },
+        detail: { tags: ["subscriptions"], summary: "Rotate the signing secret; the old one keeps signing too until the grace period ends" },
+      },
     )
     .post(
       "/:id/test",
@@ -122,18 +153,24 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         if (!entry) return notFound(params.id);
         const { subscription } = entry;
         const takes = (name: string) => subscription.events.includes("*") || subscription.events.includes(name);
-        const type = body?.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
+        const type = body.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
         if (!type || !takes(type.name)) {
-          const name = body?.event_type ?? "(any declared type)";
+          const name = body.event_type ?? "(any declared type)";
           return apiError(422, "not_subscribed", `subscription "${params.id}" does not take event type "${name}"`);
         }
         const now = clock.now();
-        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body?.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
+        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
         const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
         // Through the subscription's real plugins and sender, but nothing is stored: it is not an event of the log.
-        const outcome = await runAttempt(delivery, subscription, live.plugins, clock);
+        const outcome = await runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery));
         return { event_id: event.id, event_type: event.eventType, delivery_id: delivery.id, ...attemptResource(outcome) };
       },
-      { roles: ["admin"], parse: "json", body: TestBody },
+      {
+        roles: ["admin"],
+        parse: "json",
+        body: TestBody,
+        response: { 200: TestAttemptResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["subscriptions"], summary: "Send a test event through the subscription's plugins and answer with the attempt (nothing is stored)" },
+      },
     );
 }

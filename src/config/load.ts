@@ -7,12 +7,18 @@ import { loadPlugins } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
 import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment } from "./schema.ts";
+import { parseSize } from "./size.ts";
 import { semanticProblems } from "./semantics.ts";
 import { resolveRetry, resolveSubscription } from "./subscription.ts";
 import type { ApiKey, Config, ConfigProblem } from "./types.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
-const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx" } as const;
+// A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short
+// maintenance window, short enough that a stray "Retry-After: 31536000" cannot park deliveries for a year.
+const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx", max_retry_after: "1h" } as const;
+
+// Events are small records: 1 MiB is far above any sane one, and keeps a client from making Herald buffer much.
+const DEFAULT_MAX_BODY_SIZE = "1MiB";
 
 export type LoadResult =
   | {
@@ -83,7 +89,12 @@ function fail(problems: ConfigProblem[]): LoadResult {
 
 function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[]): Config {
   const retry = resolveRetry(
-    { timeoutMs: parseDuration(DEFAULT_RETRY.timeout), scheduleMs: DEFAULT_RETRY.schedule.map(parseDuration), success: "2xx" },
+    {
+      timeoutMs: parseDuration(DEFAULT_RETRY.timeout),
+      scheduleMs: DEFAULT_RETRY.schedule.map(parseDuration),
+      success: "2xx",
+      maxRetryAfterMs: parseDuration(DEFAULT_RETRY.max_retry_after),
+    },
     raw.retry,
   );
   const port = Number(raw.server?.port ?? 8080);
@@ -94,6 +105,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       host: raw.server?.host ?? "0.0.0.0",
       port,
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
+      maxBodyBytes: parseSize(raw.server?.max_body_size ?? DEFAULT_MAX_BODY_SIZE),
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
@@ -102,6 +114,9 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     delivery: {
       concurrency: raw.delivery?.concurrency ?? 64,
       perSubscription: raw.delivery?.per_subscription ?? 16,
+      // Off by default: on premises, receivers often live on the private network. Link-local is refused anyway.
+      blockPrivateNetworks: raw.delivery?.block_private_networks ?? false,
+      allowNetworks: raw.delivery?.allow_networks ?? [],
     },
     log: { level: raw.log?.level ?? "info" },
     plugins: pluginFiles,

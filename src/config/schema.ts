@@ -4,8 +4,10 @@ import { Value } from "@sinclair/typebox/value";
 import { LOG_LEVELS } from "../log.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
+import { SIZE_PATTERN } from "./size.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
+const Size = Type.String({ pattern: SIZE_PATTERN, description: "e.g. 512KiB, 1MiB" });
 const StatusCode = Type.Integer({ minimum: 100, maximum: 599 });
 const PORT_PATTERN = "^0*([0-9]{1,4}|[1-5][0-9]{4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])$";
 export const NAME_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$";
@@ -15,6 +17,8 @@ export const RetryPolicySchema = Type.Object(
     timeout: Duration,
     schedule: Type.Array(Duration, { description: "delays before each retry" }),
     success: Type.Union([Type.Literal("2xx"), Type.Array(StatusCode, { minItems: 1 })]),
+    // The longest wait a 429 or 503 Retry-After may ask for (default 1h; 0s ignores Retry-After).
+    max_retry_after: Type.Optional(Duration),
   },
   { additionalProperties: false },
 );
@@ -74,6 +78,7 @@ export const ConfigFileSchema = Type.Object(
           // so its pattern spells out 0-65535 (leading zeros allowed).
           port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: PORT_PATTERN })], { description: "a port number, 0-65535" })),
           public_url: Type.Optional(Type.String({ pattern: "^https?://" })),
+          max_body_size: Type.Optional(Size),
         },
         { additionalProperties: false },
       ),
@@ -86,6 +91,8 @@ export const ConfigFileSchema = Type.Object(
         {
           concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
           per_subscription: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+          block_private_networks: Type.Optional(Type.Boolean()),
+          allow_networks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "CIDRs such as 169.254.10.0/24 or fd00::/8" })),
         },
         { additionalProperties: false },
       ),

@@ -2,11 +2,16 @@
 // URLs and headers no request could carry, and a retention that would purge events still being retried.
 import type { TSchema } from "@sinclair/typebox";
 import { isReservedHeader } from "../delivery/request.ts";
+import { parseCidr } from "../delivery/outbound.ts";
 import { retrySpanMs } from "../delivery/retry.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { formatDuration } from "./duration.ts";
+import { formatSize } from "./size.ts";
 import { formatPath, schemaErrors, type PathSegment, type SubscriptionFile, type ValidParts } from "./schema.ts";
 import type { Config, ConfigProblem, PluginChoice, RetryPolicy, Subscription } from "./types.ts";
+
+/** Below a kilobyte no real event fits; above 64 MiB one request could hold a worrying share of memory. */
+const BODY_SIZE_RANGE = { min: 1024, max: 64 * 1024 * 1024 };
 
 export type ProblemAt = (segments: PathSegment[], message: string) => ConfigProblem;
 
@@ -59,6 +64,12 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   });
   if (file.server?.public_url !== undefined && !URL.canParse(file.server.public_url))
     problems.push(problem(["server", "public_url"], "not a valid URL"));
+  (file.delivery?.allow_networks ?? []).forEach((cidr, i) => {
+    if (!parseCidr(cidr)) problems.push(problem(["delivery", "allow_networks", i], `"${cidr}" is not a network: write an address with a prefix length, such as 169.254.10.0/24 or fd00::/8`));
+  });
+  const { maxBodyBytes } = config.server;
+  if (maxBodyBytes < BODY_SIZE_RANGE.min || maxBodyBytes > BODY_SIZE_RANGE.max)
+    problems.push(problem(["server", "max_body_size"], `max_body_size must be between ${formatSize(BODY_SIZE_RANGE.min)} and ${formatSize(BODY_SIZE_RANGE.max)}`));
   problems.push(...retentionProblems(parts, config, problem));
   return problems;
 }
@@ -149,12 +160,14 @@ function retentionProblems({ file, incomplete }: ValidParts, config: Config, pro
   }
   if (!longest || config.retentionMs >= longest.span) return [];
   const retention = `${formatDuration(config.retentionMs)}${file.retention === undefined ? " (the default)" : ""}`;
-  const attempts = `${1 + longest.retry.scheduleMs.length} attempts of ${formatDuration(longest.retry.timeoutMs)}`;
+  const { scheduleMs, timeoutMs, maxRetryAfterMs } = longest.retry;
+  const attempts = `${1 + scheduleMs.length} attempts of ${formatDuration(timeoutMs)}`;
+  const stretched = scheduleMs.some((delay) => delay < maxRetryAfterMs) ? `, each wait stretched up to ${formatDuration(maxRetryAfterMs)} by Retry-After,` : "";
   return [
     problem(
       ["retention"],
       `retention ${retention} is shorter than the ${formatDuration(longest.span)} subscription "${longest.id}" may spend ` +
-        `retrying an event (its schedule plus ${attempts}): events would be purged while still being retried`,
+        `retrying an event (its schedule${stretched} plus ${attempts}): events would be purged while still being retried`,
     ),
   ];
 }

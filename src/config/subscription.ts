@@ -10,6 +10,7 @@ export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["re
     timeoutMs: override?.timeout ? parseDuration(override.timeout) : base.timeoutMs,
     scheduleMs: override?.schedule ? override.schedule.map(parseDuration) : base.scheduleMs,
     success: override?.success ?? base.success,
+    maxRetryAfterMs: override?.max_retry_after ? parseDuration(override.max_retry_after) : base.maxRetryAfterMs,
   };
 }
 

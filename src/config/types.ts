@@ -8,6 +8,8 @@ export interface RetryPolicy {
   /** Delays before each retry: 1 + scheduleMs.length attempts in all. */
   scheduleMs: number[];
   success: "2xx" | number[];
+  /** The longest delay a Retry-After (on 429 and 503) may impose before the next attempt; 0 ignores it. */
+  maxRetryAfterMs: number;
 }
 
 export interface PluginChoice {
@@ -51,11 +53,13 @@ export interface ApiKey {
 export interface Config {
   /** Absolute path of the file this came from. */
   file: string;
-  server: { host: string; port: number; publicUrl: string };
+  /** maxBodyBytes: the largest request body the API reads (413 beyond). */
+  server: { host: string; port: number; publicUrl: string; maxBodyBytes: number };
   storage: { sqlitePath: string };
   retentionMs: number;
   retry: RetryPolicy;
-  delivery: { concurrency: number; perSubscription: number };
+  /** blockPrivateNetworks, allowNetworks: see delivery/outbound.ts. */
+  delivery: { concurrency: number; perSubscription: number; blockPrivateNetworks: boolean; allowNetworks: string[] };
   log: { level: LogLevel };
   plugins: string[];
   eventTypes: EventTypeConfig[];

@@ -4,15 +4,17 @@ import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
-import { buildRequest, redactHeaders, redactUrl } from "./request.ts";
+import type { OutboundPolicy } from "./outbound.ts";
+import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
 import { afterAttempt, isSuccess } from "./retry.ts";
-import { postWebhook, type SendResult } from "./sender.ts";
+import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
 
 export async function runAttempt(
   claimed: ClaimedDelivery,
   subscription: Subscription,
   plugins: PluginRegistry,
   clock: Clock,
+  outbound: OutboundPolicy,
 ): Promise<AttemptOutcome> {
   const startedAt = clock.now();
   // One deadline for the whole attempt, plugins included: a plugin that never returns cannot hold a slot.
@@ -23,14 +25,17 @@ export async function runAttempt(
     const ctx = { now: () => clock.now(), subscriptionId: subscription.id };
     const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.number }, ctx), deadline);
     headers = redactHeaders(request.headers, request.secretHeaders);
-    result = await postWebhook(subscription.url, request.headers, request.body, deadline);
+    result = await postWebhook(subscription.url, request.headers, request.body, deadline, outbound);
+    if (result.body) result.body = redactSecrets(result.body, secretValues(subscription.url, request.headers, request.secretHeaders));
   } catch (error) {
     // A plugin that throws (or overruns) fails this attempt only; the message goes to the attempt log.
     result = { status: null, body: null, durationMs: clock.now() - startedAt, error: { kind: "plugin", message: String((error as Error)?.message ?? error) } };
   }
   const success = result.error === null && isSuccess(subscription.retry, result.status);
   const roundAttempts = claimed.roundAttempts + 1;
-  const next = afterAttempt(subscription.retry, roundAttempts, success, clock.now());
+  const finishedAt = clock.now();
+  const retryAfterMs = parseRetryAfter(result.retryAfter, finishedAt);
+  const next = afterAttempt(subscription.retry, roundAttempts, success, finishedAt, { status: result.status, retryAfterMs });
   return {
     deliveryId: claimed.id,
     eventId: claimed.event.id,
@@ -44,6 +49,8 @@ export async function runAttempt(
     responseBody: result.body,
     errorKind: result.error?.kind ?? null,
     errorMessage: result.error?.message ?? null,
+    retryAfter: result.retryAfter ?? null,
+    retryAfterMs: next.retryAfterMs ?? null,
     success,
     roundAttempts,
     nextState: next.state,
@@ -75,6 +82,8 @@ export function undeliverableOutcome(delivery: OrphanDelivery, reason: { kind: s
     responseBody: null,
     errorKind: reason.kind,
     errorMessage: reason.message,
+    retryAfter: null,
+    retryAfterMs: null,
     success: false,
     roundAttempts: 0,
     nextState: "failed",

@@ -1,4 +1,5 @@
-export type ErrorKind = "timeout" | "connection_refused" | "dns" | "tls" | "reset" | "other";
+/** `blocked`: the receiver's address is one Herald does not connect to (see outbound.ts); no connection was made. */
+export type ErrorKind = "timeout" | "connection_refused" | "dns" | "tls" | "reset" | "blocked" | "other";
 
 // Certificate-verification codes Bun reports on fetch errors (BoringSSL/Node names),
 // plus EPROTO, which Bun uses when the TLS handshake itself fails.

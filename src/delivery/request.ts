@@ -83,9 +83,43 @@ function encodeBody(value: unknown, contentType: string | undefined): { body: Ui
   return { body: new TextEncoder().encode(JSON.stringify(value)), contentType: contentType ?? "application/json" };
 }
 
+const isSecretHeader = (name: string, secretHeaders: string[]) => isSecretName(name) || secretHeaders.includes(name.toLowerCase());
+const isSecretParam = (name: string) => isSecretName(name) || SECRET_PARAM.test(name);
+
 export function redactHeaders(headers: Record<string, string>, secretHeaders: string[]): Record<string, string> {
-  const secret = (name: string) => isSecretName(name) || secretHeaders.includes(name.toLowerCase());
-  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, secret(name) ? "[redacted]" : value]));
+  return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretHeader(name, secretHeaders) ? "[redacted]" : value]));
+}
+
+/** Shorter values are not hunted for in answers: they would match by chance and say little. */
+const MIN_SECRET_LENGTH = 6;
+
+/**
+ * The values the attempt log redacts in this request (secret headers, with and without their auth scheme,
+ * and secret query parameters), so that an answer echoing the request back can be redacted too.
+ */
+export function secretValues(url: string, headers: Record<string, string>, secretHeaders: string[]): string[] {
+  const values = Object.entries(headers)
+    .filter(([name]) => isSecretHeader(name, secretHeaders))
+    .flatMap(([, value]) => [value, value.replace(/^[A-Za-z]+ +/, "")]);
+  for (const [name, value] of URL.parse(url)?.searchParams ?? []) {
+    if (isSecretParam(name)) values.push(value, encodeURIComponent(value));
+  }
+  return [...new Set(values)].filter((value) => value.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Replaces every secret value in a receiver's answer (an echo service sends the request back), including the
+ * start of one that the excerpt's end cut off.
+ */
+export function redactSecrets(text: string, secrets: string[]): string {
+  let redacted = text;
+  for (const secret of secrets) redacted = redacted.replaceAll(secret, "[redacted]");
+  for (const secret of secrets) {
+    for (let length = secret.length - 1; length >= MIN_SECRET_LENGTH; length--) {
+      if (redacted.endsWith(secret.slice(0, length))) return `${redacted.slice(0, -length)}[redacted]`;
+    }
+  }
+  return redacted;
 }
 
 function safeDecode(text: string): string {
@@ -109,7 +143,7 @@ export function redactUrl(url: string): string {
     const eq = pair.indexOf("=");
     if (eq === -1) return pair;
     const name = safeDecode(pair.slice(0, eq).replaceAll("+", " "));
-    return isSecretName(name) || SECRET_PARAM.test(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    return isSecretParam(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
   });
   return `${url.slice(0, query + 1)}${pairs.join("&")}${url.slice(end)}`;
 }

@@ -7,19 +7,37 @@ export function isSuccess(policy: RetryPolicy, status: number | null): boolean {
   return policy.success === "2xx" ? status >= 200 && status <= 299 : policy.success.includes(status);
 }
 
+/** The answers whose Retry-After says when to come back: 429 Too Many Requests and 503 Service Unavailable. */
+const RETRY_AFTER_STATUSES: readonly number[] = [429, 503];
+
+/** What the receiver answered, as far as the next attempt is concerned. */
+export interface Answer {
+  status: number | null;
+  /** The wait its Retry-After header asked for (parsed by the sender), if it sent one. */
+  retryAfterMs: number | null;
+}
+
+export interface NextStep {
+  state: DeliveryState;
+  dueAt: number | null;
+  /** Set when a Retry-After made the wait longer than the schedule's: the wait it set, within the policy's bound. */
+  retryAfterMs?: number;
+}
+
 /**
  * After attempt number `roundAttempts` of the current round (1 = the first POST), a failure is retried after
- * `scheduleMs[roundAttempts - 1]`; once the schedule is used up the delivery has failed for good.
+ * `scheduleMs[roundAttempts - 1]`; once the schedule is used up the delivery has failed for good. A 429 or 503
+ * with Retry-After waits as long as it asks when that is longer, up to `maxRetryAfterMs`; it never adds an
+ * attempt the schedule does not have.
  */
-export function afterAttempt(
-  policy: RetryPolicy,
-  roundAttempts: number,
-  succeeded: boolean,
-  finishedAt: number,
-): { state: DeliveryState; dueAt: number | null } {
+export function afterAttempt(policy: RetryPolicy, roundAttempts: number, succeeded: boolean, finishedAt: number, answer?: Answer): NextStep {
   if (succeeded) return { state: "succeeded", dueAt: null };
-  const delay = policy.scheduleMs[roundAttempts - 1];
-  return delay === undefined ? { state: "failed", dueAt: null } : { state: "retrying", dueAt: finishedAt + delay };
+  const scheduled = policy.scheduleMs[roundAttempts - 1];
+  if (scheduled === undefined) return { state: "failed", dueAt: null };
+  const asked = answer && answer.retryAfterMs !== null && RETRY_AFTER_STATUSES.includes(answer.status ?? 0) ? answer.retryAfterMs : 0;
+  const retryAfter = Math.min(asked, policy.maxRetryAfterMs);
+  if (retryAfter <= scheduled) return { state: "retrying", dueAt: finishedAt + scheduled };
+  return { state: "retrying", dueAt: finishedAt + retryAfter, retryAfterMs: retryAfter };
 }
 
 const longestTimeout = (policies: RetryPolicy[]) => Math.max(0, ...policies.map((p) => p.timeoutMs));
@@ -37,7 +55,11 @@ export function shutdownGraceMs(policies: RetryPolicy[]): number {
   return longestTimeout(policies) + 1_000;
 }
 
-/** The longest a delivery can keep retrying: every attempt runs to its timeout, with every delay in between. */
+/**
+ * The longest a delivery can keep retrying: every attempt runs to its timeout, and every wait in between is
+ * as long as the schedule or a Retry-After (within its bound) makes it.
+ */
 export function retrySpanMs(policy: RetryPolicy): number {
-  return policy.scheduleMs.reduce((sum, delay) => sum + delay, 0) + (1 + policy.scheduleMs.length) * policy.timeoutMs;
+  const waits = policy.scheduleMs.reduce((sum, delay) => sum + Math.max(delay, policy.maxRetryAfterMs), 0);
+  return waits + (1 + policy.scheduleMs.length) * policy.timeoutMs;
 }

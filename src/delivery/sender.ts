@@ -1,5 +1,7 @@
 // The HTTP edge: one POST, bounded in time and in how much of the answer is read.
+import { isIP } from "node:net";
 import { classifyFetchError, type ErrorKind } from "./error-kind.ts";
+import { resolveTarget, type OutboundPolicy } from "./outbound.ts";
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
@@ -9,20 +11,52 @@ export interface SendResult {
   body: string | null;
   durationMs: number;
   error: { kind: ErrorKind | "plugin"; message: string } | null;
+  /** The answer's Retry-After header as sent (cut to RETRY_AFTER_LIMIT characters), if any. */
+  retryAfter?: string | null;
 }
 
-/** `deadline` bounds the whole attempt (an AbortSignal.timeout), reading the answer included. */
-export async function postWebhook(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, deadline: AbortSignal): Promise<SendResult> {
+const RETRY_AFTER_LIMIT = 100;
+
+/**
+ * `deadline` bounds the whole attempt (an AbortSignal.timeout): resolving the name, the POST and reading the
+ * answer. The connection goes to the address `outbound` checked, never to one the name resolves to later.
+ */
+export async function postWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: Uint8Array<ArrayBuffer>,
+  deadline: AbortSignal,
+  outbound: OutboundPolicy,
+): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {
+    const target = new URL(url);
+    const hostname = target.hostname.replace(/^\[(.*)\]$/, "$1");
+    const resolved = await untilAborted(resolveTarget(hostname, outbound), deadline);
+    if ("error" in resolved) return { status: null, body: null, durationMs: elapsed(), error: resolved.error };
+    const connectTo = new URL(target);
+    connectTo.hostname = isIP(resolved.address) === 6 ? `[${resolved.address}]` : resolved.address;
+    // The receiver sees the name it is known by: in Host, in TLS's server name, and in the certificate check.
+    const tls = isIP(hostname) ? undefined : { serverName: hostname };
     // Redirects are answers, not detours.
-    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: deadline });
+    const response = await fetch(connectTo, { method: "POST", headers: { ...headers, host: target.host }, body, redirect: "manual", signal: deadline, tls });
     const excerpt = await readExcerpt(response);
-    return { status: response.status, body: excerpt, durationMs: elapsed(), error: null };
+    const retryAfter = response.headers.get("retry-after")?.slice(0, RETRY_AFTER_LIMIT) ?? null;
+    return { status: response.status, body: excerpt, durationMs: elapsed(), error: null, retryAfter };
   } catch (error) {
     return { status: null, body: null, durationMs: elapsed(), error: classifyFetchError(error) };
   }
+}
+
+/** `work`, or the deadline's own error (a TimeoutError) if the deadline comes first. */
+function untilAborted<T>(work: Promise<T>, deadline: AbortSignal): Promise<T> {
+  if (deadline.aborted) return Promise.reject(deadline.reason);
+  return new Promise((resolve, reject) => {
+    const aborted = () => reject(deadline.reason);
+    deadline.addEventListener("abort", aborted, { once: true });
+    work.then(resolve, reject).finally(() => deadline.removeEventListener("abort", aborted));
+  });
 }
 
 /** Reads at most RESPONSE_BODY_LIMIT bytes and drops the rest unread, so a huge answer costs nothing. */
@@ -40,4 +74,25 @@ async function readExcerpt(response: Response): Promise<string> {
   if (size >= RESPONSE_BODY_LIMIT) await reader.cancel();
   const bytes = Buffer.concat(chunks).subarray(0, RESPONSE_BODY_LIMIT);
   return new TextDecoder().decode(bytes);
+}
+
+const DAY = "(Mon|Tue|Wed|Thu|Fri|Sat|Sun)";
+const MONTH = "(Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)";
+const TIME = "\\d{2}:\\d{2}:\\d{2}";
+// RFC 9110 §5.6.7: IMF-fixdate, which senders use, and the two obsolete forms recipients must still read.
+const IMF_FIXDATE = new RegExp(`^${DAY}, \\d{2} ${MONTH} \\d{4} ${TIME} GMT$`);
+const RFC_850 = new RegExp(`^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), \\d{2}-${MONTH}-\\d{2} ${TIME} GMT$`);
+const ASCTIME = new RegExp(`^${DAY} ${MONTH} ( \\d|\\d{2}) ${TIME} \\d{4}$`);
+
+/**
+ * The wait a Retry-After header asks for (RFC 9110 §10.2.3): delay-seconds, or an HTTP-date taken against
+ * `now` (a date already past asks for none). Anything else is ignored: null.
+ */
+export function parseRetryAfter(value: string | null | undefined, now: number): number | null {
+  const text = value?.trim() ?? "";
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  if (!IMF_FIXDATE.test(text) && !RFC_850.test(text) && !ASCTIME.test(text)) return null;
+  // asctime carries no zone and means GMT; JavaScript would read it as local time.
+  const at = Date.parse(ASCTIME.test(text) ? `${text} GMT` : text);
+  return Number.isNaN(at) ? null : Math.max(0, at - now);
 }

@@ -5,7 +5,9 @@ import { silentLogger, type Logger } from "../log.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
+import { outboundPolicy } from "./outbound.ts";
 import { leaseMs, shutdownGraceMs } from "./retry.ts";
+import { reservedSlots } from "./slots.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;
@@ -141,7 +143,9 @@ export class DeliveryWorker {
 
   /**
    * Claims as much as the free slots allow, starting from a different subscription each time (fairness). Each
-   * subscription's lease follows its own timeout: a slow one does not slow the others' recovery.
+   * subscription's lease follows its own timeout: a slow one does not slow the others' recovery. A subscription
+   * with nothing in flight gets its first slot before the others take more, and the others leave slots free for
+   * those still idle (reservedSlots), so hung receivers cannot starve a healthy one.
    */
   private claimAndLaunch(): number {
     const { live, directory, store, clock } = this.options;
@@ -150,20 +154,26 @@ export class DeliveryWorker {
     const subscriptions = directory.active();
     if (free <= 0 || subscriptions.length === 0) return 0;
     this.rotation = (this.rotation + 1) % subscriptions.length;
-    const limits = new Map<string, { count: number; leaseMs: number }>();
-    for (const s of [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)]) {
-      limits.set(s.id, { count: perSubscription - (this.inflightBySubscription.get(s.id) ?? 0), leaseMs: leaseMs([s.retry]) });
-    }
-    const claimed = store.claimDue(limits, free, clock.now());
-    const byId = new Map(subscriptions.map((s) => [s.id, s]));
-    for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
-    return claimed.length;
+    const ordered = [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
+    const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
+    const claim = (counts: [Subscription, number][], total: number) => {
+      const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
+      const claimed = total > 0 && limits.size > 0 ? store.claimDue(limits, total, clock.now()) : [];
+      const byId = new Map(subscriptions.map((s) => [s.id, s]));
+      for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
+      return claimed.length;
+    };
+    const first = claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
+    const idle = ordered.filter((s) => inflight(s) === 0).length;
+    const more = claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
+    return first + more;
   }
 
   private launch(delivery: ClaimedDelivery, subscription: Subscription) {
     const counts = this.inflightBySubscription;
     counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
-    const task = runAttempt(delivery, subscription, this.options.live.plugins, this.options.clock)
+    const { live, clock } = this.options;
+    const task = runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery))
       .then((outcome) => {
         this.options.onAttempt?.(subscription.id, outcome);
         this.queueOutcome(outcome);

@@ -47,8 +47,9 @@ export function startCheckpointer(client: Database, path: string, options: { eve
     client.run(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   };
   worker.postMessage({ type: "start", path, everyMs: options.everyMs ?? EVERY_MS, closed: closed.buffer });
-  // The worker alone must not keep the process alive.
-  worker.unref();
+  // The worker alone must not keep the process alive. (Bun's Worker has unref(); the DOM's type, which the
+  // browser code's type check sees, does not.)
+  (worker as Worker & { unref(): void }).unref();
   return {
     close() {
       if (restart !== null) clearImmediate(restart);

@@ -51,9 +51,9 @@ export function prepareDeliveryStatements(db: Db) {
     // A delivery purged meanwhile (retention) logs nothing: there is nothing left to attach the attempt to.
     insertAttempt: db.$client.prepare<never, Record<string, string | number | null>>(
       `INSERT INTO attempts (delivery_id, number, started_at, duration_ms, url, request_headers,
-                             response_status, response_body, error_kind, error_message, success)
+                             response_status, response_body, error_kind, error_message, retry_after, retry_after_ms, success)
        SELECT id, $number, $startedAt, $durationMs, $url, $requestHeaders,
-              $responseStatus, $responseBody, $errorKind, $errorMessage, $success
+              $responseStatus, $responseBody, $errorKind, $errorMessage, $retryAfter, $retryAfterMs, $success
        FROM deliveries WHERE id = $deliveryId`,
     ),
     // Only the latest claim decides. A resend that came while it was in flight wins over its outcome.
@@ -138,6 +138,8 @@ export function recordAttempts(db: Db, statements: DeliveryStatements, eventStat
         responseBody: outcome.responseBody,
         errorKind: outcome.errorKind,
         errorMessage: outcome.errorMessage,
+        retryAfter: outcome.retryAfter,
+        retryAfterMs: outcome.retryAfterMs,
         success: outcome.success ? 1 : 0,
       });
       statements.decideDelivery.run({

@@ -4,16 +4,18 @@ import { createHash } from "node:crypto";
 import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
 import subscriptionsAndApiKeys from "../../drizzle/0001_subscriptions_and_api_keys.sql" with { type: "text" };
-import jobs from "../../drizzle/0002_jobs.sql" with { type: "text" };
-import eventLogCounts from "../../drizzle/0003_event_log_counts.sql" with { type: "text" };
-import countTriggers from "../../drizzle/0004_count_triggers.sql" with { type: "text" };
+import attemptRetryAfter from "../../drizzle/0002_attempt_retry_after.sql" with { type: "text" };
+import jobs from "../../drizzle/0003_jobs.sql" with { type: "text" };
+import eventLogCounts from "../../drizzle/0004_event_log_counts.sql" with { type: "text" };
+import countTriggers from "../../drizzle/0005_count_triggers.sql" with { type: "text" };
 
 const SQL_BY_TAG: Record<string, string> = {
   "0000_init": init,
   "0001_subscriptions_and_api_keys": subscriptionsAndApiKeys,
-  "0002_jobs": jobs,
-  "0003_event_log_counts": eventLogCounts,
-  "0004_count_triggers": countTriggers,
+  "0002_attempt_retry_after": attemptRetryAfter,
+  "0003_jobs": jobs,
+  "0004_event_log_counts": eventLogCounts,
+  "0005_count_triggers": countTriggers,
 };
 
 export interface EmbeddedMigration {

@@ -90,6 +90,9 @@ export const attempts = sqliteTable(
     responseBody: text("response_body"),
     errorKind: text("error_kind"),
     errorMessage: text("error_message"),
+    /** The answer's Retry-After header, and the wait it set when it made the next one longer than the schedule's. */
+    retryAfter: text("retry_after"),
+    retryAfterMs: integer("retry_after_ms"),
     success: integer("success", { mode: "boolean" }).notNull(),
   },
   (t) => [index("attempts_delivery_idx").on(t.deliveryId, t.number)],
@@ -155,7 +158,7 @@ export const jobs = sqliteTable("jobs", {
 });
 
 // Exact counts for the event log's X-Total-Count without counting a million rows: the number of events, and
-// of deliveries, per hour of created_at and per value of each filter. Triggers (drizzle/0004_count_triggers.sql)
+// of deliveries, per hour of created_at and per value of each filter. Triggers (drizzle/0005_count_triggers.sql)
 // keep them in step with every insert, status or state change, and delete, in the same transaction.
 export const COUNT_BUCKET_MS = 3_600_000;
 

@@ -1,5 +1,6 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
-import type { ApiRole, SubscriptionFile } from "../config/schema.ts";
+import type { SubscriptionFile } from "../config/schema.ts";
+import type { ApiKey } from "../config/types.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
 import type { DeliveryState, EventStatus, JobKind, JobState, SubscriptionSource } from "./schema.ts";
 
@@ -35,6 +36,10 @@ export interface AttemptRecord {
   responseBody: string | null;
   errorKind: string | null;
   errorMessage: string | null;
+  /** The answer's Retry-After header as received. */
+  retryAfter: string | null;
+  /** The wait before the next attempt that Retry-After set (within the policy's bound); null if it set none. */
+  retryAfterMs: number | null;
   success: boolean;
 }
 
@@ -124,13 +129,8 @@ export interface SubscriptionRow {
   deletedAt: number | null;
 }
 
-export interface ApiKeyRow {
-  id: string;
-  name: string;
-  role: ApiRole;
-  tokenSha256: string;
-  subscriptions: string[];
-  expiresAt: number | null;
+/** A key made through the API: only its token's hash is stored. */
+export interface ApiKeyRow extends ApiKey {
   createdAt: number;
 }
 

@@ -3,7 +3,7 @@
 import type { TSchema } from "@sinclair/typebox";
 import { formatDuration } from "../config/duration.ts";
 import type { Subscription } from "../config/types.ts";
-import { isSecretName } from "../delivery/request.ts";
+import { isSecretName, redactUrl } from "../delivery/request.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { SubscriptionSpec } from "../store/types.ts";
 
@@ -12,8 +12,11 @@ export const REDACTED = "[redacted]";
 /** A plugin and its options, as written: `{ plugin: name, ...options }`. */
 export type ChoiceSpec = { plugin: string } & Record<string, unknown>;
 
+/** A spec with every field a resolved subscription has, the transformer written as `{ plugin, ...options }`. */
+export type FullSpec = SubscriptionSpec & Required<Pick<SubscriptionSpec, "headers" | "retry" | "enabled">> & { transformer: ChoiceSpec; retry: Required<SubscriptionSpec["retry"]> };
+
 /** The spec of a resolved subscription, with the retry policy it actually follows. */
-export function specOf(subscription: Subscription): SubscriptionSpec {
+export function specOf(subscription: Subscription): FullSpec {
   const { transformer, auth, retry } = subscription;
   return {
     id: subscription.id,
@@ -22,7 +25,12 @@ export function specOf(subscription: Subscription): SubscriptionSpec {
     transformer: { plugin: transformer.name, ...transformer.options },
     ...(auth ? { auth: { plugin: auth.name, ...auth.options } } : {}),
     headers: subscription.headers,
-    retry: { timeout: formatDuration(retry.timeoutMs), schedule: retry.scheduleMs.map(formatDuration), success: retry.success },
+    retry: {
+      timeout: formatDuration(retry.timeoutMs),
+      schedule: retry.scheduleMs.map(formatDuration),
+      success: retry.success,
+      max_retry_after: formatDuration(retry.maxRetryAfterMs),
+    },
     enabled: subscription.enabled,
     ...(subscription.description === null ? {} : { description: subscription.description }),
   };
@@ -30,12 +38,13 @@ export function specOf(subscription: Subscription): SubscriptionSpec {
 
 /**
  * The spec as it may be shown: plugin options marked `writeOnly` in the plugin's schema, or named like a
- * credential, are left out; static headers named like a credential show "[redacted]".
+ * credential, are left out; static headers and URL query parameters named like a credential show "[redacted]".
  */
-export function redactSpec(spec: SubscriptionSpec, plugins: PluginRegistry): SubscriptionSpec {
+export function redactSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry): S {
   const { transformer, auth, headers } = spec;
   return {
     ...spec,
+    url: redactUrl(spec.url),
     ...(typeof transformer === "object" ? { transformer: redactChoice(transformer, plugins.transformers.get(transformer.plugin)?.options) } : {}),
     ...(auth ? { auth: redactChoice(auth, plugins.auth.get(auth.plugin)?.options) } : {}),
     ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value])) } : {}),
@@ -63,10 +72,11 @@ function withoutSecrets(value: unknown, schema: TSchema | undefined): unknown {
 
 /**
  * A PATCH may leave out what it cannot have read back: with the same auth plugin, secret options it does not
- * give keep their stored values, and a static header sent back as "[redacted]" keeps its stored value.
+ * give keep their stored values; a static header sent back as "[redacted]", and the URL sent back as shown,
+ * keep their stored values.
  */
 export function keepStoredSecrets(next: SubscriptionSpec, stored: SubscriptionSpec, plugins: PluginRegistry): SubscriptionSpec {
-  const merged = { ...next };
+  const merged = { ...next, url: next.url === redactUrl(stored.url) ? stored.url : next.url };
   if (next.auth && stored.auth && next.auth.plugin === stored.auth.plugin) {
     const schema = plugins.auth.get(next.auth.plugin)?.options;
     const properties = (schema?.properties ?? {}) as Record<string, TSchema>;

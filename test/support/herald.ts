@@ -46,13 +46,32 @@ export interface TestHerald extends Herald {
   close(): Promise<void>;
 }
 
-export async function startTestHerald(yaml: string, options: { clock?: Clock; startWorker?: boolean; dir?: string; log?: Logger } = {}): Promise<TestHerald> {
+export interface TestHeraldOptions {
+  clock?: Clock;
+  startWorker?: boolean;
+  /** A folder to keep (a restart on the same database); otherwise a fresh one, removed by close(). */
+  dir?: string;
+  showGeneratedToken?: (token: string) => void;
+  /** Where Herald logs (nowhere by default). */
+  log?: Logger;
+}
+
+export async function startTestHerald(yaml: string, options: TestHeraldOptions = {}): Promise<TestHerald> {
   const dir = options.dir ?? tempDir();
   const file = join(dir, "webhooks.config.yaml");
   writeFileSync(file, yaml);
   const loaded = await loadConfigText(yaml, file, {});
   if (!loaded.ok) throw new Error(`test config invalid: ${JSON.stringify(loaded.problems)}`);
-  const herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, clock: options.clock, log: options.log ?? silentLogger, startWorker: options.startWorker });
+  const herald = await startHerald({
+    config: loaded.config,
+    plugins: loaded.plugins,
+    problemAt: loaded.problemAt,
+    env: {},
+    clock: options.clock,
+    log: options.log ?? silentLogger,
+    startWorker: options.startWorker,
+    showGeneratedToken: options.showGeneratedToken,
+  });
   const api: TestHerald["api"] = (path, init = {}) => {
     const { token = ADMIN_TOKEN, json, ...rest } = init;
     const headers = new Headers(rest.headers);

@@ -46,7 +46,15 @@ const running = new Set<HeraldProcess>();
  * Writes `yaml` (with its `port: 0` replaced by a free port) to `<dir>/webhooks.config.yaml`, starts
  * `<command> serve --config <file>` in `cwd`, and resolves once GET /healthz answers 200.
  */
-export async function spawnHerald(options: { dir: string; yaml: string; command?: string[]; cwd?: string; readyTimeoutMs?: number }): Promise<HeraldProcess> {
+export async function spawnHerald(options: {
+  dir: string;
+  yaml: string;
+  command?: string[];
+  cwd?: string;
+  readyTimeoutMs?: number;
+  /** Added to the inherited environment. */
+  env?: Record<string, string>;
+}): Promise<HeraldProcess> {
   const port = freePort();
   if (!options.yaml.includes("port: 0")) throw new Error("spawnHerald needs a config with `port: 0` to fill in");
   const file = join(options.dir, "webhooks.config.yaml");
@@ -54,6 +62,7 @@ export async function spawnHerald(options: { dir: string; yaml: string; command?
 
   const proc = Bun.spawn([...(options.command ?? FROM_SOURCE), "serve", "--config", file], {
     cwd: options.cwd ?? REPO_ROOT,
+    env: { ...process.env, ...options.env },
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",

@@ -1,0 +1,87 @@
+// Request bodies: JSON only, and never more than the configured size, whether the client declared a
+// Content-Length or streams a chunked body.
+import { Elysia } from "elysia";
+
+/** A body refused before it is parsed; `app.ts` turns it into the error envelope. */
+export class BodyRefused extends Error {
+  constructor(
+    readonly status: 400 | 413 | 415,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// application/json, or any +json type (RFC 6839), with or without parameters such as charset.
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+
+export function tooLarge(maxBytes: number) {
+  return new BodyRefused(413, "body_too_large", `request bodies are limited to ${maxBytes} bytes`);
+}
+
+/**
+ * Reads the body with a running count and stops at the first byte over `maxBytes`, so a chunked body
+ * (no Content-Length) is refused without being buffered whole. An empty body is `undefined`.
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const type = request.headers.get("content-type");
+  // No Content-Type at all is read as JSON (clients such as curl --data-binary omit it); any other is refused.
+  if (type !== null && !JSON_TYPE.test(type)) {
+    throw new BodyRefused(415, "unsupported_media_type", `request bodies must be application/json, not ${JSON.stringify(type.slice(0, 100))}`);
+  }
+  if (!request.body) return undefined;
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw tooLarge(maxBytes);
+    }
+    chunks.push(value);
+  }
+  if (size === 0) return undefined;
+  // fatal: bytes that are not UTF-8 are a malformed body, not text with replacement characters.
+  const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+  if (nestedDeeperThan(value, MAX_NESTING)) {
+    throw new BodyRefused(400, "too_deep", `JSON nested more than ${MAX_NESTING} levels deep is refused`);
+  }
+  return value;
+}
+
+/**
+ * Far more than any real record needs. Deeper values are refused at the door: validating, storing and
+ * serialising them recurses, and a few hundred thousand levels overflow the stack there.
+ */
+export const MAX_NESTING = 64;
+
+/** Walks the value with a stack of its own, so that checking a deep value cannot overflow either. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 1]];
+  while (pending.length > 0) {
+    const [item, depth] = pending.pop()!;
+    if (typeof item !== "object" || item === null) continue;
+    if (depth > limit) return true;
+    for (const child of Object.values(item)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Parses every request body of the app. It runs before a route's own `parse: "json"`, which then never reads
+ * anything (routes keep it so that the API document says their bodies are JSON). A body over the limit is a
+ * 413 and a body of another type a 415, for anyone: like a body that is not JSON (400), this comes before the
+ * API key is checked.
+ */
+export function jsonBodies(maxBytes: number) {
+  return new Elysia({ name: "herald-json-bodies" }).onParse({ as: "global" }, async ({ request }) => {
+    // No body reads as {}: every body schema is then checked, since Elysia skips checking an optional one
+    // whenever the body is not a non-empty object.
+    const body = await readJsonBody(request, maxBytes);
+    return body === undefined ? {} : body; // a JSON null stays null, and is refused by the schema
+  });
+}

@@ -1,0 +1,98 @@
+// The shapes the API answers with, as typebox schemas: /openapi.json documents them, Elysia checks each
+// answer against them, and resources.ts builds them with types derived from these (no second copy).
+import { t, type TSchema } from "elysia";
+import { API_ROLES, PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
+import { DELIVERY_STATES, EVENT_STATUSES, SUBSCRIPTION_SOURCES } from "../store/schema.ts";
+
+const Time = t.String({ format: "date-time" });
+const OrNull = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
+const OneOf = <const T extends readonly [string, ...string[]]>(values: T) => t.UnionEnum(values);
+
+export const ErrorResponse = t.Object(
+  { error: t.Object({ code: t.String({ description: "stable, for programs" }), message: t.String({ description: "for people: what is wrong" }) }) },
+  { description: "every error answer" },
+);
+
+export const AttemptResponse = t.Object({
+  number: t.Integer({ description: "counts every attempt of the delivery, resends included" }),
+  started_at: Time,
+  duration_ms: t.Integer(),
+  success: t.Boolean(),
+  request: t.Object({ url: t.String(), headers: t.Record(t.String(), t.String(), { description: "secrets show [redacted]" }) }),
+  response: OrNull(t.Object({ status: t.Integer(), body: OrNull(t.String({ description: "the first 4 KB" })) })),
+  error: OrNull(t.Object({ kind: t.String({ description: "timeout, connection_refused, dns, tls, reset, blocked, plugin, disabled, unconfigured, other" }), message: OrNull(t.String()) })),
+  retry_after: OrNull(
+    t.Object(
+      {
+        header: t.String({ description: "the answer's Retry-After header as received" }),
+        wait_ms: OrNull(t.Integer({ description: "the wait before the next attempt it set (429 and 503 only, up to the policy's max_retry_after); null when the schedule's was as long, or no retry was left" })),
+      },
+      { description: "present when the answer carried Retry-After" },
+    ),
+  ),
+});
+
+export const DeliveryResponse = t.Object({
+  id: t.String({ description: "stable across retries: receivers de-duplicate with it" }),
+  subscription: t.String(),
+  state: OneOf(DELIVERY_STATES),
+  attempts: t.Integer(),
+  next_attempt_at: OrNull(Time),
+  updated_at: Time,
+  attempt_log: t.Optional(t.Array(AttemptResponse, { description: "on GET /api/v1/events/{id} only" })),
+});
+
+export const EventResponse = t.Object({
+  $uri: t.String(),
+  id: t.String(),
+  event_type: t.String(),
+  status: OneOf(EVENT_STATUSES),
+  payload: t.Object(
+    { api_version: t.Literal("v1"), event_type: t.String(), object: t.Unknown(), object_type: t.String(), triggered_at: Time },
+    { description: "One Codex's v1 envelope" },
+  ),
+  created_at: Time,
+  deliveries: t.Array(DeliveryResponse),
+});
+
+export const SubscriptionResponse = t.Object({
+  $uri: t.String(),
+  id: t.String(),
+  source: OneOf(SUBSCRIPTION_SOURCES),
+  url: t.String(),
+  events: t.Array(t.String()),
+  transformer: PluginChoiceSchema,
+  auth: OrNull(PluginChoiceSchema),
+  headers: t.Record(t.String(), t.String(), { description: "values of headers named like credentials show [redacted]" }),
+  retry: RetryPolicySchema,
+  enabled: t.Boolean(),
+  description: OrNull(t.String()),
+  created_at: Time,
+  updated_at: Time,
+  removed_from_config_at: OrNull(Time),
+  signing_secret: t.Optional(t.String({ description: "a secret Herald generated: shown in this answer only" })),
+});
+
+export const ApiKeyResponse = t.Object({
+  $uri: t.String(),
+  id: t.String(),
+  name: t.String(),
+  role: OneOf(API_ROLES),
+  source: OneOf(["config", "api"] as const),
+  subscriptions: t.Array(t.String()),
+  expires_at: OrNull(Time),
+  created_at: OrNull(Time),
+  token: t.Optional(t.String({ description: "shown in the answer that creates the key, never again" })),
+});
+
+export const TestAttemptResponse = t.Composite([
+  t.Object({ event_id: t.String(), event_type: t.String(), delivery_id: t.String() }),
+  AttemptResponse,
+]);
+
+export const EventTypeResponse = t.Object({ name: t.String(), object_type: t.String(), description: OrNull(t.String()) });
+
+/** The error answers a route gives, each with the error envelope. */
+export function errors<const S extends number[]>(...statuses: S): { [K in S[number]]: typeof ErrorResponse } {
+  return Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as { [K in S[number]]: typeof ErrorResponse };
+}

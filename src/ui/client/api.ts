@@ -1,0 +1,105 @@
+// The page's only way to Herald: the public REST API, with the key the user signed in with.
+import type { Static } from "elysia";
+import type { EventResponse, EventTypeResponse, SubscriptionResponse } from "../../api/schemas.ts";
+
+export type EventResource = Static<typeof EventResponse>;
+export type DeliveryResource = EventResource["deliveries"][number];
+export type AttemptResource = NonNullable<DeliveryResource["attempt_log"]>[number];
+/** A bulk resend answers with its result, or with a job to follow while it works in the background. */
+export type BulkResendAnswer = { resent: number } | JobResource;
+/** The part of a job (`GET /api/v1/jobs/{id}`) the page follows. */
+export interface JobResource {
+  $uri: string;
+  state: "running" | "done" | "failed";
+  total?: number;
+  done?: number;
+  resent?: number;
+  error?: string | null;
+}
+
+export interface EventFilter {
+  status?: string;
+  event_type?: string;
+  subscription?: string;
+  since?: string;
+  until?: string;
+}
+
+/** Every failed answer: `status` 0 when Herald could not be reached at all. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+// Session storage: the key lives as long as the tab, never in a URL, a cookie or another tab.
+const KEY_ITEM = "herald.apiKey";
+export const session = {
+  key: () => sessionStorage.getItem(KEY_ITEM),
+  signIn: (key: string) => sessionStorage.setItem(KEY_ITEM, key),
+  signOut: () => sessionStorage.removeItem(KEY_ITEM),
+};
+
+export async function request<T>(path: string, options: { method?: string; body?: unknown; key?: string } = {}): Promise<{ data: T; headers: Headers }> {
+  const headers: Record<string, string> = { accept: "application/json", authorization: `Bearer ${options.key ?? session.key() ?? ""}` };
+  if (options.body !== undefined) headers["content-type"] = "application/json";
+  let response: Response;
+  try {
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    response = await fetch(path, { method: options.method ?? "GET", headers, body, cache: "no-store" });
+  } catch {
+    throw new ApiError(0, "unreachable", "Herald did not answer; check that it is running and reachable.");
+  }
+  const text = await response.text();
+  let data: unknown = null;
+  try {
+    data = text === "" ? null : JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's error page, say): the status line is all there is to tell.
+  }
+  if (!response.ok) {
+    const error = (data as { error?: { code?: string; message?: string } } | null)?.error;
+    throw new ApiError(response.status, error?.code ?? `http_${response.status}`, error?.message ?? `Herald answered ${response.status} ${response.statusText}`);
+  }
+  return { data: data as T, headers: response.headers };
+}
+
+export function filterQuery(filter: EventFilter): URLSearchParams {
+  const query = new URLSearchParams();
+  for (const [name, value] of Object.entries(filter)) if (value) query.set(name, value);
+  return query;
+}
+
+export async function listEvents(filter: EventFilter, page: number, perPage: number) {
+  const query = filterQuery(filter);
+  query.set("page", String(page));
+  query.set("per_page", String(perPage));
+  const { data, headers } = await request<EventResource[]>(`/api/v1/events?${query}`);
+  return { events: data, total: Number(headers.get("x-total-count") ?? data.length) };
+}
+
+export const getEvent = (id: string) => request<EventResource>(`/api/v1/events/${encodeURIComponent(id)}`).then((r) => r.data);
+
+export const resendEvent = (id: string, subscriptions?: string[]) =>
+  request<EventResource>(`/api/v1/events/${encodeURIComponent(id)}/resend`, { method: "POST", body: subscriptions ? { subscriptions } : {} }).then((r) => r.data);
+
+export const resendEvents = (selection: { ids: string[] } | EventFilter) =>
+  request<BulkResendAnswer>("/api/v1/events/resend", { method: "POST", body: selection }).then((r) => r.data);
+
+export const getJob = (uri: string) => request<JobResource>(uri).then((r) => r.data);
+
+export const eventTypes = () => request<Static<typeof EventTypeResponse>[]>("/api/v1/event_types").then((r) => r.data);
+
+/** The ids of the subscriptions the key may see (a user key: its own), every page of them. */
+export async function subscriptionIds(): Promise<string[]> {
+  const ids: string[] = [];
+  for (let page = 1; ; page++) {
+    const { data, headers } = await request<Static<typeof SubscriptionResponse>[]>(`/api/v1/subscriptions?per_page=500&page=${page}`);
+    ids.push(...data.map((s) => s.id));
+    if (data.length === 0 || ids.length >= Number(headers.get("x-total-count") ?? 0)) return ids;
+  }
+}

@@ -1,0 +1,193 @@
+// The event list: one page of events from the server (newest first), selection and resend, refreshed while shown.
+import { deliveryStateFor } from "../../delivery/status.ts";
+import type { EventStatus } from "../../store/schema.ts";
+import { listEvents, type EventFilter, type EventResource } from "./api.ts";
+import { formatCount, h, plural, poll, statusBadge, timeElement } from "./dom.ts";
+import { DEFAULT_PER_PAGE, filterForm, isFiltered, listHash, readFilter } from "./filters.ts";
+import type { PageContext, View } from "./main.ts";
+import { bulkResend, matchingSelection } from "./resend.ts";
+
+const REFRESH_MS = 2_000;
+export const PER_PAGE_CHOICES = [25, 50, 100, 200];
+
+// The selection outlives page turns, not a change of filter (it would then hold events no longer listed).
+let selection = { filter: "", ids: new Set<string>() };
+
+function positiveInt(value: string | null, fallback: number) {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export function mountList(main: HTMLElement, params: URLSearchParams, context: PageContext): View {
+  const filter = readFilter(params);
+  const page = positiveInt(params.get("page"), 1);
+  const perPage = Math.min(positiveInt(params.get("per_page"), DEFAULT_PER_PAGE), 500);
+  const filterKey = JSON.stringify(filter);
+  if (selection.filter !== filterKey) selection = { filter: filterKey, ids: new Set() };
+  const selected = selection.ids;
+
+  const heading = h("h1", { tabindex: -1 }, "Event log");
+  const count = h("p", { class: "count" }, "Loading…");
+  const resendSelected = h("button", { type: "button", class: "primary", disabled: true }, "Resend selected");
+  const resendMatching = h("button", { type: "button", disabled: true }, "Resend all matching…");
+  const selectPage = h("input", { type: "checkbox", "aria-label": "Select every event on this page", "data-focus-key": "select-page" });
+  const tbody = h("tbody");
+  const pager = h("nav", { class: "pager", "aria-label": "Pages" });
+  const dialog = confirmDialog();
+  const headers = ["Created", "Event", "Type", "Status", "Subscriptions", "Attempts"];
+  const table = h(
+    "table",
+    { class: "events" },
+    h("caption", { class: "visually-hidden" }, "Events, newest first"),
+    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "select" }, selectPage), headers.map((name) => h("th", { scope: "col" }, name)))),
+    tbody,
+  );
+  main.replaceChildren(
+    heading,
+    filterForm(filter, perPage, context),
+    h("div", { class: "toolbar" }, count, h("div", { class: "actions" }, resendSelected, resendMatching)),
+    h("div", { class: "table-wrap" }, table),
+    pager,
+    dialog.element,
+  );
+  heading.focus();
+
+  let events: EventResource[] = [];
+  let total = 0;
+  let shown = "";
+
+  const updateSelection = () => {
+    const onPage = events.filter((e) => selected.has(e.id)).length;
+    selectPage.checked = events.length > 0 && onPage === events.length;
+    selectPage.indeterminate = onPage > 0 && onPage < events.length;
+    resendSelected.disabled = selected.size === 0;
+    resendSelected.textContent = selected.size === 0 ? "Resend selected" : `Resend ${plural(selected.size, "selected event")}`;
+    resendMatching.disabled = total === 0;
+    resendMatching.textContent = isFiltered(filter) ? `Resend all ${formatCount(total)} matching…` : `Resend all ${formatCount(total)}…`;
+  };
+
+  const render = () => {
+    const focused = (document.activeElement as HTMLElement | null)?.dataset.focusKey;
+    const last = Math.max(1, Math.ceil(total / perPage));
+    count.textContent = `${plural(total, "event")}${isFiltered(filter) ? " match the filter" : ""} · page ${formatCount(page)} of ${formatCount(last)}`;
+    tbody.replaceChildren(...(events.length > 0 ? events.map((e) => row(e, selected, updateSelection)) : [emptyRow(headers.length + 1, filter)]));
+    pager.replaceChildren(...pagerLinks(filter, page, last, perPage));
+    updateSelection();
+    if (focused) main.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
+  };
+
+  const refresh = async () => {
+    try {
+      const result = await listEvents(filter, page, perPage);
+      const last = Math.max(1, Math.ceil(result.total / perPage));
+      if (page > last) {
+        location.replace(listHash(filter, last, perPage)); // the list got shorter (a purge, a narrower filter)
+        return;
+      }
+      const text = JSON.stringify(result);
+      if (text === shown) return;
+      shown = text;
+      ({ events, total } = result);
+      render();
+    } catch (error) {
+      context.fail(error);
+    }
+  };
+  const refresher = poll(refresh, REFRESH_MS);
+
+  selectPage.addEventListener("change", () => {
+    for (const e of events) selectPage.checked ? selected.add(e.id) : selected.delete(e.id);
+    for (const box of tbody.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) box.checked = selectPage.checked;
+    updateSelection();
+  });
+  resendSelected.addEventListener("click", async () => {
+    resendSelected.disabled = true;
+    if (await bulkResend({ ids: [...selected] }, context)) selected.clear();
+    updateSelection();
+    await refresher.hurry();
+  });
+  resendMatching.addEventListener("click", () =>
+    dialog.ask(`Resend all ${plural(total, "event")}${isFiltered(filter) ? " matching the filter" : ""}?`, filter, async () => {
+      await bulkResend(matchingSelection(filter), context);
+      await refresher.hurry();
+    }),
+  );
+  return { stop: refresher.stop };
+}
+
+function row(event: EventResource, selected: Set<string>, onChange: () => void): HTMLTableRowElement {
+  const box = h("input", { type: "checkbox", "aria-label": `Select event ${event.id}`, "data-focus-key": `select:${event.id}`, checked: selected.has(event.id) });
+  box.addEventListener("change", () => {
+    box.checked ? selected.add(event.id) : selected.delete(event.id);
+    onChange();
+  });
+  const attempts = event.deliveries.reduce((sum, d) => sum + d.attempts, 0);
+  return h(
+    "tr",
+    { class: selected.has(event.id) ? "selected" : "" },
+    h("td", { class: "select" }, box),
+    h("td", { "data-label": "Created" }, timeElement(event.created_at)),
+    h("th", { scope: "row", "data-label": "Event" }, h("a", { href: `#/events/${encodeURIComponent(event.id)}`, class: "event-id", "data-focus-key": `open:${event.id}` }, event.id)),
+    h("td", { "data-label": "Type" }, event.event_type),
+    h("td", { "data-label": "Status" }, statusBadge(event.status)),
+    h(
+      "td",
+      { "data-label": "Subscriptions" },
+      event.deliveries.length === 0 ? "none" : h("ul", { class: "deliveries" }, event.deliveries.map((d) => h("li", {}, d.subscription, " ", h("span", { class: `state state-${d.state}` }, d.state)))),
+    ),
+    h("td", { "data-label": "Attempts", class: "number" }, attempts),
+  );
+}
+
+function emptyRow(columns: number, filter: EventFilter) {
+  const text = isFiltered(filter) ? "No events match this filter." : "No events yet in the retention window.";
+  return h("tr", {}, h("td", { colspan: columns, class: "empty" }, text));
+}
+
+function pagerLinks(filter: EventFilter, page: number, last: number, perPage: number): HTMLElement[] {
+  const link = (target: number, label: string, rel: string) =>
+    target === page || target < 1 || target > last
+      ? h("span", { class: "button", "aria-disabled": "true" }, label)
+      : h("a", { class: "button", href: listHash(filter, target, perPage), rel, "data-focus-key": `page:${rel}` }, label);
+  const perPageSelect = h(
+    "select",
+    { id: "per-page" },
+    PER_PAGE_CHOICES.map((n) => h("option", { value: n, selected: n === perPage }, n)),
+  );
+  perPageSelect.addEventListener("change", () => (location.hash = listHash(filter, 1, Number(perPageSelect.value))));
+  return [
+    link(1, "« First", "first"),
+    link(page - 1, "‹ Previous", "prev"),
+    h("span", { class: "page-of" }, `Page ${formatCount(page)} of ${formatCount(last)}`),
+    link(page + 1, "Next ›", "next"),
+    link(last, "Last »", "last"),
+    h("span", { class: "per-page" }, h("label", { for: "per-page" }, "Per page"), perPageSelect),
+  ];
+}
+
+/** A modal that asks before a resend that may touch thousands of events. */
+function confirmDialog() {
+  const title = h("h2", { id: "confirm-title" });
+  const detail = h("p");
+  const confirm = h("button", { type: "button", class: "primary" }, "Resend");
+  const cancel = h("button", { type: "button" }, "Cancel");
+  const element = h("dialog", { "aria-labelledby": "confirm-title" }, title, detail, h("div", { class: "actions" }, confirm, cancel));
+  let action: (() => Promise<void>) | null = null;
+  cancel.addEventListener("click", () => element.close());
+  confirm.addEventListener("click", () => {
+    element.close();
+    void action?.();
+  });
+  return {
+    element,
+    ask(question: string, filter: EventFilter, then: () => Promise<void>) {
+      action = then;
+      title.textContent = question;
+      detail.textContent =
+        "Each of their deliveries gets a fresh attempt now and a fresh retry budget." +
+        (filter.status ? ` Only their ${deliveryStateFor(filter.status as EventStatus)} deliveries go again.` : "");
+      element.showModal();
+      cancel.focus();
+    },
+  };
+}
