@@ -20,18 +20,20 @@ export function tooLarge(maxBytes: number) {
   return new BodyRefused(413, "body_too_large", `request bodies are limited to ${maxBytes} bytes`);
 }
 
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
 /**
- * Reads the body with a running count and stops at the first byte over `maxBytes`, so a chunked body
- * (no Content-Length) is refused without being buffered whole. An empty body is `undefined`.
+ * The body's bytes, never more than `maxBytes`. A declared length is known before anything is read (and Bun
+ * delivers exactly that many bytes), so such a body is refused or read whole at once; a chunked one is read
+ * with a running count and refused at the first byte over, without being buffered whole.
  */
-export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
-  const type = request.headers.get("content-type");
-  // No Content-Type at all is read as JSON (clients such as curl --data-binary omit it); any other is refused.
-  if (type !== null && !JSON_TYPE.test(type)) {
-    throw new BodyRefused(415, "unsupported_media_type", `request bodies must be application/json, not ${JSON.stringify(type.slice(0, 100))}`);
+async function bodyBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  const declared = request.headers.get("content-length");
+  if (declared !== null && /^\d+$/.test(declared)) {
+    if (Number(declared) > maxBytes) throw tooLarge(maxBytes);
+    return new Uint8Array(await request.arrayBuffer());
   }
-  if (!request.body) return undefined;
-  const reader = request.body.getReader();
+  const reader = request.body!.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -44,9 +46,21 @@ export async function readJsonBody(request: Request, maxBytes: number): Promise<
     }
     chunks.push(value);
   }
-  if (size === 0) return undefined;
+  return Buffer.concat(chunks);
+}
+
+/** The JSON body, of at most `maxBytes` (see bodyBytes). An empty body is `undefined`. */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<unknown> {
+  const type = request.headers.get("content-type");
+  // No Content-Type at all is read as JSON (clients such as curl --data-binary omit it); any other is refused.
+  if (type !== null && !JSON_TYPE.test(type)) {
+    throw new BodyRefused(415, "unsupported_media_type", `request bodies must be application/json, not ${JSON.stringify(type.slice(0, 100))}`);
+  }
+  if (!request.body) return undefined;
+  const bytes = await bodyBytes(request, maxBytes);
+  if (bytes.byteLength === 0) return undefined;
   // fatal: bytes that are not UTF-8 are a malformed body, not text with replacement characters.
-  const value: unknown = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)));
+  const value: unknown = JSON.parse(UTF8.decode(bytes));
   if (nestedDeeperThan(value, MAX_NESTING)) {
     throw new BodyRefused(400, "too_deep", `JSON nested more than ${MAX_NESTING} levels deep is refused`);
   }
