@@ -1,5 +1,6 @@
 // The shapes the API answers with, as typebox schemas: /openapi.json documents them, Elysia checks each
-// answer against them, and resources.ts builds them with types derived from these (no second copy).
+// answer against them (but the publish answer: see unchecked), and resources.ts builds them with types
+// derived from these (no second copy).
 import { t, type TSchema } from "elysia";
 import { API_ROLES, PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
 import { DELIVERY_STATES, EVENT_STATUSES, SUBSCRIPTION_SOURCES } from "../store/schema.ts";
