@@ -87,9 +87,11 @@ async function run(): Promise<number> {
     ].filter(Boolean);
     const notes = [
       `Machine: ${machine()}. Load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(", ")}, after ${loadavg().map((l) => l.toFixed(2)).join(", ")}; busy at the start: ${busyBefore}.`,
-      `Durability: SQLite WAL, synchronous=${SYNCHRONOUS}; every publish is committed before its 202 (group commit).`,
+      `Durability: SQLite WAL, synchronous=${SYNCHRONOUS}, and no publish is answered 202 before an fdatasync of the WAL has covered its commit (shared by the commits before it, run off the event loop): every accepted event is on disk, as with synchronous=FULL.`,
+      `Herald's CPU time per event (user + system, all its threads): ingest ${ingest.cpuMsPerEvent.toFixed(3)} ms, end-to-end ${endToEnd.map((e) => `${e.cpuMsPerEvent.toFixed(3)} ms with ${e.subscriptions} subscription${e.subscriptions > 1 ? "s" : ""}`).join(", ")}; publishes accepted meanwhile in end-to-end: ${endToEnd.map((e) => `${Math.round(e.publishRate).toLocaleString("en-US")}/s`).join(", ")}.`,
       `Processes: Herald is \`dist/herald\` (bun build --compile) alone in its process; the load generator and the receivers are two other processes sharing the same cores.`,
       `Sizes: ${SIZES.requests} publishes (ingest, raw), ${SIZES.endToEndEvents} events with 1 subscription, ${SIZES.fanoutEvents} with 10, ${SIZES.latencySeconds} s at ${SIZES.latencyRate}/s, ${SIZES.logEvents} seeded events (${eventLog.seedSeconds.toFixed(0)} s to seed), ${SIZES.reads} reads per query; the run took ${minutes.toFixed(1)} min.`,
+      `A target missed: what the profile shows, and why, in bench/PROFILE.md.`,
       ...problems.map((p) => `WARNING: ${p}`),
     ];
     const markdown = `# Herald bench results\n\n\`npm run bench\`, ${new Date().toISOString().slice(0, 16)}Z.\n\n${table}\n\n${notes.map((n) => `- ${n}`).join("\n")}\n`;
