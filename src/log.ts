@@ -7,13 +7,18 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type Logger = Record<LogLevel, (message: string, fields?: LogFields) => void>;
 
-/** A logger writing `level` and above as JSON lines to `write` (stdout by default). */
-export function jsonLogger(level: LogLevel = "info", write: (line: string) => void = console.log): Logger {
-  const threshold = LOG_LEVELS.indexOf(level);
-  const at = (lineLevel: LogLevel) =>
-    LOG_LEVELS.indexOf(lineLevel) < threshold
-      ? () => {}
-      : (message: string, fields?: LogFields) => write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, message, ...fields }));
+/**
+ * A logger writing `level` and above as JSON lines to `write` (stdout by default). Given a function, the level
+ * is read at each line, so a config reload changes it at once.
+ */
+export function jsonLogger(level: LogLevel | (() => LogLevel) = "info", write: (line: string) => void = console.log): Logger {
+  const threshold = typeof level === "function" ? () => LOG_LEVELS.indexOf(level()) : () => LOG_LEVELS.indexOf(level);
+  const at = (lineLevel: LogLevel) => {
+    const rank = LOG_LEVELS.indexOf(lineLevel);
+    return (message: string, fields?: LogFields) => {
+      if (rank >= threshold()) write(JSON.stringify({ time: new Date().toISOString(), level: lineLevel, message, ...fields }));
+    };
+  };
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 

@@ -4,7 +4,6 @@
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
-import { jsonLogger } from "./log.ts";
 import { ConfigRejected, startHerald } from "./server.ts";
 import { verifyCommand } from "./verify/command.ts";
 import packageJson from "../package.json";
@@ -80,10 +79,9 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
     return 0;
   }
-  const log = jsonLogger(loaded.config.log.level);
   let herald;
   try {
-    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt, log });
+    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt });
   } catch (error) {
     if (error instanceof ConfigRejected) {
       console.error(`invalid configuration:\n${formatProblems(file, error.problems)}`);
@@ -96,13 +94,13 @@ async function main(argv: string[]): Promise<number> {
   process.on("SIGHUP", () => void herald.reload());
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      log.info("shutting down", { signal });
-      void herald.stop().catch((error) => log.error("shutdown failed", { error: String(error) })).finally(resolve);
+      herald.log.info("shutting down", { signal });
+      void herald.stop().catch((error) => herald.log.error("shutdown failed", { error: String(error) })).finally(resolve);
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));
   });
-  log.info("stopped");
+  herald.log.info("stopped");
   return 0;
 }
 

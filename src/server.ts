@@ -45,8 +45,8 @@ export type ReloadResult = { ok: true; restartNeeded: string[] } | { ok: false; 
 
 export async function startHerald(options: HeraldOptions) {
   const clock = options.clock ?? systemClock;
-  const log = options.log ?? jsonLogger(options.config.log.level);
   const live: LiveConfig = { config: options.config, plugins: options.plugins };
+  const log = options.log ?? jsonLogger(() => live.config.log.level);
   const store = openSqliteStore(live.config.storage.sqlitePath);
   const directory = new SubscriptionDirectory(store, live, clock);
   const conflicts = directory.conflicts(live.config, options.problemAt ?? problemWithoutLine);
@@ -129,6 +129,7 @@ export async function startHerald(options: HeraldOptions) {
   return {
     url,
     app,
+    log,
     store,
     worker,
     live,

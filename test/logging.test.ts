@@ -102,4 +102,14 @@ describe("the log level", () => {
       { level: "error", message: "e", n: undefined },
     ]);
   });
+
+  it("read from a function at each line, follows a change (a config reload) at once", () => {
+    const lines: string[] = [];
+    let level: "info" | "debug" = "info";
+    const log = jsonLogger(() => level, (line) => lines.push(line));
+    log.debug("hidden");
+    level = "debug";
+    log.debug("shown");
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual(["shown"]);
+  });
 });
