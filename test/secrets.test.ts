@@ -31,7 +31,8 @@ describe("secrets never appear in any API answer, log line or attempt record", (
         `  - { id: a, url: "${ok.url}/a", events: ["*"], auth: { plugin: basic-auth, username: lab, password: ${CONFIG_PASSWORD} }, headers: { X-Api-Key: ${CONFIG_HEADER_SECRET} } }`,
         `  - { id: b, url: "${failing.url}/b?token=${CONFIG_HEADER_SECRET}", events: ["*"], auth: { plugin: onecodex-signature, secret: ${CONFIG_SIGNING_SECRET} }, retry: { schedule: [] } }`,
       ].join("\n"),
-      extra: "reload: { watch: false }",
+      // debug: one log line for every attempt too, so every line Herald can write about a delivery is searched
+      extra: "reload: { watch: false }\nlog: { level: debug }",
     });
     const herald = await spawnHerald({ dir, yaml });
     const answers: string[] = [];

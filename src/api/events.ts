@@ -14,7 +14,7 @@ import type { KeyRing } from "./keys.ts";
 import { apiError, quote } from "./errors.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { eventResource, jobResource } from "./resources.ts";
-import { errors, EventResponse, unchecked } from "./schemas.ts";
+import { errors, EventResponse, JobResponse, unchecked } from "./schemas.ts";
 
 export const PublishBody = t.Object(
   {
@@ -213,7 +213,8 @@ export function eventRoutes(deps: EventRouteDeps) {
         roles: ["admin", "user"],
         parse: "json",
         body: ResendManyBody,
-        detail: { tags: ["events"], summary: "Resend many events: by ids or by a filter" },
+        response: { 202: JobResponse, ...errors(400, 401, 403, 404, 422) },
+        detail: { tags: ["events"], summary: "Resend many events, by ids or by a filter: 202 at once with a job whose progress GET /api/v1/jobs/{id} reads" },
       },
     );
 }

@@ -7,7 +7,7 @@ import type { AttemptRecord, DeliveryRecord, EventRecord, JobRecord } from "../s
 import type { SubscriptionEntry } from "../subscriptions/directory.ts";
 import { redactSpec, specOf } from "../subscriptions/spec.ts";
 import type { KeyEntry } from "./keys.ts";
-import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, SubscriptionResponse } from "./schemas.ts";
+import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, JobResponse, SubscriptionResponse } from "./schemas.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -78,7 +78,7 @@ export function apiKeyResource({ key, source, createdAt }: KeyEntry): Static<typ
   };
 }
 
-export function jobResource(job: JobRecord) {
+export function jobResource(job: JobRecord): Static<typeof JobResponse> {
   return {
     $uri: `/api/v1/jobs/${job.id}`,
     id: job.id,

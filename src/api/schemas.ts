@@ -3,7 +3,7 @@
 // derived from these (no second copy).
 import { t, type TSchema } from "elysia";
 import { API_ROLES, PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
-import { DELIVERY_STATES, EVENT_STATUSES, SUBSCRIPTION_SOURCES } from "../store/schema.ts";
+import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../store/schema.ts";
 
 const Time = t.String({ format: "date-time" });
 const OrNull = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
@@ -102,6 +102,19 @@ export function unchecked<T extends TSchema>(schema: T): T {
   // Elysia's own flag, kept out of the JSON (not enumerable), so /openapi.json stays plain JSON Schema.
   return Object.defineProperty({ ...schema }, "noValidate", { value: true, enumerable: false });
 }
+
+export const JobResponse = t.Object({
+  $uri: t.String(),
+  id: t.String(),
+  kind: OneOf(JOB_KINDS),
+  state: OneOf(JOB_STATES),
+  total: t.Integer({ description: "events matched when the job started" }),
+  done: t.Integer({ description: "events handled so far" }),
+  resent: t.Integer({ description: "events that had a delivery resent" }),
+  created_at: Time,
+  finished_at: OrNull(Time),
+  error: OrNull(t.String()),
+});
 
 /** The error answers a route gives, each with the error envelope. */
 export function errors<const S extends number[]>(...statuses: S): { [K in S[number]]: typeof ErrorResponse } {
