@@ -295,7 +295,8 @@ describe("properties (fast-check)", () => {
       fc.asyncProperty(fc.string({ unit: "grapheme", minLength: 1, maxLength: 200 }), async (id) => {
         fc.pre(id !== "." && id !== ".."); // URLs resolve dot segments before sending: those name other routes
         const response = await send({ method: "GET", path: `/api/v1/events/${encodeURIComponent(id)}`, contentType: null });
-        expect(response.status).toBe(id === eventId ? 200 : 404);
+        // The publishing property above may have stored an event under any valid id (fast-check once chose "valueOf").
+        expect(response.status).toBe(herald.store.getEvent(id) === null ? 404 : 200);
         await response.body?.cancel();
       }),
       runs,
