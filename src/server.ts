@@ -70,7 +70,7 @@ export async function startHerald(options: HeraldOptions) {
   const metrics = createMetrics({ store, clock, inflight: () => worker.inflightCount });
   const onWork = () => worker.wake();
   const jobs = new JobRunner({ store, clock, log, onWork });
-  const app = createApp({ live, store, directory, keys, clock, log, metrics, onWork, worker, jobs });
+  const app = createApp({ live, store, directory, keys, clock, log, metrics, onWork, jobs });
   try {
     // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
     // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit, and

@@ -6,7 +6,7 @@ import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
 import { redactSecrets, secretValues } from "../src/delivery/request.ts";
 import { parseRetryAfter } from "../src/delivery/sender.ts";
-import { handOffSlots, reservedSlots, type SlotState } from "../src/delivery/slots.ts";
+import { reservedSlots } from "../src/delivery/slots.ts";
 import { eventStatus } from "../src/delivery/status.ts";
 
 const S = 1_000;
@@ -230,45 +230,5 @@ describe("reservedSlots: a slot kept free for each subscription with nothing in 
     expect(reservedSlots(100, 64)).toBe(16);
     expect(reservedSlots(3, 4)).toBe(1);
     expect(reservedSlots(3, 2)).toBe(0);
-  });
-});
-
-describe("handOffSlots: a publish's fresh deliveries go straight to the worker only as its next claim would take them", () => {
-  const slots = (concurrency: number, perSubscription: number, inflight: Record<string, number> = {}): SlotState => ({
-    concurrency,
-    perSubscription,
-    inflight: Object.values(inflight).reduce((a, b) => a + b, 0),
-    inflightOf: (id) => inflight[id] ?? 0,
-  });
-  const fresh = (counts: Record<string, number>) => new Map(Object.entries(counts));
-  const taken = (result: Map<string, number>) => Object.fromEntries(result);
-
-  it("an idle worker takes them all, up to per_subscription and the free slots", () => {
-    expect(taken(handOffSlots(fresh({ a: 3 }), false, ["a"], slots(64, 16)))).toEqual({ a: 3 });
-    expect(taken(handOffSlots(fresh({ a: 40 }), false, ["a"], slots(64, 16)))).toEqual({ a: 16 });
-    expect(taken(handOffSlots(fresh({ a: 40 }), false, ["a"], slots(64, 64, { a: 60 })))).toEqual({ a: 4 });
-  });
-
-  it("none while anything older is due: a fresh delivery never overtakes one that waits", () => {
-    expect(taken(handOffSlots(fresh({ a: 3, b: 1 }), true, ["a", "b"], slots(64, 16)))).toEqual({});
-  });
-
-  it("none beyond a subscription's per_subscription or the overall concurrency", () => {
-    expect(taken(handOffSlots(fresh({ a: 5 }), false, ["a"], slots(8, 2, { a: 2 })))).toEqual({});
-    expect(taken(handOffSlots(fresh({ a: 5, b: 5 }), false, ["a", "b"], slots(4, 4, { a: 2, b: 2 })))).toEqual({});
-  });
-
-  it("a subscription with nothing in flight gets its first slot before the others take more", () => {
-    // 2 free slots: b (idle) gets one of them although a comes first in the rotation.
-    expect(taken(handOffSlots(fresh({ a: 5, b: 5 }), false, ["a", "b"], slots(4, 4, { a: 2 })))).toEqual({ a: 1, b: 1 });
-  });
-
-  it("slots are left for subscriptions with nothing in flight and nothing fresh, as reservedSlots says", () => {
-    // 8 slots, c and d idle: 2 kept for them, so a takes 6 of its 10.
-    expect(taken(handOffSlots(fresh({ a: 10 }), false, ["a", "c", "d"], slots(8, 8)))).toEqual({ a: 6 });
-  });
-
-  it("a subscription the worker does not deliver to (disabled, removed) gets none", () => {
-    expect(taken(handOffSlots(fresh({ gone: 3, a: 1 }), false, ["a"], slots(64, 16)))).toEqual({ a: 1 });
   });
 });

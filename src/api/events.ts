@@ -4,7 +4,6 @@ import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
 import type { JobRunner } from "../jobs/runner.ts";
-import type { DeliveryWorker } from "../delivery/worker.ts";
 import type { Metrics } from "../metrics.ts";
 import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
@@ -77,19 +76,13 @@ export interface EventRouteDeps {
   metrics: Metrics;
   /** Tells the delivery worker there is new work. */
   onWork: () => void;
-  /** The delivery worker's side of a publish: which new deliveries it takes at once, and taking them. */
-  worker: Pick<DeliveryWorker, "handOff" | "take">;
   jobs: JobRunner;
 }
 
 export function eventRoutes(deps: EventRouteDeps) {
-  const { live, store, directory, clock, metrics, onWork, worker } = deps;
+  const { live, store, directory, clock, metrics, onWork } = deps;
   const eventTypes = declaredTypes(live);
-  const publish = batched((batch: NewEvent[]) => {
-    const outcomes = store.publishEvents(batch, clock.now(), worker.handOff);
-    worker.take(outcomes.flatMap((o) => o.handedOff));
-    return outcomes;
-  }, store.idle);
+  const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()), store.idle);
 
   const quoted = (ids: string[]) => ids.map(quote).join(", ");
   /**
@@ -132,8 +125,7 @@ export function eventRoutes(deps: EventRouteDeps) {
         }
         if (outcome.kind === "created") {
           metrics.published(declared.name);
-          // What the worker did not take at once waits for its claim.
-          if (outcome.handedOff.length < outcome.event.deliveries.length) onWork();
+          onWork();
         }
         set.status = outcome.kind === "created" ? 202 : 200;
         set.headers.location = `/api/v1/events/${outcome.event.id}`;

@@ -2,12 +2,12 @@
 import type { LiveConfig, Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
-import type { AttemptOutcome, ClaimedDelivery, HandOff, Store } from "../store/index.ts";
+import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
 import { outboundPolicy } from "./outbound.ts";
 import { leaseMs, shutdownGraceMs } from "./retry.ts";
-import { handOffSlots, reservedSlots } from "./slots.ts";
+import { reservedSlots } from "./slots.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;
@@ -142,51 +142,24 @@ export class DeliveryWorker {
   }
 
   /**
-   * The deliveries a publish hands straight to the worker (see handOffSlots), which its transaction stores
-   * leased; take() launches them. None while the worker is stopped or driven by drain().
-   */
-  readonly handOff: HandOff = (fresh, olderDue) => {
-    if (!this.running) return new Map();
-    const { concurrency, perSubscription } = this.options.live.config.delivery;
-    const ordered = this.rotated();
-    const inflightOf = (id: string) => this.inflightBySubscription.get(id) ?? 0;
-    const slots = handOffSlots(fresh, olderDue, ordered.map((s) => s.id), { concurrency, perSubscription, inflight: this.inflight.size, inflightOf });
-    const byId = new Map(ordered.map((s) => [s.id, s]));
-    return new Map([...slots].map(([id, count]) => [id, { count, leaseMs: leaseMs([byId.get(id)!.retry]) }]));
-  };
-
-  /** Launches what a publish handed off, once its transaction has committed. */
-  take(handedOff: ClaimedDelivery[]) {
-    if (handedOff.length === 0) return;
-    const byId = new Map(this.options.directory.active().map((s) => [s.id, s]));
-    for (const delivery of handedOff) this.launch(delivery, byId.get(delivery.subscriptionId)!);
-  }
-
-  /** The active subscriptions, starting from a different one each time (fairness). */
-  private rotated(): Subscription[] {
-    const subscriptions = this.options.directory.active();
-    if (subscriptions.length === 0) return [];
-    this.rotation = (this.rotation + 1) % subscriptions.length;
-    return [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
-  }
-
-  /**
    * Claims as much as the free slots allow, starting from a different subscription each time (fairness). Each
    * subscription's lease follows its own timeout: a slow one does not slow the others' recovery. A subscription
    * with nothing in flight gets its first slot before the others take more, and the others leave slots free for
    * those still idle (reservedSlots), so hung receivers cannot starve a healthy one.
    */
   private claimAndLaunch(): number {
-    const { live, store, clock } = this.options;
+    const { live, directory, store, clock } = this.options;
     const { concurrency, perSubscription } = live.config.delivery;
     const free = concurrency - this.inflight.size;
-    const ordered = free > 0 ? this.rotated() : [];
-    if (ordered.length === 0) return 0;
+    const subscriptions = directory.active();
+    if (free <= 0 || subscriptions.length === 0) return 0;
+    this.rotation = (this.rotation + 1) % subscriptions.length;
+    const ordered = [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
     const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
     const claim = (counts: [Subscription, number][], total: number) => {
       const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
       const claimed = total > 0 && limits.size > 0 ? store.claimDue(limits, total, clock.now()) : [];
-      const byId = new Map(ordered.map((s) => [s.id, s]));
+      const byId = new Map(subscriptions.map((s) => [s.id, s]));
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
     };

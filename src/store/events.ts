@@ -4,7 +4,7 @@ import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED }
 import type { Db } from "./db.ts";
 import { countedSubscriptions, filterCondition } from "./event-log.ts";
 import { deliveries, events } from "./schema.ts";
-import type { DeliveryRecord, EventFilter, EventRecord, HandOff, NewEvent, PublishOutcome } from "./types.ts";
+import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "./types.ts";
 
 /** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`. */
 export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
@@ -30,11 +30,10 @@ export function prepareEventStatements(db: Db) {
       `INSERT INTO events (id, event_type, object_type, object, triggered_at, created_at, status)
        VALUES ($id, $eventType, $objectType, $object, $triggeredAt, $createdAt, $status) ON CONFLICT (id) DO NOTHING`,
     ),
-    insertDelivery: db.$client.prepare<never, Record<"id" | "eventId" | "subscriptionId" | "state", string> & Record<"attempts" | "dueAt" | "claim" | "leased" | "createdAt", number>>(
-      `INSERT INTO deliveries (id, event_id, subscription_id, state, attempts, due_at, claim, leased, created_at, updated_at)
-       VALUES ($id, $eventId, $subscriptionId, $state, $attempts, $dueAt, $claim, $leased, $createdAt, $createdAt)`,
+    insertDelivery: db.$client.prepare<never, Record<"id" | "eventId" | "subscriptionId" | "state", string> & Record<"dueAt" | "createdAt", number>>(
+      `INSERT INTO deliveries (id, event_id, subscription_id, state, due_at, created_at, updated_at)
+       VALUES ($id, $eventId, $subscriptionId, $state, $dueAt, $createdAt, $createdAt)`,
     ),
-    anyDue: db.$client.prepare<{ due: 1 }, { now: number }>("SELECT 1 AS due FROM deliveries WHERE due_at IS NOT NULL AND due_at <= $now LIMIT 1"),
     refreshStatuses: db.$client.prepare<never, { ids: string }>(
       `UPDATE events SET status = ${STATUS_FROM_DELIVERIES} WHERE id IN (SELECT value FROM json_each($ids))`,
     ),
@@ -48,84 +47,43 @@ export function refreshEventStatuses(statements: EventStatements, eventIds: Iter
   if (ids.length > 0) statements.refreshStatuses.run({ ids: JSON.stringify(ids) });
 }
 
-/**
- * Writes a batch of events with their deliveries in one transaction, so all are durable before any answer.
- * With `handOff`, the deliveries it picks are stored claimed and returned with their events (handedOff): the
- * worker launches them without claiming them back, and if the process dies first, their leases run out and
- * they are claimed as usual.
- */
-export function publishEvents(db: Db, statements: EventStatements, batch: NewEvent[], now: number, handOff?: HandOff): PublishOutcome[] {
-  return db.transaction(() => {
-    // Asked before this batch's own deliveries exist: only something published earlier can be waiting.
-    const olderDue = handOff !== undefined && statements.anyDue.get({ now }) !== null;
-    const createdHere = new Map<string, PublishOutcome>();
-    const outcomes = batch.map((input) => {
-      const outcome = insertEvent(statements, input, now, createdHere.get(input.id));
-      if (outcome.kind === "created") createdHere.set(input.id, outcome);
-      return outcome;
-    });
-    const created = [...createdHere.values()];
-    const fresh = new Map<string, number>();
-    for (const d of created.flatMap((o) => o.event.deliveries)) fresh.set(d.subscriptionId, (fresh.get(d.subscriptionId) ?? 0) + 1);
-    const leases = handOff && fresh.size > 0 ? handOff(fresh, olderDue) : new Map<string, { count: number; leaseMs: number }>();
-    const leased = new Map<string, number>();
-    for (const outcome of created) {
-      const { deliveries, ...event } = outcome.event; // the event as a claim reads it back, without its deliveries
-      for (const d of deliveries) {
-        const lease = leases.get(d.subscriptionId);
-        const before = leased.get(d.subscriptionId) ?? 0;
-        if (lease && before < lease.count) {
-          leased.set(d.subscriptionId, before + 1);
-          leaseFresh(d, now + lease.leaseMs);
-          outcome.handedOff.push({ id: d.id, subscriptionId: d.subscriptionId, number: d.attempts, roundAttempts: 0, claim: d.claim, event });
-        }
-        const { id, eventId, subscriptionId, state, attempts, claim } = d;
-        statements.insertDelivery.run({ id, eventId, subscriptionId, state, attempts, dueAt: d.dueAt!, claim, leased: d.leased ? 1 : 0, createdAt: now });
+/** Writes a batch of events with their deliveries in one transaction, so all are durable before any answer. */
+export function publishEvents(db: Db, statements: EventStatements, batch: NewEvent[], now: number): PublishOutcome[] {
+  return db.transaction(() =>
+    batch.map((input): PublishOutcome => {
+      const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
+        id: newId("dlv"),
+        eventId: input.id,
+        subscriptionId,
+        state: "pending",
+        attempts: 0,
+        roundAttempts: 0,
+        dueAt: now,
+        claim: 0,
+        leased: false,
+        resend: false,
+        createdAt: now,
+        updatedAt: now,
+      }));
+      const event: EventRecord = {
+        id: input.id,
+        eventType: input.eventType,
+        objectType: input.objectType,
+        object: input.object,
+        triggeredAt: input.triggeredAt ?? now,
+        createdAt: now,
+        status: eventStatus(created.map((d) => d.state)),
+      };
+      const inserted = statements.insertEvent.run({ ...event, object: JSON.stringify(event.object) });
+      if (inserted.changes === 0) {
+        const existing = statements.eventById.get({ id: input.id })!;
+        const stored = { ...existing, deliveries: statements.deliveriesOfEvent.all({ eventId: existing.id }) };
+        return { kind: isSamePublication(existing, input) ? "existing" : "conflict", event: stored };
       }
-    }
-    return outcomes;
-  });
-}
-
-/** A new delivery as claimDue would leave it: attempt 1 numbered, claim token 1, due again when its lease ends. */
-function leaseFresh(delivery: DeliveryRecord, leaseUntil: number) {
-  Object.assign(delivery, { attempts: 1, claim: 1, leased: true, dueAt: leaseUntil });
-}
-
-/**
- * Inserts one event, its deliveries left to the caller, or reads back the one already under its id: stored
- * before, or `earlier` in this batch (whose deliveries are not inserted yet).
- */
-function insertEvent(statements: EventStatements, input: NewEvent, now: number, earlier: PublishOutcome | undefined): PublishOutcome {
-  const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
-    id: newId("dlv"),
-    eventId: input.id,
-    subscriptionId,
-    state: "pending",
-    attempts: 0,
-    roundAttempts: 0,
-    dueAt: now,
-    claim: 0,
-    leased: false,
-    resend: false,
-    createdAt: now,
-    updatedAt: now,
-  }));
-  const event: EventRecord = {
-    id: input.id,
-    eventType: input.eventType,
-    objectType: input.objectType,
-    object: input.object,
-    triggeredAt: input.triggeredAt ?? now,
-    createdAt: now,
-    status: eventStatus(created.map((d) => d.state)),
-  };
-  const inserted = statements.insertEvent.run({ ...event, object: JSON.stringify(event.object) });
-  if (inserted.changes === 0) {
-    const stored = earlier?.event ?? { ...statements.eventById.get({ id: input.id })!, deliveries: statements.deliveriesOfEvent.all({ eventId: input.id }) };
-    return { kind: isSamePublication(stored, input) ? "existing" : "conflict", event: stored, handedOff: [] };
-  }
-  return { kind: "created", event: { ...event, deliveries: created }, handedOff: [] };
+      for (const d of created) statements.insertDelivery.run({ id: d.id, eventId: d.eventId, subscriptionId: d.subscriptionId, state: d.state, dueAt: now, createdAt: now });
+      return { kind: "created", event: { ...event, deliveries: created } };
+    }),
+  );
 }
 
 /** A repeated publish is the same if it names the same type and object (key order aside) and time, if given. */

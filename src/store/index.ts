@@ -16,7 +16,6 @@ import type {
   EventDetail,
   EventFilter,
   EventWithDeliveries,
-  HandOff,
   JobRecord,
   NewEvent,
   OrphanDelivery,
@@ -30,8 +29,7 @@ export type * from "./types.ts";
 export { newId } from "./events.ts";
 
 export interface Store {
-  /** With `handOff`, the deliveries it picks are stored leased and returned to launch (see HandOff). */
-  publishEvents(batch: NewEvent[], now: number, handOff?: HandOff): PublishOutcome[];
+  publishEvents(batch: NewEvent[], now: number): PublishOutcome[];
   listEvents(filter: EventFilter, offset: number, limit: number): Page<EventWithDeliveries>;
   /** Cheap query that fails if the database is unusable (readiness). */
   ping(): void;
@@ -76,7 +74,7 @@ export function openSqliteStore(path: string): Store {
   const eventStatements = prepareEventStatements(db);
   const deliveryStatements = prepareDeliveryStatements(db);
   return {
-    publishEvents: (batch, now, handOff) => publishEvents(db, eventStatements, batch, now, handOff),
+    publishEvents: (batch, now) => publishEvents(db, eventStatements, batch, now),
     listEvents: (filter, offset, limit) => listEvents(db, filter, offset, limit),
     getEvent: (id, visible) => getEvent(db, id, visible),
     countEvents: (filter) => countEvents(db, filter),

@@ -62,18 +62,8 @@ export interface NewEvent {
   subscriptionIds: string[];
 }
 
-/**
- * `existing`: the id was published before with the same content; `conflict`: with different content.
- * `handedOff`: the new deliveries leased to the worker in the publish's own transaction (see HandOff).
- */
-export type PublishOutcome = { kind: "created" | "existing" | "conflict"; event: EventWithDeliveries; handedOff: ClaimedDelivery[] };
-
-/**
- * Asked inside a publish's transaction, with how many new deliveries each subscription got and whether any
- * older delivery is due: how many of each subscription's (the first ones) the worker takes at once, and for
- * how long it leases them. Those are stored already claimed, as claimDue would have left them.
- */
-export type HandOff = (fresh: Map<string, number>, olderDue: boolean) => Map<string, { count: number; leaseMs: number }>;
+/** `existing`: the id was published before with the same content; `conflict`: with different content. */
+export type PublishOutcome = { kind: "created" | "existing" | "conflict"; event: EventWithDeliveries };
 
 export interface ClaimedDelivery {
   id: string;
