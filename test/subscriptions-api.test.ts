@@ -116,6 +116,15 @@ describe("a subscription is checked as the config file is, and refused with 422 
     expect(long.error.message).toContain("longer than the retention of 30d");
   });
 
+  it("a URL whose address is one deliveries may never reach (link-local, cloud metadata) is refused at once", async () => {
+    const h = await start(receivers.start());
+    for (const url of ["http://169.254.169.254/latest/meta-data", "http://[fe80::1]/hook"]) {
+      const response = await create(h, { url, events: ["*"] });
+      expect(response.status).toBe(422);
+      expect((await json(response)).error.message).toContain("link-local or cloud metadata address; allow it with delivery.allow_networks");
+    }
+  });
+
   it("a body of the wrong shape is a 400 naming the field", async () => {
     const h = await start(receivers.start());
     const response = await create(h, { url: "http://127.0.0.1:9/x", events: "*" });

@@ -1,6 +1,7 @@
 // Every subscription Herald knows, held in memory: those the config file declares (owned by the file, synced
 // into the database at start and reload so they are listed and keep their history) and those created through
 // the API (owned by the database). Publishing, the worker and the API read it; only it writes subscriptions.
+import { isIP } from "node:net";
 import { basename } from "node:path";
 import { formatDuration } from "../config/duration.ts";
 import { formatPath, type PathSegment } from "../config/schema.ts";
@@ -9,6 +10,7 @@ import { resolveSubscription } from "../config/subscription.ts";
 import type { Config, ConfigProblem, LiveConfig, Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { matchingSubscriptions } from "../delivery/fanout.ts";
+import { outboundPolicy, refusalOf } from "../delivery/outbound.ts";
 import { retrySpanMs } from "../delivery/retry.ts";
 import { newId, type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
 import type { SubscriptionSource } from "../store/schema.ts";
@@ -196,6 +198,10 @@ export class SubscriptionDirectory {
     const subscription = resolveSubscription(spec, config.retry);
     const declared = config.eventTypes.map((t) => t.name);
     for (const p of subscriptionProblems(subscription, spec, [], declared, plugins, problem)) problems.push(`${p.path}: ${p.message}`);
+    // An address written in the URL can be judged now; a name is judged on what it resolves to, at each attempt.
+    const host = URL.parse(spec.url)?.hostname.replace(/^\[(.*)\]$/, "$1") ?? "";
+    const refused = isIP(host) ? refusalOf(host, outboundPolicy(config.delivery)) : null;
+    if (refused) problems.push(`url: ${host} is ${refused}; allow it with delivery.allow_networks`);
     const span = retrySpanMs(subscription.retry);
     if (span > config.retentionMs)
       problems.push(`retry: retrying can take ${formatDuration(span)}, longer than the retention of ${formatDuration(config.retentionMs)}: events would be purged while still being retried`);
