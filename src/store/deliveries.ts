@@ -24,8 +24,9 @@ type ClaimedRow = { id: string; event_id: string; subscription_id: string; attem
 
 // Claiming moves due_at to the end of the lease: if this process dies mid-POST, the delivery is simply due
 // again when the lease runs out, and any worker (this one after a restart) picks it up. The claim numbers
-// the attempt (attempts + 1) and takes a new claim token.
-const CLAIM = `UPDATE deliveries SET due_at = $leaseUntil, claim = claim + 1, attempts = attempts + 1, leased = 1, updated_at = $now`;
+// the attempt (attempts + 1) and takes a new claim token. A resend left waiting on an attempt that never
+// answered (the process died) is this very attempt: the flag goes, so this attempt's outcome decides.
+const CLAIM = `UPDATE deliveries SET due_at = $leaseUntil, claim = claim + 1, attempts = attempts + 1, leased = 1, resend = 0, updated_at = $now`;
 const CLAIMED = `RETURNING id, event_id, subscription_id, attempts, round_attempts, claim`;
 
 export function prepareDeliveryStatements(db: Db) {
