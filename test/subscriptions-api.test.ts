@@ -2,6 +2,7 @@
 // validated by their plugins' own schemas, secrets accepted and used but never returned.
 import { afterEach, describe, expect, it } from "bun:test";
 import { Webhook } from "standardwebhooks";
+import { redactSpec } from "../src/subscriptions/spec.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { receiverPool, type Receiver } from "./support/receiver.ts";
@@ -201,7 +202,7 @@ describe("secrets are accepted and used, never returned", () => {
     const rotated = await json(await h.api("/api/v1/subscriptions/sw/rotate_secret", { method: "POST", json: { grace: "1h" } }));
     expect(rotated.signing_secret).toMatch(/^whsec_/);
     expect(rotated.signing_secret).not.toBe(old);
-    expect(rotated.auth.previous_secrets).toEqual([{ until: new Date(clock.now() + 3_600_000).toISOString() }]); // when, never the secret
+    expect(rotated.auth).toEqual({ plugin: "standard-webhooks" }); // neither secret is shown, old or new
     const verifiesWith = (secret: string) => {
       const received = r.requests.at(-1)!;
       try {
@@ -217,6 +218,24 @@ describe("secrets are accepted and used, never returned", () => {
     clock.advance(3_600_000);
     await h.api("/api/v1/subscriptions/sw/test", { method: "POST" });
     expect(r.requests.at(-1)!.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+  });
+
+  it("what a GET shows after a rotation can be sent back in a PATCH: both secrets are kept", async () => {
+    const r = receivers.start();
+    const h = await start(r);
+    const old = (await json(await create(h, { id: "sw", url: `${r.url}/sw`, events: ["*"], auth: { plugin: "standard-webhooks" } }))).signing_secret;
+    const fresh = (await json(await h.api("/api/v1/subscriptions/sw/rotate_secret", { method: "POST", json: {} }))).signing_secret;
+    const shown = await json(await h.api("/api/v1/subscriptions/sw"));
+    expect((await patch(h, "sw", { auth: shown.auth, description: "round trip" })).status).toBe(200);
+    await h.api("/api/v1/subscriptions/sw/test", { method: "POST", json: {} });
+    const received = r.requests.at(-1)!;
+    for (const secret of [old, fresh]) expect(() => new Webhook(secret).verify(received.body, received.headers)).not.toThrow();
+  });
+
+  it("an option named like a credential is never shown, whatever its value, even when its schema does not say so", async () => {
+    const spec = { id: "x", url: "http://127.0.0.1:9/x", events: ["*"], auth: { plugin: "custom", tokens: { primary: "tok-1" }, secrets: ["s-1"], apiKeys: ["ak-1"], region: "eu" } };
+    const shown = redactSpec(spec, { transformers: new Map(), auth: new Map() });
+    expect(shown.auth as unknown).toEqual({ plugin: "custom", region: "eu" });
   });
 
   it("rotation to a given secret shows nothing back; a subscription that signs with no secret cannot rotate", async () => {
