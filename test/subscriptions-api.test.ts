@@ -114,7 +114,7 @@ describe("a subscription is checked as the config file is, and refused with 422 
     const unknown = await json(await create(h, { url: "http://127.0.0.1:9/x", events: ["*"], auth: { plugin: "oauth" } }));
     expect(unknown.error.message).toContain('auth.plugin: unknown auth plugin "oauth"; available: onecodex-signature, basic-auth, standard-webhooks');
     const long = await json(await create(h, { url: "http://127.0.0.1:9/x", events: ["*"], retry: { schedule: ["31d"] } }));
-    expect(long.error.message).toContain("longer than the retention of 30d");
+    expect(long.error.message).toContain("retry: retention 30d is shorter than the");
   });
 
   it("a URL whose address is one deliveries may never reach (link-local, cloud metadata) is refused at once", async () => {
