@@ -296,6 +296,21 @@ describe("changing, disabling and deleting", () => {
     expect((await json(resend)).error.code).toBe("subscription_disabled");
   });
 
+  it("a delivery waiting on a retry fails as soon as its subscription is disabled or deleted, not at the retry", async () => {
+    const failing = receivers.start(() => new Response("busy", { status: 500 }));
+    const h = await start(receivers.start());
+    for (const id of ["b", "c"]) await create(h, { id, url: `${failing.url}/${id}`, events: ["sample.uploaded"], retry: { schedule: ["1h"] } });
+    const event = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
+    await h.worker.drain(); // b and c failed once; their retry is an hour away (the clock does not move)
+    const states = async () => (await json(await h.api(`/api/v1/events/${event.id}`))).deliveries.map((d: any) => [d.subscription, d.state, d.attempt_log.at(-1)?.error?.kind ?? null]);
+    expect(await states()).toEqual([["a", "succeeded", null], ["b", "retrying", null], ["c", "retrying", null]]);
+    await patch(h, "b", { enabled: false });
+    await h.api("/api/v1/subscriptions/c", { method: "DELETE" });
+    await h.worker.drain();
+    expect(await states()).toEqual([["a", "succeeded", null], ["b", "failed", "disabled"], ["c", "failed", "unconfigured"]]);
+    expect(failing.requests).toHaveLength(2); // nothing more was sent
+  });
+
   it("deleting keeps the history of past events and attempts readable, and the id is not reused", async () => {
     const r = receivers.start();
     const h = await start(r);

@@ -162,6 +162,18 @@ export function nextDueAt(statements: DeliveryStatements): number | null {
 }
 
 /** How many deliveries are unfinished in each state, and how many of those are due at `now` (for metrics). */
+/**
+ * Makes the waiting deliveries (not in flight) of these subscriptions due now: they can no longer be sent (the
+ * subscription was disabled or removed), so the worker fails them at once instead of at their next retry.
+ */
+export function dueNow(db: Db, subscriptionIds: string[], now: number) {
+  db.$client
+    .query<never, { now: number; ids: string }>(
+      `UPDATE deliveries SET due_at = $now WHERE due_at > $now AND leased = 0 AND subscription_id IN (SELECT value FROM json_each($ids))`,
+    )
+    .run({ now, ids: JSON.stringify(subscriptionIds) });
+}
+
 export function deliveryBacklog(statements: DeliveryStatements, now: number): DeliveryBacklog {
   return statements.backlog.all({ now });
 }

@@ -92,7 +92,11 @@ export class SubscriptionDirectory {
       if (row.deletedAt !== null) this.deleted.add(row.id);
       else this.entries.set(row.id, this.entryOf(row, fromConfig.get(row.id)));
     }
+    const wasActive = this.activeList.map((s) => s.id);
     this.activeList = [...this.entries.values()].filter(isActive).map((e) => e.subscription);
+    // Deliveries waiting on a retry of a subscription just disabled or removed fail now, not at their retry.
+    const stopped = wasActive.filter((id) => !this.activeList.some((s) => s.id === id));
+    if (stopped.length > 0) this.store.dueNow(stopped, this.clock.now());
   }
 
   private entryOf(row: SubscriptionRow, configured: Subscription | undefined): SubscriptionEntry {
