@@ -49,7 +49,7 @@ export async function startHerald(options: HeraldOptions) {
   const log = options.log ?? jsonLogger(() => live.config.log.level);
   const store = openSqliteStore(live.config.storage.sqlitePath);
   const directory = new SubscriptionDirectory(store, live, clock);
-  const conflicts = directory.conflicts(live.config, options.problemAt ?? problemWithoutLine);
+  const conflicts = directory.conflicts(live.config, live.plugins, options.problemAt ?? problemWithoutLine);
   if (conflicts.length > 0) {
     store.close();
     throw new ConfigRejected(conflicts);
@@ -100,25 +100,37 @@ export async function startHerald(options: HeraldOptions) {
    */
   async function reload(): Promise<ReloadResult> {
     const loaded = await loadConfigFile(live.config.file, options.env);
-    const problems = loaded.ok ? directory.conflicts(loaded.config, loaded.problemAt) : loaded.problems;
+    const problems = loaded.ok ? directory.conflicts(loaded.config, loaded.plugins, loaded.problemAt) : loaded.problems;
     if (!loaded.ok || problems.length > 0) {
       log.error("config reload rejected; the running config stays in force", { problems: problems.map(describeProblem) });
       return { ok: false, problems };
     }
     const restartNeeded = fixedSettings(live.config, loaded.config);
+    const running = { ...live };
     live.config = { ...loaded.config, server: live.config.server, storage: live.config.storage, watch: live.config.watch };
     live.plugins = loaded.plugins;
-    directory.applyConfig();
+    try {
+      directory.applyConfig();
+    } catch (error) {
+      Object.assign(live, running); // the store refused the new subscriptions (its transaction rolled back)
+      throw error;
+    }
     worker.wake();
     if (restartNeeded.length > 0) log.warn("config reloaded; some changes need a restart", { restart_needed: restartNeeded });
     else log.info("config reloaded", { subscriptions: live.config.subscriptions.length, event_types: live.config.eventTypes.length });
     return { ok: true, restartNeeded };
   }
-  // One reload at a time: a save during a reload is read again once it is done.
+  // One reload at a time: a save during a reload is read again once it is done. A reload that fails (the
+  // disk, say) is logged and leaves the running config in force; it never takes the server down.
   let reloading: Promise<ReloadResult> | null = null;
   const serializedReload = async (): Promise<ReloadResult> => {
     while (reloading) await reloading;
-    reloading = reload().finally(() => (reloading = null));
+    reloading = reload()
+      .catch((error): ReloadResult => {
+        log.error("config reload failed; the running config stays in force", { error: String(error) });
+        return { ok: false, problems: [{ path: "", line: null, message: String(error) }] };
+      })
+      .finally(() => (reloading = null));
     return reloading;
   };
   const stopWatching = live.config.watch ? watchFile(live.config.file, () => void serializedReload()) : () => {};

@@ -107,6 +107,13 @@ describe("keys made through the API", () => {
       expect((await json(response)).error.code).toBe("invalid_api_key");
     }
     expect((await newKey(h, { name: "x", role: "owner" })).status).toBe(400);
+    for (const name of ["ops", "partner"]) {
+      const taken = await newKey(h, { name, role: "admin" }); // a config key's name
+      expect(taken.status).toBe(409);
+      expect((await json(taken)).error.code).toBe("name_taken");
+    }
+    expect((await newKey(h, { name: "twice", role: "admin" })).status).toBe(201);
+    expect((await newKey(h, { name: "twice", role: "admin" })).status).toBe(409);
   });
 
   it("expire at their expires_at", async () => {

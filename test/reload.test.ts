@@ -101,6 +101,25 @@ describe("an invalid file is refused and the running config stays in force", () 
   });
 });
 
+describe("a file under which a subscription made through the API would no longer hold is refused", () => {
+  it("an event type it takes removed, or a retention shorter than its retries", async () => {
+    const h = await start(sub("a", "http://127.0.0.1:9/a"));
+    const made = await h.api("/api/v1/subscriptions", { method: "POST", json: { id: "mine", url: "http://127.0.0.1:9/m", events: ["analysis.failed"], retry: { schedule: ["1d", "1d"] } } });
+    expect(made.status).toBe(201);
+    const original = readFileSync(configFile(h), "utf8");
+    for (const edit of [(text: string) => text.replace("  - { name: analysis.failed, object_type: analysis }\n", ""), (text: string) => `retention: 2d\n${text}`]) {
+      writeFileSync(configFile(h), edit(original));
+      const result = await h.reload();
+      expect(result.ok).toBe(false);
+      const [problem] = (result as { problems: { message: string }[] }).problems;
+      expect(problem!.message).toStartWith('subscription "mine", made through the API, would not hold under this file');
+      expect(problem!.message).toContain("change or delete it through the API first");
+    }
+    expect(h.live.config.retentionMs).toBe(30 * 86_400_000);
+    expect((await h.publish({ event_type: "analysis.failed", object: {} })).status).toBe(202);
+  });
+});
+
 describe("what triggers a reload", () => {
   it("a change to the file, when watching (the default)", async () => {
     const h = await start(sub("a", "http://127.0.0.1:9/a"), "");

@@ -4,7 +4,7 @@ import { isRfc3339 } from "../src/config/formats.ts";
 import type { RetryPolicy, Subscription } from "../src/config/types.ts";
 import { matchingSubscriptions } from "../src/delivery/fanout.ts";
 import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
-import { redactSecrets, secretValues } from "../src/delivery/request.ts";
+import { isSecretName, redactSecrets, redactUrl, secretValues } from "../src/delivery/request.ts";
 import { parseRetryAfter } from "../src/delivery/sender.ts";
 import { reservedSlots } from "../src/delivery/slots.ts";
 import { eventStatus } from "../src/delivery/status.ts";
@@ -230,5 +230,18 @@ describe("reservedSlots: a slot kept free for each subscription with nothing in 
     expect(reservedSlots(100, 64)).toBe(16);
     expect(reservedSlots(3, 4)).toBe(1);
     expect(reservedSlots(3, 2)).toBe(0);
+  });
+});
+
+describe("names that mark a value as secret", () => {
+  it("a URL's query parameters named like credentials show [redacted], the rest as written", () => {
+    expect(redactUrl("https://h.example/in?lab=7&token=t1&pwd=p1&pass=p2&passphrase=p3&apiKeys=k1&sig=s1&code=c1&page=2")).toBe(
+      "https://h.example/in?lab=7&token=[redacted]&pwd=[redacted]&pass=[redacted]&passphrase=[redacted]&apiKeys=[redacted]&sig=[redacted]&code=[redacted]&page=2",
+    );
+  });
+
+  it("headers and options: tokens, keys, passwords and the like, but not their neighbours", () => {
+    for (const name of ["Authorization", "X-Api-Key", "api_keys", "apiKeys", "x-access-key", "password", "pwd", "client_secret", "Cookie", "session"]) expect([name, isSecretName(name)]).toEqual([name, true]);
+    for (const name of ["X-Lab-Id", "username", "region", "monkey", "keyboard", "header_prefix"]) expect([name, isSecretName(name)]).toEqual([name, false]);
   });
 });

@@ -2,6 +2,7 @@
 // validated by their plugins' own schemas, secrets accepted and used but never returned.
 import { afterEach, describe, expect, it } from "bun:test";
 import { Webhook } from "standardwebhooks";
+import { redactSpec } from "../src/subscriptions/spec.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { receiverPool, type Receiver } from "./support/receiver.ts";
@@ -113,7 +114,16 @@ describe("a subscription is checked as the config file is, and refused with 422 
     const unknown = await json(await create(h, { url: "http://127.0.0.1:9/x", events: ["*"], auth: { plugin: "oauth" } }));
     expect(unknown.error.message).toContain('auth.plugin: unknown auth plugin "oauth"; available: onecodex-signature, basic-auth, standard-webhooks');
     const long = await json(await create(h, { url: "http://127.0.0.1:9/x", events: ["*"], retry: { schedule: ["31d"] } }));
-    expect(long.error.message).toContain("longer than the retention of 30d");
+    expect(long.error.message).toContain("retry: retention 30d is shorter than the");
+  });
+
+  it("a URL whose address is one deliveries may never reach (link-local, cloud metadata) is refused at once", async () => {
+    const h = await start(receivers.start());
+    for (const url of ["http://169.254.169.254/latest/meta-data", "http://[fe80::1]/hook"]) {
+      const response = await create(h, { url, events: ["*"] });
+      expect(response.status).toBe(422);
+      expect((await json(response)).error.message).toContain("link-local or cloud metadata address; allow it with delivery.allow_networks");
+    }
   });
 
   it("a body of the wrong shape is a 400 naming the field", async () => {
@@ -192,7 +202,7 @@ describe("secrets are accepted and used, never returned", () => {
     const rotated = await json(await h.api("/api/v1/subscriptions/sw/rotate_secret", { method: "POST", json: { grace: "1h" } }));
     expect(rotated.signing_secret).toMatch(/^whsec_/);
     expect(rotated.signing_secret).not.toBe(old);
-    expect(rotated.auth.previous_secrets).toEqual([{ until: new Date(clock.now() + 3_600_000).toISOString() }]); // when, never the secret
+    expect(rotated.auth).toEqual({ plugin: "standard-webhooks" }); // neither secret is shown, old or new
     const verifiesWith = (secret: string) => {
       const received = r.requests.at(-1)!;
       try {
@@ -208,6 +218,24 @@ describe("secrets are accepted and used, never returned", () => {
     clock.advance(3_600_000);
     await h.api("/api/v1/subscriptions/sw/test", { method: "POST" });
     expect(r.requests.at(-1)!.headers["webhook-signature"]!.split(" ")).toHaveLength(1);
+  });
+
+  it("what a GET shows after a rotation can be sent back in a PATCH: both secrets are kept", async () => {
+    const r = receivers.start();
+    const h = await start(r);
+    const old = (await json(await create(h, { id: "sw", url: `${r.url}/sw`, events: ["*"], auth: { plugin: "standard-webhooks" } }))).signing_secret;
+    const fresh = (await json(await h.api("/api/v1/subscriptions/sw/rotate_secret", { method: "POST", json: {} }))).signing_secret;
+    const shown = await json(await h.api("/api/v1/subscriptions/sw"));
+    expect((await patch(h, "sw", { auth: shown.auth, description: "round trip" })).status).toBe(200);
+    await h.api("/api/v1/subscriptions/sw/test", { method: "POST", json: {} });
+    const received = r.requests.at(-1)!;
+    for (const secret of [old, fresh]) expect(() => new Webhook(secret).verify(received.body, received.headers)).not.toThrow();
+  });
+
+  it("an option named like a credential is never shown, whatever its value, even when its schema does not say so", async () => {
+    const spec = { id: "x", url: "http://127.0.0.1:9/x", events: ["*"], auth: { plugin: "custom", tokens: { primary: "tok-1" }, secrets: ["s-1"], apiKeys: ["ak-1"], region: "eu" } };
+    const shown = redactSpec(spec, { transformers: new Map(), auth: new Map() });
+    expect(shown.auth as unknown).toEqual({ plugin: "custom", region: "eu" });
   });
 
   it("rotation to a given secret shows nothing back; a subscription that signs with no secret cannot rotate", async () => {
@@ -266,6 +294,21 @@ describe("changing, disabling and deleting", () => {
     const resend = await h.api(`/api/v1/events/${waiting.id}/resend`, { method: "POST", json: { subscriptions: ["b"] } });
     expect(resend.status).toBe(422);
     expect((await json(resend)).error.code).toBe("subscription_disabled");
+  });
+
+  it("a delivery waiting on a retry fails as soon as its subscription is disabled or deleted, not at the retry", async () => {
+    const failing = receivers.start(() => new Response("busy", { status: 500 }));
+    const h = await start(receivers.start());
+    for (const id of ["b", "c"]) await create(h, { id, url: `${failing.url}/${id}`, events: ["sample.uploaded"], retry: { schedule: ["1h"] } });
+    const event = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
+    await h.worker.drain(); // b and c failed once; their retry is an hour away (the clock does not move)
+    const states = async () => (await json(await h.api(`/api/v1/events/${event.id}`))).deliveries.map((d: any) => [d.subscription, d.state, d.attempt_log.at(-1)?.error?.kind ?? null]);
+    expect(await states()).toEqual([["a", "succeeded", null], ["b", "retrying", null], ["c", "retrying", null]]);
+    await patch(h, "b", { enabled: false });
+    await h.api("/api/v1/subscriptions/c", { method: "DELETE" });
+    await h.worker.drain();
+    expect(await states()).toEqual([["a", "succeeded", null], ["b", "failed", "disabled"], ["c", "failed", "unconfigured"]]);
+    expect(failing.requests).toHaveLength(2); // nothing more was sent
   });
 
   it("deleting keeps the history of past events and attempts readable, and the id is not reused", async () => {

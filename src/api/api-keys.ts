@@ -34,6 +34,8 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
     .post(
       "",
       ({ body, set }) => {
+        if (keys.list().some((entry) => entry.key.name === body.name))
+          return apiError(409, "name_taken", `an API key named "${body.name.slice(0, 100)}" exists; names tell keys apart, choose another`);
         const subscriptions = body.subscriptions ?? [];
         if (body.role === "user" && subscriptions.length === 0)
           return apiError(422, "invalid_api_key", "subscriptions: a key with role user needs the subscriptions it may see");
@@ -52,7 +54,7 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
         roles: ["admin"],
         parse: "json",
         body: CreateBody,
-        response: { 201: ApiKeyResponse, ...errors(400, 401, 403, 422) },
+        response: { 201: ApiKeyResponse, ...errors(400, 401, 403, 409, 422) },
         detail: { tags: ["api keys"], summary: "Make a key; its token is in this answer only, and only its hash is stored" },
       },
     )

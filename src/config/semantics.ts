@@ -153,21 +153,20 @@ function retentionProblems({ file, incomplete }: ValidParts, config: Config, pro
   if (config.retentionMs === 0) return [problem(["retention"], "retention must be longer than 0")];
   // Without a sound default policy, a subscription inheriting it would be judged on Herald's default instead.
   if (incomplete.has("retry")) return [];
-  let longest: { id: string; span: number; retry: RetryPolicy } | null = null;
-  for (const { id, retry } of config.subscriptions) {
-    const span = retrySpanMs(retry);
-    if (!longest || span > longest.span) longest = { id, span, retry };
-  }
-  if (!longest || config.retentionMs >= longest.span) return [];
-  const retention = `${formatDuration(config.retentionMs)}${file.retention === undefined ? " (the default)" : ""}`;
-  const { scheduleMs, timeoutMs, maxRetryAfterMs } = longest.retry;
+  const longest = config.subscriptions.toSorted((a, b) => retrySpanMs(b.retry) - retrySpanMs(a.retry))[0];
+  const message = longest && retentionProblem(config.retentionMs, longest.id, longest.retry, file.retention === undefined ? " (the default)" : "");
+  return message ? [problem(["retention"], message)] : [];
+}
+
+/** Why `retentionMs` would purge events subscription `id` may still be retrying, or null. */
+export function retentionProblem(retentionMs: number, id: string, retry: RetryPolicy, retentionNote = ""): string | null {
+  const span = retrySpanMs(retry);
+  if (retentionMs >= span) return null;
+  const { scheduleMs, timeoutMs, maxRetryAfterMs } = retry;
   const attempts = `${1 + scheduleMs.length} attempts of ${formatDuration(timeoutMs)}`;
   const stretched = scheduleMs.some((delay) => delay < maxRetryAfterMs) ? `, each wait stretched up to ${formatDuration(maxRetryAfterMs)} by Retry-After,` : "";
-  return [
-    problem(
-      ["retention"],
-      `retention ${retention} is shorter than the ${formatDuration(longest.span)} subscription "${longest.id}" may spend ` +
-        `retrying an event (its schedule${stretched} plus ${attempts}): events would be purged while still being retried`,
-    ),
-  ];
+  return (
+    `retention ${formatDuration(retentionMs)}${retentionNote} is shorter than the ${formatDuration(span)} subscription "${id}" may spend ` +
+    `retrying an event (its schedule${stretched} plus ${attempts}): events would be purged while still being retried`
+  );
 }

@@ -77,6 +77,12 @@ export function refusalOf(address: string, policy: OutboundPolicy): string | nul
   return policy.refused.find(({ ranges }) => ranges.check(address, family))?.why ?? null;
 }
 
+/** The host a URL names, an IPv6 address without its brackets; null for text that is not a URL. */
+export function hostOf(url: string | URL): string | null {
+  const parsed = typeof url === "string" ? URL.parse(url) : url;
+  return parsed ? parsed.hostname.replace(/^\[(.*)\]$/, "$1") : null;
+}
+
 export type Target = { address: string } | { error: { kind: "blocked" | "dns"; message: string } };
 
 /** Every address a name resolves to, in the resolver's order. */

@@ -28,11 +28,11 @@ export function isReservedHeader(name: string, authHeaderNames: readonly string[
 }
 // Names whose values the attempt log never shows. Query parameters also count signatures and codes as secret:
 // in a URL they are credentials (an Azure SAS `sig`, a Functions `code`); a signature header is only a proof.
-const SECRET_NAME = /auth|cookie|token|secret|password|passwd|credential|session|(^|[-_])(api|access)?[-_]?key$/i;
+const SECRET_NAME = /auth|cookie|token|secret|password|passwd|passphrase|pwd|credential|session|(^|[-_])(api|access)?[-_]?keys?$/i;
 
 /** A header, query parameter or option named like a credential: its value is never shown. */
 export const isSecretName = (name: string) => SECRET_NAME.test(name);
-const SECRET_PARAM = /^(sig|signature|code|key)$|[-_](signature|sig)$/i;
+const SECRET_PARAM = /^(sig|signature|code|key|pass)$|[-_](signature|sig)$/i;
 
 export interface BuiltRequest {
   body: Uint8Array<ArrayBuffer>;

@@ -1,7 +1,7 @@
 // The HTTP edge: one POST, bounded in time and in how much of the answer is read.
 import { isIP } from "node:net";
 import { classifyFetchError, type ErrorKind } from "./error-kind.ts";
-import { resolveTarget, type OutboundPolicy } from "./outbound.ts";
+import { hostOf, resolveTarget, type OutboundPolicy } from "./outbound.ts";
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
@@ -32,7 +32,7 @@ export async function postWebhook(
   const elapsed = () => Math.round(performance.now() - started);
   try {
     const target = new URL(url);
-    const hostname = target.hostname.replace(/^\[(.*)\]$/, "$1");
+    const hostname = hostOf(target)!;
     const resolved = await untilAborted(resolveTarget(hostname, outbound), deadline);
     if ("error" in resolved) return { status: null, body: null, durationMs: elapsed(), error: resolved.error };
     const connectTo = new URL(target);

@@ -24,8 +24,9 @@ type ClaimedRow = { id: string; event_id: string; subscription_id: string; attem
 
 // Claiming moves due_at to the end of the lease: if this process dies mid-POST, the delivery is simply due
 // again when the lease runs out, and any worker (this one after a restart) picks it up. The claim numbers
-// the attempt (attempts + 1) and takes a new claim token.
-const CLAIM = `UPDATE deliveries SET due_at = $leaseUntil, claim = claim + 1, attempts = attempts + 1, leased = 1, updated_at = $now`;
+// the attempt (attempts + 1) and takes a new claim token. A resend left waiting on an attempt that never
+// answered (the process died) is this very attempt: the flag goes, so this attempt's outcome decides.
+const CLAIM = `UPDATE deliveries SET due_at = $leaseUntil, claim = claim + 1, attempts = attempts + 1, leased = 1, resend = 0, updated_at = $now`;
 const CLAIMED = `RETURNING id, event_id, subscription_id, attempts, round_attempts, claim`;
 
 export function prepareDeliveryStatements(db: Db) {
@@ -161,6 +162,18 @@ export function nextDueAt(statements: DeliveryStatements): number | null {
 }
 
 /** How many deliveries are unfinished in each state, and how many of those are due at `now` (for metrics). */
+/**
+ * Makes the waiting deliveries (not in flight) of these subscriptions due now: they can no longer be sent (the
+ * subscription was disabled or removed), so the worker fails them at once instead of at their next retry.
+ */
+export function dueNow(db: Db, subscriptionIds: string[], now: number) {
+  db.$client
+    .query<never, { now: number; ids: string }>(
+      `UPDATE deliveries SET due_at = $now WHERE due_at > $now AND leased = 0 AND subscription_id IN (SELECT value FROM json_each($ids))`,
+    )
+    .run({ now, ids: JSON.stringify(subscriptionIds) });
+}
+
 export function deliveryBacklog(statements: DeliveryStatements, now: number): DeliveryBacklog {
   return statements.backlog.all({ now });
 }

@@ -6,7 +6,7 @@ import { countedSubscriptions, filterCondition } from "./event-log.ts";
 import { deliveries, events } from "./schema.ts";
 import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "./types.ts";
 
-/** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`. */
+/** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`, `job_…`. */
 export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
   return `${prefix}_${Bun.randomUUIDv7().replaceAll("-", "")}`;
 }

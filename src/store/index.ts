@@ -2,7 +2,7 @@
 import { IN_MEMORY, openDatabase } from "./db.ts";
 import { startCheckpointer } from "./checkpointer.ts";
 import { walDurability } from "./durable.ts";
-import { claimDue, claimOrphans, deliveryBacklog, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
+import { claimDue, claimOrphans, deliveryBacklog, dueNow, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { countEvents, getEvent, listEvents } from "./event-log.ts";
 import { prepareEventStatements, publishEvents, resendEvents } from "./events.ts";
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
@@ -47,6 +47,8 @@ export interface Store {
   recordAttempts(outcomes: AttemptOutcome[], now: number): void;
   nextDueAt(): number | null;
   deliveryBacklog(now: number): DeliveryBacklog;
+  /** The waiting deliveries of these subscriptions become due now (they are to be failed, not retried later). */
+  dueNow(subscriptionIds: string[], now: number): void;
   claimOrphans(knownSubscriptions: string[], now: number, limit: number): OrphanDelivery[];
   purgeBatch(cutoff: number, batchSize: number): number;
   listSubscriptions(): SubscriptionRow[];
@@ -83,6 +85,7 @@ export function openSqliteStore(path: string): Store {
     recordAttempts: (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),
     nextDueAt: () => nextDueAt(deliveryStatements),
     deliveryBacklog: (now) => deliveryBacklog(deliveryStatements, now),
+    dueNow: (ids, now) => dueNow(db, ids, now),
     claimOrphans: (known, now, limit) => claimOrphans(db, deliveryStatements, known, now, limit),
     purgeBatch: (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
     listSubscriptions: () => listSubscriptions(db),

@@ -2,16 +2,15 @@
 // into the database at start and reload so they are listed and keep their history) and those created through
 // the API (owned by the database). Publishing, the worker and the API read it; only it writes subscriptions.
 import { basename } from "node:path";
-import { formatDuration } from "../config/duration.ts";
-import { formatPath, type PathSegment } from "../config/schema.ts";
-import { subscriptionProblems } from "../config/semantics.ts";
+import type { PathSegment } from "../config/schema.ts";
 import { resolveSubscription } from "../config/subscription.ts";
 import type { Config, ConfigProblem, LiveConfig, Subscription } from "../config/types.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
 import type { Clock } from "../clock.ts";
 import { matchingSubscriptions } from "../delivery/fanout.ts";
-import { retrySpanMs } from "../delivery/retry.ts";
 import { newId, type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
 import type { SubscriptionSource } from "../store/schema.ts";
+import { specProblems } from "./check.ts";
 import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec } from "./spec.ts";
 
 export interface SubscriptionEntry {
@@ -53,15 +52,29 @@ export class SubscriptionDirectory {
     private readonly clock: Clock,
   ) {}
 
-  /** A config's subscriptions whose id an API-created subscription holds (or held): the file must change. */
-  conflicts(config: Config, problemAt: (segments: PathSegment[], message: string) => ConfigProblem): ConfigProblem[] {
-    const apiOwned = new Map(this.store.listSubscriptions().filter((r) => r.source === "api").map((r) => [r.id, r]));
-    return config.subscriptions.flatMap((s, i) => {
-      const row = apiOwned.get(s.id);
+  /**
+   * Why a config cannot be applied beside the subscriptions made through the API: one of its ids is (or was)
+   * theirs, or one of them would no longer hold under it (an event type or plugin it uses gone, a retention
+   * too short for its retries...). Either way the file, or that subscription, must change first.
+   */
+  conflicts(config: Config, plugins: PluginRegistry, problemAt: (segments: PathSegment[], message: string) => ConfigProblem): ConfigProblem[] {
+    const apiOwned = this.store.listSubscriptions().filter((r) => r.source === "api");
+    const byId = new Map(apiOwned.map((r) => [r.id, r]));
+    const takenIds = config.subscriptions.flatMap((s, i) => {
+      const row = byId.get(s.id);
       if (!row) return [];
       const how = row.deletedAt === null ? "is used by a subscription created through the API" : "was used by a subscription created through the API and deleted";
       return [problemAt(["subscriptions", i, "id"], `subscription id "${s.id}" ${how}; choose another id`)];
     });
+    const broken = apiOwned
+      .filter((row) => row.deletedAt === null)
+      .flatMap((row) => {
+        const problems = specProblems(row.spec, config, plugins);
+        if (problems.length === 0) return [];
+        const why = `subscription "${row.id}", made through the API, would not hold under this file (${problems.join("; ")}); change or delete it through the API first, or keep the file compatible`;
+        return [problemAt([], why)];
+      });
+    return [...takenIds, ...broken];
   }
 
   /** Writes the config's subscriptions into the store (after conflicts() found none) and reloads. */
@@ -79,7 +92,11 @@ export class SubscriptionDirectory {
       if (row.deletedAt !== null) this.deleted.add(row.id);
       else this.entries.set(row.id, this.entryOf(row, fromConfig.get(row.id)));
     }
+    const wasActive = this.activeList.map((s) => s.id);
     this.activeList = [...this.entries.values()].filter(isActive).map((e) => e.subscription);
+    // Deliveries waiting on a retry of a subscription just disabled or removed fail now, not at their retry.
+    const stopped = wasActive.filter((id) => !this.activeList.some((s) => s.id === id));
+    if (stopped.length > 0) this.store.dueNow(stopped, this.clock.now());
   }
 
   private entryOf(row: SubscriptionRow, configured: Subscription | undefined): SubscriptionEntry {
@@ -188,17 +205,8 @@ export class SubscriptionDirectory {
     return { entry: this.entries.get(spec.id)! };
   }
 
-  /** The same rules as a subscription in the file: URL, event types, plugins and their options, headers, retry. */
   private check(spec: SubscriptionSpec): Refusal | null {
-    const { config, plugins } = this.live;
-    const problems: string[] = [];
-    const problem = (segments: PathSegment[], message: string): ConfigProblem => ({ path: formatPath(segments), line: null, message });
-    const subscription = resolveSubscription(spec, config.retry);
-    const declared = config.eventTypes.map((t) => t.name);
-    for (const p of subscriptionProblems(subscription, spec, [], declared, plugins, problem)) problems.push(`${p.path}: ${p.message}`);
-    const span = retrySpanMs(subscription.retry);
-    if (span > config.retentionMs)
-      problems.push(`retry: retrying can take ${formatDuration(span)}, longer than the retention of ${formatDuration(config.retentionMs)}: events would be purged while still being retried`);
+    const problems = specProblems(spec, this.live.config, this.live.plugins);
     return problems.length ? refuse(422, "invalid_subscription", problems.join("; ")) : null;
   }
 }

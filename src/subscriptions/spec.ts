@@ -56,16 +56,24 @@ function redactChoice<C extends { plugin: string }>(choice: C, schema: TSchema |
   return { plugin, ...(withoutSecrets(options, schema) as object) } as C;
 }
 
-/** Drops secret leaves (writeOnly in the schema, or a credential's name) and walks into objects and lists. */
+/**
+ * An option never shown: marked `writeOnly` in its schema, or named like a credential, whatever its value (a
+ * list of secrets such as previous_secrets included, so what is shown can always be sent back in a PATCH).
+ */
+function isSecretOption(name: string, schema: TSchema | undefined): boolean {
+  return schema?.writeOnly === true || isSecretName(name);
+}
+
+const propertiesOf = (schema: TSchema | undefined) => (schema?.properties ?? {}) as Record<string, TSchema>;
+
+/** Drops secret options, and walks into the others' objects and lists to drop the secrets nested there. */
 function withoutSecrets(value: unknown, schema: TSchema | undefined): unknown {
   if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, schema?.items as TSchema | undefined));
   if (typeof value !== "object" || value === null) return value;
   const kept: Record<string, unknown> = {};
   for (const [name, item] of Object.entries(value)) {
-    const itemSchema = (schema?.properties as Record<string, TSchema> | undefined)?.[name];
-    const leaf = typeof item !== "object" || item === null;
-    if (itemSchema?.writeOnly === true || (leaf && isSecretName(name))) continue;
-    kept[name] = withoutSecrets(item, itemSchema);
+    const itemSchema = propertiesOf(schema)[name];
+    if (!isSecretOption(name, itemSchema)) kept[name] = withoutSecrets(item, itemSchema);
   }
   return kept;
 }
@@ -78,12 +86,10 @@ function withoutSecrets(value: unknown, schema: TSchema | undefined): unknown {
 export function keepStoredSecrets(next: SubscriptionSpec, stored: SubscriptionSpec, plugins: PluginRegistry): SubscriptionSpec {
   const merged = { ...next, url: next.url === redactUrl(stored.url) ? stored.url : next.url };
   if (next.auth && stored.auth && next.auth.plugin === stored.auth.plugin) {
-    const schema = plugins.auth.get(next.auth.plugin)?.options;
-    const properties = (schema?.properties ?? {}) as Record<string, TSchema>;
+    const properties = propertiesOf(plugins.auth.get(next.auth.plugin)?.options);
     const auth: Record<string, unknown> = { ...next.auth };
     for (const [name, value] of Object.entries(stored.auth)) {
-      const secret = properties[name]?.writeOnly === true || isSecretName(name);
-      if (secret && auth[name] === undefined) auth[name] = value;
+      if (isSecretOption(name, properties[name]) && auth[name] === undefined) auth[name] = value;
     }
     merged.auth = auth as SubscriptionSpec["auth"];
   }

@@ -1,21 +1,12 @@
 // The page's only way to Herald: the public REST API, with the key the user signed in with.
 import type { Static } from "elysia";
-import type { EventResponse, EventTypeResponse, SubscriptionResponse } from "../../api/schemas.ts";
+import type { EventResponse, EventTypeResponse, JobResponse, SubscriptionResponse } from "../../api/schemas.ts";
 
 export type EventResource = Static<typeof EventResponse>;
 export type DeliveryResource = EventResource["deliveries"][number];
 export type AttemptResource = NonNullable<DeliveryResource["attempt_log"]>[number];
-/** A bulk resend answers with its result, or with a job to follow while it works in the background. */
-export type BulkResendAnswer = { resent: number } | JobResource;
-/** The part of a job (`GET /api/v1/jobs/{id}`) the page follows. */
-export interface JobResource {
-  $uri: string;
-  state: "running" | "done" | "failed";
-  total?: number;
-  done?: number;
-  resent?: number;
-  error?: string | null;
-}
+/** A bulk resend answers at once with a job, whose progress `GET /api/v1/jobs/{id}` reads. */
+export type JobResource = Static<typeof JobResponse>;
 
 export interface EventFilter {
   status?: string;
@@ -88,7 +79,7 @@ export const resendEvent = (id: string, subscriptions?: string[]) =>
   request<EventResource>(`/api/v1/events/${encodeURIComponent(id)}/resend`, { method: "POST", body: subscriptions ? { subscriptions } : {} }).then((r) => r.data);
 
 export const resendEvents = (selection: { ids: string[] } | EventFilter) =>
-  request<BulkResendAnswer>("/api/v1/events/resend", { method: "POST", body: selection }).then((r) => r.data);
+  request<JobResource>("/api/v1/events/resend", { method: "POST", body: selection }).then((r) => r.data);
 
 export const getJob = (uri: string) => request<JobResource>(uri).then((r) => r.data);
 

@@ -1,5 +1,5 @@
-// Bulk resend: Herald answers with how many events went again, or with a job to follow while it works.
-import { getJob, resendEvents, type BulkResendAnswer, type EventFilter, type JobResource } from "./api.ts";
+// Bulk resend: Herald answers at once with a job, followed here until it is done.
+import { getJob, resendEvents, type EventFilter, type JobResource } from "./api.ts";
 import { formatCount, plural } from "./dom.ts";
 import type { PageContext } from "./main.ts";
 
@@ -9,12 +9,7 @@ const JOB_POLL_MS = 500;
 export async function bulkResend(selection: { ids: string[] } | EventFilter, context: PageContext): Promise<boolean> {
   context.announce("Resending…");
   try {
-    const answer: BulkResendAnswer = await resendEvents(selection);
-    if (!("$uri" in answer)) {
-      context.announce(`Resent ${plural(answer.resent, "event")}. New attempts show here as they are made.`);
-      return true;
-    }
-    return await followJob(answer, context);
+    return await followJob(await resendEvents(selection), context);
   } catch (error) {
     context.fail(error);
     return false;
@@ -24,15 +19,15 @@ export async function bulkResend(selection: { ids: string[] } | EventFilter, con
 async function followJob(start: JobResource, context: PageContext): Promise<boolean> {
   let job = start;
   while (job.state === "running") {
-    context.announce(job.total === undefined ? "Resending…" : `Resending: ${formatCount(job.done ?? 0)} of ${plural(job.total, "event")} done…`);
+    context.announce(`Resending: ${formatCount(job.done)} of ${plural(job.total, "event")} done…`);
     await new Promise((resolve) => setTimeout(resolve, JOB_POLL_MS));
     job = await getJob(start.$uri);
   }
   if (job.state === "failed") {
-    context.announce(`The resend stopped after ${plural(job.done ?? 0, "event")}${job.error ? `: ${job.error}` : "."}`, "error");
+    context.announce(`The resend stopped after ${plural(job.done, "event")}${job.error ? `: ${job.error}` : "."}`, "error");
     return false;
   }
-  context.announce(`Resent ${plural(job.resent ?? job.done ?? 0, "event")}. New attempts show here as they are made.`);
+  context.announce(`Resent ${plural(job.resent, "event")}. New attempts show here as they are made.`);
   return true;
 }
 

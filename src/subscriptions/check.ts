@@ -1,0 +1,25 @@
+// Whether a subscription made through the API holds under a config: the same rules as one in the file (URL,
+// event types, plugins and their options, headers, retry, retention), plus an address deliveries may never reach.
+import { isIP } from "node:net";
+import { formatPath, type PathSegment } from "../config/schema.ts";
+import { retentionProblem, subscriptionProblems } from "../config/semantics.ts";
+import { resolveSubscription } from "../config/subscription.ts";
+import type { Config, ConfigProblem } from "../config/types.ts";
+import { hostOf, outboundPolicy, refusalOf } from "../delivery/outbound.ts";
+import type { PluginRegistry } from "../plugins/registry.ts";
+import type { SubscriptionSpec } from "../store/types.ts";
+
+/** Every problem, as `path: message`; none means the subscription may be stored and delivered to. */
+export function specProblems(spec: SubscriptionSpec, config: Config, plugins: PluginRegistry): string[] {
+  const problem = (segments: PathSegment[], message: string): ConfigProblem => ({ path: formatPath(segments), line: null, message });
+  const subscription = resolveSubscription(spec, config.retry);
+  const declared = config.eventTypes.map((t) => t.name);
+  const problems = subscriptionProblems(subscription, spec, [], declared, plugins, problem).map((p) => `${p.path}: ${p.message}`);
+  // An address written in the URL can be judged now; a name is judged on what it resolves to, at each attempt.
+  const host = hostOf(spec.url);
+  const refused = host !== null && isIP(host) ? refusalOf(host, outboundPolicy(config.delivery)) : null;
+  if (refused) problems.push(`url: ${host} is ${refused}; allow it with delivery.allow_networks`);
+  const retention = retentionProblem(config.retentionMs, spec.id, subscription.retry);
+  if (retention) problems.push(`retry: ${retention}`);
+  return problems;
+}
