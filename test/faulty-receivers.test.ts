@@ -2,7 +2,8 @@
 // endless body, drips a byte a second) do not hold back a healthy one, and do not make Herald's memory grow.
 // Herald runs as its own process, so its RSS is its own.
 import { afterAll, describe, expect, it } from "bun:test";
-import { readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { configYaml, tempDir } from "./support/herald.ts";
 import { killAllHeralds, spawnHerald } from "./support/process.ts";
 import { receiverPool } from "./support/receiver.ts";
@@ -136,7 +137,9 @@ describe("receivers that hang, more of them than the slots allow at the default 
       retry: "retry: { timeout: 2s, schedule: [100ms, 100ms, 100ms, 100ms], success: 2xx }",
       userSubscriptions: ["healthy"],
     });
-    const herald = await spawnHerald({ dir: tempDir("herald-hung-"), yaml });
+    const hungDir = join(dir, "hung"); // removed with the file's folder in afterAll
+    mkdirSync(hungDir);
+    const herald = await spawnHerald({ dir: hungDir, yaml });
     const publishedAt = new Map<string, number>();
     for (let i = 0; i < 60; i++) {
       const sentAt = Date.now();

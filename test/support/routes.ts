@@ -2,6 +2,7 @@
 // hostile-input tests walk this table, and a test checks it against the app's own routes, so a new route
 // needs one row here.
 import type { ApiRole } from "../../src/config/schema.ts";
+import { waitUntil } from "./process.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
@@ -74,18 +75,21 @@ export const describeRoute = (route: ApiRoute) => `${route.method} ${route.path}
  * Makes through the API the subscriptions, key and job the `:id` routes act on (`a` must be a declared
  * subscription of the Herald, `url` a receiver that answers 200).
  */
-export async function makeTargets(api: (path: string, init: { method: string; json: unknown }) => Promise<Response>, eventId: string, url: string): Promise<Record<Target, string>> {
+export async function makeTargets(api: (path: string, init?: { method: string; json: unknown }) => Promise<Response>, eventId: string, url: string): Promise<Record<Target, string>> {
   const make = async (path: string, json: unknown, status = 201) => {
     const response = await api(path, { method: "POST", json });
     if (response.status !== status) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
     return ((await response.json()) as { id: string }).id;
   };
   const signed = { url, events: ["*"], auth: { plugin: "standard-webhooks" } };
-  return {
+  const targets = {
     event: eventId,
     subscription: await make("/api/v1/subscriptions", { id: "made-by-api", ...signed }),
     doomedSubscription: await make("/api/v1/subscriptions", { id: "doomed", ...signed }),
     apiKey: await make("/api/v1/api_keys", { name: "doomed", role: "publisher" }),
     job: await make("/api/v1/events/resend", { ids: [eventId] }, 202),
   };
+  // The job works in the background: let it finish, so that nothing changes the store under the tests.
+  await waitUntil("the target job to finish", async () => (((await (await api(`/api/v1/jobs/${targets.job}`)).json()) as { state: string }).state === "running" ? undefined : true));
+  return targets;
 }
