@@ -156,14 +156,15 @@ export class DeliveryWorker {
     this.rotation = (this.rotation + 1) % subscriptions.length;
     const ordered = [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
     const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
+    const byId = new Map(subscriptions.map((s) => [s.id, s]));
     const claim = (counts: [Subscription, number][], total: number) => {
       const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
       const claimed = total > 0 && limits.size > 0 ? store.claimDue(limits, total, clock.now()) : [];
-      const byId = new Map(subscriptions.map((s) => [s.id, s]));
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
     };
     const first = claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
+    // Counted again after the first claims: those subscriptions are no longer idle.
     const idle = ordered.filter((s) => inflight(s) === 0).length;
     const more = claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
     return first + more;
