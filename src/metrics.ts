@@ -2,7 +2,7 @@
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { Clock } from "./clock.ts";
 import type { AttemptOutcome, Store } from "./store/index.ts";
-import type { DeliveryState } from "./store/schema.ts";
+import type { DeliveryState } from "./domain/vocabulary.ts";
 
 export type Metrics = ReturnType<typeof createMetrics>;
 

@@ -6,7 +6,7 @@ import { ManualClock } from "./support/clock.ts";
 import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { receiverPool } from "./support/receiver.ts";
 import { API_ROUTES, describeRoute, makeTargets, OPEN_ROUTES, pathFor, ROLES, type ApiRoute, type Target } from "./support/routes.ts";
-import type { ApiRole } from "../src/config/schema.ts";
+import type { ApiRole } from "../src/domain/vocabulary.ts";
 
 const TOKENS: Record<ApiRole, string> = { publisher: PUBLISH_TOKEN, admin: ADMIN_TOKEN, user: USER_TOKEN };
 const receivers = receiverPool();

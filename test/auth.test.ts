@@ -2,9 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { tokenFromHeader } from "../src/api/auth.ts";
 import { findKey } from "../src/api/keys.ts";
-import type { ApiKey } from "../src/config/types.ts";
 import { sha256Hex } from "../src/tokens.ts";
 import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, type TestHerald, USER_TOKEN } from "./support/herald.ts";
+import type { ApiKey } from "../src/domain/subscription.ts";
 
 let herald: TestHerald;
 

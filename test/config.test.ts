@@ -4,8 +4,9 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { DURATION_PATTERN, parseDuration } from "../src/config/duration.ts";
 import { loadConfigFile, loadConfigText, type LoadResult } from "../src/config/load.ts";
-import type { Config, ConfigProblem, RetryPolicy } from "../src/config/types.ts";
+import type { Config, ConfigProblem } from "../src/config/types.ts";
 import { tempDir } from "./support/herald.ts";
+import type { RetryPolicy } from "../src/domain/subscription.ts";
 
 const dir = tempDir("herald-config-");
 const FILE = join(dir, "webhooks.config.yaml");

@@ -1,12 +1,12 @@
 // The event-log page in a real browser: headless Chromium against a real Herald and real receivers on 127.0.0.1.
 import { afterAll, beforeAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import type { Browser, Page } from "playwright-core";
-import { newId } from "../src/store/index.ts";
 import { CONTENT_SECURITY_POLICY } from "../src/ui/routes.ts";
 import { launchChromium, lowContrastText, screenshot } from "./support/browser.ts";
 import { ManualClock } from "./support/clock.ts";
 import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { receiverPool, type Receiver } from "./support/receiver.ts";
+import { newId } from "../src/domain/vocabulary.ts";
 
 /** Every wait in the browser is bounded by this (the page refreshes every 2 s, faster right after a resend). */
 const WAIT_MS = 10_000;

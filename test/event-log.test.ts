@@ -13,9 +13,9 @@ import { prepareEventStatements, publishEvents, resendEvents } from "../src/stor
 import { embeddedMigrations } from "../src/store/migrations.ts";
 import { purgeBatch } from "../src/store/purge.ts";
 import * as schema from "../src/store/schema.ts";
-import { EVENT_STATUSES, type DeliveryState } from "../src/store/schema.ts";
 import type { AttemptOutcome, EventFilter } from "../src/store/types.ts";
 import { tempDir } from "./support/herald.ts";
+import { EVENT_STATUSES, type DeliveryState } from "../src/domain/vocabulary.ts";
 
 const dir = tempDir("herald-event-log-");
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

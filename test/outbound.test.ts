@@ -4,11 +4,12 @@
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { outboundPolicy, parseCidr, refusalOf, resolveTarget, type OutboundSettings } from "../src/delivery/outbound.ts";
+import { outboundPolicy, refusalOf, resolveTarget, type OutboundSettings } from "../src/delivery/outbound.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, startTestHerald, tempDir, type TestHerald } from "./support/herald.ts";
 import { killAllHeralds, spawnHerald, waitUntil } from "./support/process.ts";
 import { receiverPool } from "./support/receiver.ts";
+import { parseCidr } from "../src/domain/network.ts";
 
 const receivers = receiverPool();
 let herald: TestHerald | undefined;

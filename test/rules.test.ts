@@ -1,13 +1,14 @@
 // The pure rules, each on its own: event status, retry schedule, success, lease, fan-out, date-times.
 import { describe, expect, it } from "bun:test";
 import { isRfc3339 } from "../src/config/formats.ts";
-import type { RetryPolicy, Subscription } from "../src/config/types.ts";
-import { matchingSubscriptions } from "../src/delivery/fanout.ts";
-import { afterAttempt, isSuccess, leaseMs } from "../src/delivery/retry.ts";
-import { isSecretName, redactSecrets, redactUrl, secretValues } from "../src/delivery/request.ts";
+import { redactSecrets, redactUrl, secretValues } from "../src/delivery/request.ts";
 import { parseRetryAfter } from "../src/delivery/sender.ts";
-import { reservedSlots } from "../src/delivery/slots.ts";
-import { eventStatus } from "../src/delivery/status.ts";
+import type { RetryPolicy, Subscription } from "../src/domain/subscription.ts";
+import { eventStatus } from "../src/domain/status.ts";
+import { afterAttempt, isSuccess, leaseMs } from "../src/domain/retry.ts";
+import { matchingSubscriptions } from "../src/domain/fanout.ts";
+import { reservedSlots } from "../src/domain/slots.ts";
+import { isSecretName } from "../src/domain/names.ts";
 
 const S = 1_000;
 /** Ovation's documented policy: a 10 s timeout, retries 64 s then 729 s after a failure, any 2xx a success. */

@@ -1,7 +1,6 @@
 // /api/v1/api_keys (admin): the keys from the config file and those made here. A key made here shows its
 // token once, in the answer that creates it; only the token's SHA-256 is stored.
 import { Elysia, t } from "elysia";
-import { API_ROLES } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard } from "./auth.ts";
@@ -9,6 +8,7 @@ import { apiError } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
 import { apiKeyResource } from "./resources.ts";
 import { ApiKeyResponse, errors } from "./schemas.ts";
+import { API_ROLES } from "../domain/vocabulary.ts";
 
 const CreateBody = t.Object(
   {

@@ -1,9 +1,9 @@
 // API keys: `Authorization: Bearer <token>`, or HTTP Basic with the token as username (as One Codex clients send it).
 import { Elysia } from "elysia";
-import type { ApiRole } from "../config/schema.ts";
-import type { ApiKey } from "../config/types.ts";
 import { apiError } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
+import type { ApiKey } from "../domain/subscription.ts";
+import type { ApiRole } from "../domain/vocabulary.ts";
 
 // RFC 7235: the scheme, one or more spaces, one credential, and nothing after it.
 const CREDENTIALS = /^([A-Za-z]+) +(\S+)$/;

@@ -5,9 +5,8 @@ import { NAME_PATTERN } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
 import type { JobRunner } from "../jobs/runner.ts";
 import type { Metrics } from "../metrics.ts";
-import { EVENT_STATUSES } from "../store/schema.ts";
 import { batched } from "../store/batcher.ts";
-import { newId, type EventFilter, type NewEvent, type Store } from "../store/index.ts";
+import { type EventFilter, type NewEvent, type Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import type { KeyRing } from "./keys.ts";
@@ -15,6 +14,8 @@ import { apiError, quote } from "./errors.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { eventResource, jobResource } from "./resources.ts";
 import { errors, EventResponse, JobResponse, unchecked } from "./schemas.ts";
+import { EVENT_STATUSES } from "../domain/vocabulary.ts";
+import { newId } from "../domain/vocabulary.ts";
 
 export const PublishBody = t.Object(
   {

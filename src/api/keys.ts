@@ -1,11 +1,13 @@
 // The API keys in force: the config file's (reloaded with it) and those an admin created through the API
 // (stored as a SHA-256 only). The token of a created key is shown once and never kept.
 import { timingSafeEqual } from "node:crypto";
-import type { ApiRole } from "../config/schema.ts";
-import type { ApiKey, LiveConfig } from "../config/types.ts";
+import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
-import { newId, type Store } from "../store/index.ts";
+import { type Store } from "../store/index.ts";
 import { newToken, sha256Hex } from "../tokens.ts";
+import type { ApiKey } from "../domain/subscription.ts";
+import type { ApiRole } from "../domain/vocabulary.ts";
+import { newId } from "../domain/vocabulary.ts";
 
 export type KeySource = "config" | "api";
 export interface KeyEntry {

@@ -2,8 +2,9 @@
 // answer against them (but the publish answer: see unchecked), and resources.ts builds them with types
 // derived from these (no second copy).
 import { t, type TSchema } from "elysia";
-import { API_ROLES, PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
-import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../store/schema.ts";
+import { PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
+import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
+import { API_ROLES } from "../domain/vocabulary.ts";
 
 const Time = t.String({ format: "date-time" });
 const OrNull = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);

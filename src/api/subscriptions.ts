@@ -8,7 +8,6 @@ import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { runAttempt } from "../delivery/attempt.ts";
 import { outboundPolicy } from "../delivery/outbound.ts";
-import { newId } from "../store/index.ts";
 import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError } from "./errors.ts";
@@ -16,6 +15,7 @@ import type { KeyRing } from "./keys.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
 import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
+import { newId } from "../domain/vocabulary.ts";
 
 const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
 const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });

@@ -10,7 +10,8 @@ import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile
 import { parseSize } from "./size.ts";
 import { semanticProblems } from "./semantics.ts";
 import { resolveRetry, resolveSubscription } from "./subscription.ts";
-import type { ApiKey, Config, ConfigProblem } from "./types.ts";
+import type { Config, ConfigProblem } from "./types.ts";
+import type { ApiKey } from "../domain/subscription.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 // A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short

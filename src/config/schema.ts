@@ -5,6 +5,7 @@ import { LOG_LEVELS } from "../log.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
 import { SIZE_PATTERN } from "./size.ts";
+import { API_ROLES } from "../domain/vocabulary.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
 const Size = Type.String({ pattern: SIZE_PATTERN, description: "e.g. 512KiB, 1MiB" });
@@ -52,8 +53,6 @@ export const SubscriptionSchema = Type.Object(
 /** What a token may contain: a colon would end the username when the token is sent as HTTP Basic. */
 export const TOKEN_PATTERN = "^[^\\s:]+$";
 
-export const API_ROLES = ["publisher", "admin", "user"] as const;
-export type ApiRole = (typeof API_ROLES)[number];
 
 export const ApiKeySchema = Type.Object(
   {

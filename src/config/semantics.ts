@@ -1,14 +1,15 @@
 // What the schema cannot say: uniqueness, references between sections, plugin names and their options,
 // URLs and headers no request could carry, and a retention that would purge events still being retried.
 import type { TSchema } from "@sinclair/typebox";
-import { isReservedHeader } from "../delivery/request.ts";
-import { parseCidr } from "../delivery/outbound.ts";
-import { retrySpanMs } from "../delivery/retry.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { formatDuration } from "./duration.ts";
 import { formatSize } from "./size.ts";
 import { formatPath, schemaErrors, type PathSegment, type SubscriptionFile, type ValidParts } from "./schema.ts";
-import type { Config, ConfigProblem, PluginChoice, RetryPolicy, Subscription } from "./types.ts";
+import type { Config, ConfigProblem } from "./types.ts";
+import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscription.ts";
+import { retrySpanMs } from "../domain/retry.ts";
+import { isReservedHeader } from "../domain/names.ts";
+import { parseCidr } from "../domain/network.ts";
 
 /** Below a kilobyte no real event fits; above 64 MiB one request could hold a worrying share of memory. */
 const BODY_SIZE_RANGE = { min: 1024, max: 64 * 1024 * 1024 };

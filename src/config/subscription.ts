@@ -3,7 +3,7 @@
 import { DEFAULT_TRANSFORMER } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import type { ConfigFile, SubscriptionFile } from "./schema.ts";
-import type { PluginChoice, RetryPolicy, Subscription } from "./types.ts";
+import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscription.ts";
 
 export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
   return {

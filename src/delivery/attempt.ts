@@ -1,13 +1,13 @@
 // One attempt of one delivery, start to finish, as plain data: what was sent, what came back, what happens next.
-import type { Subscription } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/types.ts";
 import type { OutboundPolicy } from "./outbound.ts";
 import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
-import { afterAttempt, isSuccess } from "./retry.ts";
 import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
+import type { Subscription } from "../domain/subscription.ts";
+import { afterAttempt, isSuccess } from "../domain/retry.ts";
 
 export async function runAttempt(
   claimed: ClaimedDelivery,

@@ -3,8 +3,8 @@
 // checked address (the Host header and the TLS server name stay the URL's), so a name cannot resolve to one
 // address when checked and to another when connected (DNS rebinding).
 import { BlockList, isIP } from "node:net";
+import { parseCidr, type Range } from "../domain/network.ts";
 
-type Range = readonly [address: string, prefix: number];
 
 /** Link-local networks (where clouds serve instance metadata and credentials) and metadata addresses outside them. */
 const LINK_LOCAL_AND_METADATA: readonly Range[] = [
@@ -44,15 +44,6 @@ function blockList(ranges: readonly Range[]): BlockList {
   const list = new BlockList();
   for (const [address, prefix] of ranges) list.addSubnet(address, prefix, familyOf(address));
   return list;
-}
-
-/** `a.b.c.d/n`, `v6::/n` or a single address, as [address, prefix]; null if it is neither. */
-export function parseCidr(text: string): Range | null {
-  const [address = "", prefix, ...rest] = text.split("/");
-  const family = isIP(address);
-  const bits = prefix === undefined ? (family === 6 ? 128 : 32) : /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
-  if (family === 0 || rest.length > 0 || bits < 0 || bits > (family === 6 ? 128 : 32)) return null;
-  return [address, bits];
 }
 
 const policies = new WeakMap<OutboundSettings, OutboundPolicy>();

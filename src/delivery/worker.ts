@@ -1,13 +1,14 @@
 // The delivery loop: claim what is due (within concurrency limits), POST it, record the outcomes in batches.
-import type { LiveConfig, Subscription } from "../config/types.ts";
+import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
 import { outboundPolicy } from "./outbound.ts";
-import { leaseMs, shutdownGraceMs } from "./retry.ts";
-import { reservedSlots } from "./slots.ts";
+import type { Subscription } from "../domain/subscription.ts";
+import { leaseMs, shutdownGraceMs } from "../domain/retry.ts";
+import { reservedSlots } from "../domain/slots.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;

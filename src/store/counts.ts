@@ -2,10 +2,10 @@
 // that triggers keep (event_counts, delivery_counts in schema.ts), and only the partial hours at the ends of
 // a since/until range are counted row by row.
 import { and, eq, gte, lt, sql } from "drizzle-orm";
-import { deliveryStateFor } from "../delivery/status.ts";
 import type { Db } from "./db.ts";
 import { COUNT_BUCKET_MS, deliveryCounts, eventCounts } from "./schema.ts";
 import type { EventFilter } from "./types.ts";
+import { deliveryStateFor } from "../domain/status.ts";
 
 /** Hours [first, end) of the totals, either end open. */
 type Hours = { first: number | undefined; end: number | undefined };

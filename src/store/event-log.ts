@@ -2,11 +2,12 @@
 // full. Built to stay fast over millions of events: a page filtered on one subscription walks that
 // subscription's deliveries in order, and counts come from per-hour totals (counts.ts) rather than from rows.
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
-import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../delivery/status.ts";
 import { countFromBuckets } from "./counts.ts";
 import type { Db } from "./db.ts";
-import { attempts, deliveries, events, type DeliveryState, type EventStatus } from "./schema.ts";
+import { attempts, deliveries, events } from "./schema.ts";
 import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, Page } from "./types.ts";
+import type { DeliveryState, EventStatus } from "../domain/vocabulary.ts";
+import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../domain/status.ts";
 
 /**
  * The deliveries a filter is about: those to `subscription` if given, within what the key may see. The

@@ -1,15 +1,11 @@
 // Publishing and resending events (the event log's reads are in event-log.ts).
 import { and, asc, eq, inArray, sql } from "drizzle-orm";
-import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../delivery/status.ts";
 import type { Db } from "./db.ts";
 import { countedSubscriptions, filterCondition } from "./event-log.ts";
 import { deliveries, events } from "./schema.ts";
+import { newId } from "../domain/vocabulary.ts";
 import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "./types.ts";
-
-/** Time-ordered ids with a prefix saying what they name: `evt_…`, `dlv_…`, `sub_…`, `key_…`, `job_…`. */
-export function newId(prefix: "evt" | "dlv" | "sub" | "key" | "job"): string {
-  return `${prefix}_${Bun.randomUUIDv7().replaceAll("-", "")}`;
-}
+import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../domain/status.ts";
 
 /**
  * The event-status rule (STATUS_PRECEDENCE) as SQL over an event's deliveries, for one statement to refresh a

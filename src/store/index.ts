@@ -26,7 +26,6 @@ import type {
 } from "./types.ts";
 
 export type * from "./types.ts";
-export { newId } from "./events.ts";
 
 export interface Store {
   publishEvents(batch: NewEvent[], now: number): PublishOutcome[];

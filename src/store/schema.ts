@@ -1,15 +1,8 @@
 // The one description of Herald's tables; drizzle-kit generates the migrations in ./drizzle from it.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import { API_ROLES, type SubscriptionFile } from "../config/schema.ts";
-
-/** Event status, One Codex's four values. */
-export const EVENT_STATUSES = ["pending", "retryable", "success", "failed"] as const;
-export type EventStatus = (typeof EVENT_STATUSES)[number];
-
-/** Where one delivery stands: `retrying` = a POST failed and retries remain. */
-export const DELIVERY_STATES = ["pending", "retrying", "succeeded", "failed"] as const;
-export type DeliveryState = (typeof DELIVERY_STATES)[number];
+import type { SubscriptionFile } from "../config/schema.ts";
+import { API_ROLES, DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
 
 // Times are unix milliseconds (integers): cheap to compare and index, and exact under an injected clock.
 export const events = sqliteTable(
@@ -98,10 +91,6 @@ export const attempts = sqliteTable(
   (t) => [index("attempts_delivery_idx").on(t.deliveryId, t.number)],
 );
 
-/** Who owns a subscription: the config file (edited there, synced at start and reload) or the REST API. */
-export const SUBSCRIPTION_SOURCES = ["config", "api"] as const;
-export type SubscriptionSource = (typeof SUBSCRIPTION_SOURCES)[number];
-
 export const subscriptions = sqliteTable("subscriptions", {
   id: text("id").primaryKey(),
   source: text("source", { enum: SUBSCRIPTION_SOURCES }).notNull(),
@@ -128,12 +117,6 @@ export const apiKeys = sqliteTable("api_keys", {
   expiresAt: integer("expires_at"),
   createdAt: integer("created_at").notNull(),
 });
-
-/** Long work done in the background (a bulk resend), with its progress. */
-export const JOB_KINDS = ["resend"] as const;
-export type JobKind = (typeof JOB_KINDS)[number];
-export const JOB_STATES = ["running", "done", "failed"] as const;
-export type JobState = (typeof JOB_STATES)[number];
 
 export const jobs = sqliteTable("jobs", {
   id: text("id").primaryKey(),

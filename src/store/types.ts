@@ -1,8 +1,8 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
 import type { SubscriptionFile } from "../config/schema.ts";
-import type { ApiKey } from "../config/types.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
-import type { DeliveryState, EventStatus, JobKind, JobState, SubscriptionSource } from "./schema.ts";
+import type { ApiKey } from "../domain/subscription.ts";
+import type { DeliveryState, EventStatus, JobKind, JobState, SubscriptionSource } from "../domain/vocabulary.ts";
 
 /** A stored event: what plugins see (WebhookEvent) plus its status. */
 export interface EventRecord extends WebhookEvent {

@@ -4,14 +4,16 @@
 import { basename } from "node:path";
 import type { PathSegment } from "../config/schema.ts";
 import { resolveSubscription } from "../config/subscription.ts";
-import type { Config, ConfigProblem, LiveConfig, Subscription } from "../config/types.ts";
+import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { Clock } from "../clock.ts";
-import { matchingSubscriptions } from "../delivery/fanout.ts";
-import { newId, type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
-import type { SubscriptionSource } from "../store/schema.ts";
+import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
 import { specProblems } from "./check.ts";
 import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec } from "./spec.ts";
+import type { Subscription } from "../domain/subscription.ts";
+import type { SubscriptionSource } from "../domain/vocabulary.ts";
+import { newId } from "../domain/vocabulary.ts";
+import { matchingSubscriptions } from "../domain/fanout.ts";
 
 export interface SubscriptionEntry {
   subscription: Subscription;

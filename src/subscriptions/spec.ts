@@ -2,10 +2,11 @@
 // and used, never returned (Ovation: "the password is retained and also passed, but not provided").
 import type { TSchema } from "@sinclair/typebox";
 import { formatDuration } from "../config/duration.ts";
-import type { Subscription } from "../config/types.ts";
-import { isSecretName, redactUrl } from "../delivery/request.ts";
+import { redactUrl } from "../delivery/request.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { SubscriptionSpec } from "../store/types.ts";
+import type { Subscription } from "../domain/subscription.ts";
+import { isSecretName } from "../domain/names.ts";
 
 export const REDACTED = "[redacted]";
 

@@ -1,8 +1,8 @@
 // Every route of the API, once: who may call it, what its `:id` names and a body it accepts. The access and
 // hostile-input tests walk this table, and a test checks it against the app's own routes, so a new route
 // needs one row here.
-import type { ApiRole } from "../../src/config/schema.ts";
 import { waitUntil } from "./process.ts";
+import type { ApiRole } from "../../src/domain/vocabulary.ts";
 
 export type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 

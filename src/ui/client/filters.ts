@@ -1,8 +1,8 @@
 // The list's filter form: status, event type, subscription and time range, read from and written to the location.
-import { STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../delivery/status.ts";
 import { eventTypes, subscriptionIds, type EventFilter } from "./api.ts";
 import { fromLocalInput, h, toLocalInput } from "./dom.ts";
 import type { PageContext } from "./main.ts";
+import { STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
 
 // The statuses the event-status rule can give, worst first.
 const STATUSES = [...STATUS_PRECEDENCE.map(([, status]) => status), STATUS_WHEN_SETTLED];

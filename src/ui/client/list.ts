@@ -1,11 +1,11 @@
 // The event list: one page of events from the server (newest first), selection and resend, refreshed while shown.
-import { deliveryStateFor } from "../../delivery/status.ts";
-import type { EventStatus } from "../../store/schema.ts";
 import { listEvents, type EventFilter, type EventResource } from "./api.ts";
 import { formatCount, h, plural, poll, statusBadge, timeElement } from "./dom.ts";
 import { DEFAULT_PER_PAGE, filterForm, isFiltered, listHash, readFilter } from "./filters.ts";
 import type { PageContext, View } from "./main.ts";
 import { bulkResend, matchingSelection } from "./resend.ts";
+import type { EventStatus } from "../../domain/vocabulary.ts";
+import { deliveryStateFor } from "../../domain/status.ts";
 
 const REFRESH_MS = 2_000;
 export const PER_PAGE_CHOICES = [25, 50, 100, 200];

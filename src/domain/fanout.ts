@@ -1,5 +1,5 @@
 // Which subscriptions an event goes to: those naming its type, and those subscribed to everything ("*").
-import type { Subscription } from "../config/types.ts";
+import type { Subscription } from "./subscription.ts";
 
 export function matchingSubscriptions(eventType: string, subscriptions: Subscription[]): string[] {
   return subscriptions.filter((s) => s.events.includes("*") || s.events.includes(eventType)).map((s) => s.id);

@@ -1,6 +1,6 @@
 // The retry policy: whether a response is a success, and what a finished attempt means for its delivery.
-import type { RetryPolicy } from "../config/types.ts";
-import type { DeliveryState } from "../store/schema.ts";
+import type { RetryPolicy } from "./subscription.ts";
+import type { DeliveryState } from "./vocabulary.ts";
 
 export function isSuccess(policy: RetryPolicy, status: number | null): boolean {
   if (status === null) return false;

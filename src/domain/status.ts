@@ -1,5 +1,5 @@
 // The event-status rule (One Codex): one event, many deliveries, one word for how it went.
-import type { DeliveryState, EventStatus } from "../store/schema.ts";
+import type { DeliveryState, EventStatus } from "./vocabulary.ts";
 
 /**
  * `failed` as soon as any subscription exhausted its retries; else `retryable` while any POST failed with

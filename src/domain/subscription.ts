@@ -1,0 +1,44 @@
+// A subscription as Herald delivers to it (resolved from the file or the API: defaults applied, durations in
+// milliseconds), and an API key as Herald checks it.
+import type { ApiRole } from "./vocabulary.ts";
+
+export interface RetryPolicy {
+  timeoutMs: number;
+  /** Delays before each retry: 1 + scheduleMs.length attempts in all. */
+  scheduleMs: number[];
+  success: "2xx" | number[];
+  /** The longest delay a Retry-After (on 429 and 503) may impose before the next attempt; 0 ignores it. */
+  maxRetryAfterMs: number;
+}
+
+export interface PluginChoice {
+  name: string;
+  options: Record<string, unknown>;
+}
+
+export interface Subscription {
+  id: string;
+  url: string;
+  /** Event type names, or "*" for all of them. */
+  events: string[];
+  transformer: PluginChoice;
+  auth: PluginChoice | null;
+  headers: Record<string, string>;
+  retry: RetryPolicy;
+  /** false: nothing new is delivered to it, and its unfinished deliveries fail. */
+  enabled: boolean;
+  description: string | null;
+}
+
+export interface ApiKey {
+  /** A config key's name, or the `key_…` id of a key created through the API. */
+  id: string;
+  name: string;
+  role: ApiRole;
+  /** Lowercase hex SHA-256 of the token: only the hash is kept, in memory as on disk. */
+  tokenSha256: string;
+  /** For role `user`: the subscriptions whose events it may see. */
+  subscriptions: string[];
+  /** Unix ms after which the key is refused, or null. */
+  expiresAt: number | null;
+}
