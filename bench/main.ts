@@ -5,7 +5,7 @@ import { cpus, loadavg, totalmem } from "node:os";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { SYNCHRONOUS } from "../src/store/db.ts";
+import { SYNCHRONOUS } from "../src/store/sqlite/db.ts";
 import { measureEndToEnd } from "./phases/end-to-end.ts";
 import { measureEventLog } from "./phases/event-log.ts";
 import { measureIngest } from "./phases/ingest.ts";

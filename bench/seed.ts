@@ -1,7 +1,8 @@
 // Fills a SQLite file with a realistic event log through Herald's own store (src/store), in big transactions:
 // events spread over `days`, each delivered to subscription "all" and, for one type in five, to "reports";
 // every delivery has its first attempt logged, and most succeeded. Herald then serves it as it would its own.
-import { openSqliteStore, type AttemptOutcome, type ClaimedDelivery, type NewEvent } from "../src/store/index.ts";
+import { openSqliteStore } from "../src/store/sqlite/index.ts";
+import type { AttemptOutcome, ClaimedDelivery, NewEvent } from "../src/store/index.ts";
 import { EVENT_TYPES, sampleObject } from "./workload.ts";
 
 const BATCH = 5_000;
@@ -51,7 +52,7 @@ function outcome(delivery: ClaimedDelivery, fate: ReturnType<typeof seededFate>,
 }
 
 /** Seeds `count` events ending now; returns the ids of a spread sample of them (for reads by id). */
-export function seedEventLog(path: string, count: number, days: number): string[] {
+export async function seedEventLog(path: string, count: number, days: number): Promise<string[]> {
   const store = openSqliteStore(path);
   const now = Date.now();
   const start = now - days * DAY_MS;
@@ -74,13 +75,13 @@ export function seedEventLog(path: string, count: number, days: number): string[
           subscriptionIds: eventType === REPORTS_TYPE ? [...SEEDED_SUBSCRIPTIONS] : ["all"],
         };
       });
-      store.publishEvents(batch, at);
+      await store.events.publish(batch, at);
       sample.push(batch[Math.floor(size / 2)]!.id);
-      const claimed = store.claimDue(limits, 2 * size, at);
-      store.recordAttempts(claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)), at);
+      const claimed = await store.queue.claimDue(limits, 2 * size, at);
+      await store.queue.recordAttempts(claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)), at);
     }
   } finally {
-    store.close();
+    await store.close();
   }
   return sample;
 }

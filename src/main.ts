@@ -4,7 +4,7 @@
 import { parseArgs } from "node:util";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
-import { ConfigRejected, startHerald } from "./server.ts";
+import { ConfigRejected, ROLES, startHerald, type Role } from "./runtime/herald.ts";
 import { verifyCommand } from "./verify/command.ts";
 import packageJson from "../package.json";
 
@@ -12,6 +12,8 @@ const USAGE = `usage: herald <command> [--config FILE]
 
 commands:
   serve          run the API and the delivery worker (default config: ./webhooks.config.yaml)
+                 --role all|api|worker: both (the default), the API alone, or the worker alone (with jobs
+                 and retention), for several processes on one database
   check-config   validate the config file and exit (0 valid, 2 invalid)
   verify         check a saved delivery's signature as its receiver would (0 valid, 1 invalid, 2 usage error)
   version        print the version
@@ -41,6 +43,8 @@ async function main(argv: string[]): Promise<number> {
       options: {
         config: { type: "string", short: "c" },
         help: { type: "boolean", short: "h" },
+        // serve
+        role: { type: "string" },
         // verify
         scheme: { type: "string" },
         secret: { type: "string", multiple: true },
@@ -69,6 +73,11 @@ async function main(argv: string[]): Promise<number> {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
+  const role = parsed.values.role ?? "all";
+  if (!(ROLES as readonly string[]).includes(role)) {
+    console.error(`--role must be one of ${ROLES.join(", ")}, not "${role}"\n\n${USAGE}`);
+    return 2;
+  }
   const file = parsed.values.config ?? "webhooks.config.yaml";
   const loaded = await loadConfigFile(file);
   if (!loaded.ok) {
@@ -81,7 +90,7 @@ async function main(argv: string[]): Promise<number> {
   }
   let herald;
   try {
-    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt });
+    herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt, role: role as Role });
   } catch (error) {
     if (error instanceof ConfigRejected) {
       console.error(`invalid configuration:\n${formatProblems(file, error.problems)}`);

@@ -49,9 +49,10 @@ export function createMetrics(deps: { store: Store; clock: Clock; inflight: () =
     help: "Deliveries waiting for their first attempt (pending) or a retry (retrying); `due` counts those whose attempt is due now (one in flight is not).",
     labelNames: ["state", "due"],
     registers,
-    collect() {
+    async collect() {
+      const rows = await deps.store.queue.backlog(deps.clock.now());
       for (const state of UNFINISHED) for (const due of ["true", "false"]) backlog.set({ state, due }, 0);
-      for (const row of deps.store.deliveryBacklog(deps.clock.now())) {
+      for (const row of rows) {
         backlog.set({ state: row.state, due: "true" }, row.due);
         backlog.set({ state: row.state, due: "false" }, row.unfinished - row.due);
       }
@@ -61,8 +62,8 @@ export function createMetrics(deps: { store: Store; clock: Clock; inflight: () =
     name: "herald_oldest_due_delivery_age_seconds",
     help: "How long the most overdue delivery has waited past its due time: how far behind the worker is (0 when nothing waits).",
     registers,
-    collect() {
-      const oldest = deps.store.nextDueAt();
+    async collect() {
+      const oldest = await deps.store.queue.nextDueAt();
       this.set(oldest === null ? 0 : Math.max(0, deps.clock.now() - oldest) / 1000);
     },
   });

@@ -71,11 +71,11 @@ describe("the route table covers the app", () => {
 describe("without a valid key every API route answers 401, and does nothing", () => {
   for (const route of API_ROUTES) {
     it(describeRoute(route), async () => {
-      const before = herald.store.countEvents({});
+      const before = await herald.store.events.count({});
       for (const [what, authorization] of WRONG_KEYS) {
         expect({ what, ...(await errorOf(await call(route, authorization))) }).toEqual({ what, status: 401, code: "unauthorized" });
       }
-      expect(herald.store.countEvents({})).toBe(before);
+      expect(await herald.store.events.count({})).toBe(before);
     });
   }
 
@@ -145,9 +145,9 @@ describe("a user key reaching for another subscription's events finds nothing", 
     expect(listed.map((e) => e.id)).not.toContain(theirs);
     expect(listed.flatMap((e) => e.deliveries.map((d) => d.subscription)).every((s) => s === "a")).toBe(true);
     expect(await (await asUser("/api/v1/events?subscription=b")).json()).toEqual([]);
-    const attemptsBefore = herald.store.getEvent(theirs)!.deliveries[0]!.attempts;
+    const attemptsBefore = (await herald.store.events.get(theirs))!.deliveries[0]!.attempts;
     expect(await herald.bulkResend({ ids: [theirs] }, USER_TOKEN)).toMatchObject({ state: "done", total: 0, resent: 0 });
     await herald.worker.drain();
-    expect(herald.store.getEvent(theirs)!.deliveries[0]!.attempts).toBe(attemptsBefore);
+    expect((await herald.store.events.get(theirs))!.deliveries[0]!.attempts).toBe(attemptsBefore);
   });
 });

@@ -1,7 +1,7 @@
 // API keys against a real Herald: which Authorization headers carry a key, roles, and refusal before the body.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { tokenFromHeader } from "../src/api/auth.ts";
-import { findKey } from "../src/api/keys.ts";
+import { findKey } from "../src/services/api-keys.ts";
 import { sha256Hex } from "../src/tokens.ts";
 import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, type TestHerald, USER_TOKEN } from "./support/herald.ts";
 import type { ApiKey } from "../src/domain/subscription.ts";

@@ -1,6 +1,6 @@
 // Group commit: concurrent calls share one write, and one bad item does not fail its neighbours.
 import { describe, expect, it } from "bun:test";
-import { batched } from "../src/store/batcher.ts";
+import { batched } from "../src/store/sqlite/batcher.ts";
 
 describe("batched writes", () => {
   it("calls made in the same turn of the event loop share one write", async () => {

@@ -3,8 +3,8 @@ import { afterAll, describe, expect, it } from "bun:test";
 import { Database } from "bun:sqlite";
 import { existsSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { startCheckpointer } from "../src/store/checkpointer.ts";
-import { openSqliteStore } from "../src/store/index.ts";
+import { startCheckpointer } from "../src/store/sqlite/checkpointer.ts";
+import { openSqliteStore } from "../src/store/sqlite/index.ts";
 import { tempDir } from "./support/herald.ts";
 import { waitUntil } from "./support/process.ts";
 
@@ -55,15 +55,15 @@ describe("the checkpoint thread", () => {
     client.close();
   });
 
-  it("is stopped by the store's close without delay, and what was written is there at the next open", () => {
+  it("is stopped by the store's close without delay, and what was written is there at the next open", async () => {
     const path = join(dir, "closes.db");
     const store = openSqliteStore(path);
-    store.publishEvents([{ id: "evt_c", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: [] }], 1_000);
+    await store.events.publish([{ id: "evt_c", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: [] }], 1_000);
     const started = performance.now();
-    store.close();
+    await store.close();
     expect(performance.now() - started).toBeLessThan(1_000); // the thread answered; close() waits up to 5 s
     const reopened = openSqliteStore(path);
-    expect(reopened.getEvent("evt_c")).not.toBeNull();
-    reopened.close();
+    expect(await reopened.events.get("evt_c")).not.toBeNull();
+    await reopened.close();
   });
 });

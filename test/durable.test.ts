@@ -3,9 +3,9 @@
 import { afterAll, describe, expect, it } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { openDatabase } from "../src/store/db.ts";
-import { coalesced } from "../src/store/durable.ts";
-import { openSqliteStore } from "../src/store/index.ts";
+import { openDatabase } from "../src/store/sqlite/db.ts";
+import { coalesced } from "../src/store/sqlite/durable.ts";
+import { openSqliteStore } from "../src/store/sqlite/index.ts";
 import { tempDir } from "./support/herald.ts";
 
 const dir = tempDir("herald-durable-");
@@ -104,14 +104,13 @@ describe("syncs are shared", () => {
 });
 
 describe("the database", () => {
-  it("commits with synchronous=NORMAL in WAL mode, and durable() syncs the real WAL file", async () => {
+  it("commits with synchronous=NORMAL in WAL mode, and a publish resolves once it has synced the real WAL file", async () => {
     const path = join(dir, "herald.db");
     const db = openDatabase(path);
     expect((db.$client.query("PRAGMA synchronous").get() as { synchronous: number }).synchronous).toBe(1); // NORMAL
     db.$client.close();
     const store = openSqliteStore(path);
-    store.publishEvents([{ id: "evt_d", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: [] }], 1_000);
-    await store.durable();
-    store.close();
+    await store.events.publish([{ id: "evt_d", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: [] }], 1_000);
+    await store.close();
   });
 });

@@ -295,7 +295,7 @@ describe("tens of thousands of events", () => {
       const now = Date.now();
       for (let batch = 0; batch < 20; batch++) {
         const events = Array.from({ length: 1_000 }, (_, i) => ({ id: newId("evt"), eventType: "sample.uploaded", objectType: "sample", object: { i }, triggeredAt: null, subscriptionIds: [] }));
-        big.store.publishEvents(events, now + batch);
+        await big.store.events.publish(events, now + batch);
       }
       const page = await openPage(ADMIN_TOKEN, { base: big.url });
       await countSays(page, "20,000 events · page 1 of 400");

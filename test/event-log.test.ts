@@ -6,13 +6,13 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { drizzle } from "drizzle-orm/bun-sqlite";
 import type { MigrationMeta } from "drizzle-orm/migrator";
-import { claimDue, prepareDeliveryStatements, recordAttempts } from "../src/store/deliveries.ts";
-import { openDatabase, type Db } from "../src/store/db.ts";
-import { countEvents, countRows, listEvents } from "../src/store/event-log.ts";
-import { prepareEventStatements, publishEvents, resendEvents } from "../src/store/events.ts";
-import { embeddedMigrations } from "../src/store/migrations.ts";
-import { purgeBatch } from "../src/store/purge.ts";
-import * as schema from "../src/store/schema.ts";
+import { claimDue, prepareDeliveryStatements, recordAttempts } from "../src/store/sqlite/deliveries.ts";
+import { openDatabase, type Db } from "../src/store/sqlite/db.ts";
+import { countEvents, countRows, listEvents } from "../src/store/sqlite/event-log.ts";
+import { prepareEventStatements, publishEvents, resendEvents } from "../src/store/sqlite/events.ts";
+import { embeddedMigrations } from "../src/store/sqlite/migrations.ts";
+import { purgeBatch } from "../src/store/sqlite/purge.ts";
+import * as schema from "../src/store/sqlite/schema.ts";
 import type { AttemptOutcome, EventFilter } from "../src/store/types.ts";
 import { tempDir } from "./support/herald.ts";
 import { EVENT_STATUSES, type DeliveryState } from "../src/domain/vocabulary.ts";
@@ -36,7 +36,7 @@ function fill(db: Db, count: number, hours: number) {
       const eventType = TYPES[(i + k) % TYPES.length]!;
       return { id: `e${i + k}`, eventType, objectType: "x", object: { n: i + k }, triggeredAt: null, subscriptionIds: eventType === "report_signed" ? ["a", "b"] : ["a"] };
     });
-    publishEvents(db, events, batch, at);
+    publishEvents(db, events, batch.map((event) => ({ event, now: at })));
     if (i % 5 === 0) continue; // some stay pending
     const claimed = claimDue(db, statements, limits, 1_000, at);
     const outcomes = claimed.map((d, k): AttemptOutcome => {

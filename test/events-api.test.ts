@@ -123,7 +123,7 @@ describe("an accepted event is on disk, with its deliveries, before the 202", ()
     const event = await json(response);
     expect(event.$uri).toBe(`/api/v1/events/${event.id}`);
     expect(event.payload).toEqual({ api_version: "v1", event_type: "sample.uploaded", object: { id: "s-durable" }, object_type: "sample", triggered_at: new Date(clock.now()).toISOString() });
-    const stored = herald.store.getEvent(event.id)!;
+    const stored = (await herald.store.events.get(event.id))!;
     expect(stored.deliveries.map((d) => d.subscriptionId)).toEqual(["a", "b"]);
     expect(stored.status).toBe("pending");
   });
@@ -137,7 +137,7 @@ describe("a client-given id makes publishing idempotent", () => {
     const again = await herald.publish(body);
     expect(again.status).toBe(200);
     expect((await json(again)).id).toBe("lims-42");
-    expect(herald.store.getEvent("lims-42")!.deliveries).toHaveLength(2);
+    expect((await herald.store.events.get("lims-42"))!.deliveries).toHaveLength(2);
   });
 
   it("answers 409 when the same id comes with different content", async () => {

@@ -3,7 +3,8 @@ import { afterEach, describe, expect, it } from "bun:test";
 import { ManualClock } from "./support/clock.ts";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { openSqliteStore, type AttemptOutcome, type ClaimedDelivery } from "../src/store/index.ts";
+import { openSqliteStore } from "../src/store/sqlite/index.ts";
+import type { AttemptOutcome, ClaimedDelivery } from "../src/store/index.ts";
 import { configYaml, startTestHerald, tempDir, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { waitUntil } from "./support/process.ts";
 import { startReceiver, type Receiver } from "./support/receiver.ts";
@@ -69,52 +70,6 @@ describe("resending a delivery whose attempt outlived its lease", () => {
     expect(r.requests).toHaveLength(2);
   });
 });
-
-describe("a resend made while the attempt in flight never answers (the process died)", () => {
-  it("is satisfied by the attempt made once the lease runs out, whose outcome decides", () => {
-    const dir = tempDir();
-    const store = openSqliteStore(join(dir, "herald.db"));
-    try {
-      const lease = new Map([["a", { count: 1, leaseMs: 5_000 }]]);
-      store.publishEvents([{ id: "evt_1", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: ["a"] }], 1_000);
-      const [first] = store.claimDue(lease, 1, 1_000);
-      store.resendEvents({ ids: ["evt_1"] }, undefined, 2_000); // in flight: it goes again once this attempt ends
-      // That attempt never ends; its lease runs out and the delivery is claimed again.
-      const [again] = store.claimDue(lease, 1, 6_001);
-      expect([first!.number, again!.number]).toEqual([1, 2]);
-      store.recordAttempts([succeeded(again!, 6_002)], 6_002);
-      const delivery = store.getEvent("evt_1")!.deliveries[0]!;
-      expect([delivery.state, delivery.dueAt]).toEqual(["succeeded", null]);
-      expect(store.claimDue(lease, 1, 100_000)).toEqual([]); // nothing left to send
-    } finally {
-      store.close();
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
-});
-
-function succeeded(claimed: ClaimedDelivery, at: number): AttemptOutcome {
-  return {
-    deliveryId: claimed.id,
-    eventId: claimed.event.id,
-    number: claimed.number,
-    claim: claimed.claim,
-    startedAt: at,
-    durationMs: 1,
-    url: "http://127.0.0.1:9/a",
-    requestHeaders: {},
-    responseStatus: 200,
-    responseBody: "ok",
-    errorKind: null,
-    errorMessage: null,
-    retryAfter: null,
-    retryAfterMs: null,
-    success: true,
-    roundAttempts: claimed.roundAttempts + 1,
-    nextState: "succeeded",
-    nextDueAt: null,
-  };
-}
 
 describe("choosing what to resend", () => {
   async function twoSubscriptions() {
@@ -204,7 +159,7 @@ describe("a bulk resend is a job", () => {
     const clock = new ManualClock();
     const h = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { clock, startWorker: false, ...options });
     const batch = Array.from({ length: count }, (_, i) => ({ id: `e${i}`, eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: ["a"] }));
-    h.store.publishEvents(batch, clock.now());
+    await h.store.events.publish(batch, clock.now());
     return { h, r, clock };
   }
 
@@ -254,12 +209,12 @@ describe("a bulk resend is a job", () => {
     const dir = tempDir();
     try {
       const first = await failedEvents(700, { dir });
-      const job = first.h.store.createResendJob({ id: "job_interrupted", createdBy: "ops", filter: { eventType: "sample.uploaded" }, now: first.clock.now() });
-      first.h.store.resendJobStep(job.id, 500, first.clock.now()); // one batch done, then the process went away
+      const job = await first.h.store.jobs.createResend({ id: "job_interrupted", createdBy: "ops", filter: { eventType: "sample.uploaded" }, now: first.clock.now() });
+      await first.h.store.jobs.resendStep(job.id, 500, first.clock.now()); // one batch done, then the process went away
       await first.h.close();
       herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${first.r.url}", events: ["*"] }` }), { clock: first.clock, startWorker: false, dir });
-      const resumed = await waitUntil("the job to finish", () => {
-        const current = herald!.store.getJob(job.id)!;
+      const resumed = await waitUntil("the job to finish", async () => {
+        const current = (await herald!.store.jobs.get(job.id))!;
         return current.state === "running" ? undefined : current;
       }, 5_000, 2);
       expect(resumed).toMatchObject({ state: "done", total: 700, done: 700, resent: 700 });

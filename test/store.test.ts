@@ -4,9 +4,9 @@ import { Database } from "bun:sqlite";
 import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import journal from "../drizzle/meta/_journal.json";
-import { IN_MEMORY, openDatabase } from "../src/store/db.ts";
-import { EMBEDDED_TAGS } from "../src/store/migrations.ts";
-import { openSqliteStore } from "../src/store/index.ts";
+import { IN_MEMORY, openDatabase } from "../src/store/sqlite/db.ts";
+import { EMBEDDED_TAGS } from "../src/store/sqlite/migrations.ts";
+import { openSqliteStore } from "../src/store/sqlite/index.ts";
 import { tempDir } from "./support/herald.ts";
 
 const dir = tempDir("herald-store-");
@@ -19,10 +19,10 @@ describe("migrations", () => {
     expect(journal.entries.map((e) => e.tag).sort()).toEqual(files.sort());
   });
 
-  it("are applied at open, once, and the database is in WAL mode", () => {
+  it("are applied at open, once, and the database is in WAL mode", async () => {
     const path = join(dir, "herald.db");
-    openSqliteStore(path).close();
-    openSqliteStore(path).close();
+    await openSqliteStore(path).close();
+    await openSqliteStore(path).close();
     const db = new Database(path);
     expect((db.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n).toBe(journal.entries.length);
     expect((db.query("PRAGMA journal_mode").get() as { journal_mode: string }).journal_mode).toBe("wal");
@@ -31,26 +31,26 @@ describe("migrations", () => {
 });
 
 describe("where the database lives", () => {
-  it("the folder of the SQLite file is created when missing", () => {
+  it("the folder of the SQLite file is created when missing", async () => {
     const path = join(dir, "nested", "deeper", "herald.db");
-    openSqliteStore(path).close();
+    await openSqliteStore(path).close();
     expect(existsSync(path)).toBe(true);
   });
 
-  it(":memory: opens a private database in memory, migrated, and writes nothing to disk", () => {
+  it(":memory: opens a private database in memory, migrated, and writes nothing to disk", async () => {
     const db = openDatabase(IN_MEMORY);
     expect(db.$client.filename).toBe(IN_MEMORY);
     expect((db.$client.query("SELECT count(*) AS n FROM __drizzle_migrations").get() as { n: number }).n).toBe(journal.entries.length);
     db.$client.close();
 
     const store = openSqliteStore(IN_MEMORY);
-    const [outcome] = store.publishEvents([{ id: "evt_mem", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: ["a"] }], 1_000);
+    const [outcome] = await store.events.publish([{ id: "evt_mem", eventType: "sample.uploaded", objectType: "sample", object: {}, triggeredAt: null, subscriptionIds: ["a"] }], 1_000);
     expect(outcome!.kind).toBe("created");
-    expect(store.getEvent("evt_mem")?.deliveries).toHaveLength(1);
+    expect((await store.events.get("evt_mem"))?.deliveries).toHaveLength(1);
     const another = openSqliteStore(IN_MEMORY);
-    expect(another.getEvent("evt_mem")).toBeNull(); // each open is its own database
-    another.close();
-    store.close();
+    expect(await another.events.get("evt_mem")).toBeNull(); // each open is its own database
+    await another.close();
+    await store.close();
     expect(existsSync(IN_MEMORY)).toBe(false); // no file named ":memory:" in the working directory
   });
 });

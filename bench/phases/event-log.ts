@@ -39,7 +39,7 @@ function fileSize(path: string): number {
 export async function measureEventLog(dir: string, receiver: ReceiverProcess, options: { events: number; days: number; reads: number }): Promise<EventLogResult> {
   const database = join(dir, "herald.db");
   const seedStarted = performance.now();
-  const sampleIds = seedEventLog(database, options.events, options.days);
+  const sampleIds = await seedEventLog(database, options.events, options.days);
   const seedSeconds = (performance.now() - seedStarted) / 1000;
   const bytesPerMillion = (fileSize(database) / options.events) * 1_000_000;
 

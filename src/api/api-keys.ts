@@ -1,11 +1,11 @@
 // /api/v1/api_keys (admin): the keys from the config file and those made here. A key made here shows its
 // token once, in the answer that creates it; only the token's SHA-256 is stored.
 import { Elysia, t } from "elysia";
-import type { Clock } from "../clock.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard } from "./auth.ts";
-import { apiError } from "./errors.ts";
-import type { KeyRing } from "./keys.ts";
+import { apiError, refused } from "./errors.ts";
+import type { KeyRing } from "../services/api-keys.ts";
+import { isRefusal } from "../services/refusal.ts";
 import { apiKeyResource } from "./resources.ts";
 import { ApiKeyResponse, errors } from "./schemas.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
@@ -20,8 +20,8 @@ const CreateBody = t.Object(
   { additionalProperties: false },
 );
 
-export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirectory; clock: Clock }) {
-  const { keys, directory, clock } = deps;
+export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirectory }) {
+  const { keys, directory } = deps;
   const notFound = (id: string) => apiError(404, "not_found", `no API key "${id}"`);
 
   return new Elysia({ prefix: "/api/v1/api_keys", normalize: false })
@@ -33,19 +33,12 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
     })
     .post(
       "",
-      ({ body, set }) => {
-        if (keys.list().some((entry) => entry.key.name === body.name))
-          return apiError(409, "name_taken", `an API key named "${body.name.slice(0, 100)}" exists; names tell keys apart, choose another`);
-        const subscriptions = body.subscriptions ?? [];
-        if (body.role === "user" && subscriptions.length === 0)
-          return apiError(422, "invalid_api_key", "subscriptions: a key with role user needs the subscriptions it may see");
-        if (body.role !== "user" && subscriptions.length > 0)
-          return apiError(422, "invalid_api_key", `subscriptions: only a key with role user is limited to subscriptions; a ${body.role} key sees all`);
-        const unknown = subscriptions.filter((id) => !directory.get(id));
-        if (unknown.length > 0) return apiError(422, "invalid_api_key", `subscriptions: no subscription ${unknown.map((id) => `"${id}"`).join(", ")}`);
+      async ({ body, set }) => {
         const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
-        if (expiresAt !== null && expiresAt <= clock.now()) return apiError(422, "invalid_api_key", "expires_at: the time is already past");
-        const { entry, token } = keys.create({ name: body.name, role: body.role, subscriptions, expiresAt });
+        const input = { name: body.name, role: body.role, subscriptions: body.subscriptions ?? [], expiresAt };
+        const created = await keys.create(input, (id) => directory.get(id) !== undefined);
+        if (isRefusal(created)) return refused(created);
+        const { entry, token } = created;
         set.status = 201;
         set.headers.location = `/api/v1/api_keys/${entry.key.id}`;
         return { ...apiKeyResource(entry), token };
@@ -68,15 +61,9 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
     )
     .delete(
       "/:id",
-      ({ params, set }) => {
-        const entry = keys.get(params.id);
-        if (!entry) return notFound(params.id);
-        if (entry.source === "config")
-          return apiError(409, "config_owned", `API key "${params.id}" is declared in the config file; remove it there (the file is reloaded on change or SIGHUP)`);
-        const admins = keys.usableAdmins();
-        if (admins.length === 1 && admins[0]!.key.id === params.id)
-          return apiError(409, "last_admin_key", "this is the last admin key that works: create another admin key before deleting it");
-        keys.remove(params.id);
+      async ({ params, set }) => {
+        const removed = await keys.remove(params.id);
+        if (isRefusal(removed)) return refused(removed);
         set.status = 204;
       },
       {

@@ -1,19 +1,33 @@
 // The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
 import { Elysia, t } from "elysia";
+import type { Clock } from "../clock.ts";
+import type { LiveConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
+import type { Metrics } from "../metrics.ts";
+import type { KeyRing } from "../services/api-keys.ts";
+import type { EventService } from "../services/events.ts";
+import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
-import { eventRoutes, type EventRouteDeps } from "./events.ts";
+import { eventRoutes } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
 import { apiDocument } from "./openapi.ts";
 import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
 import { eventLogPage } from "../ui/routes.ts";
 
-export interface AppDeps extends EventRouteDeps {
+export interface AppDeps {
+  live: LiveConfig;
+  keys: KeyRing;
+  directory: SubscriptionDirectory;
+  events: EventService;
+  clock: Clock;
+  metrics: Metrics;
   log: Logger;
+  /** Rejects while the store cannot be used (readiness). */
+  ready: () => Promise<void>;
 }
 
 export function createApp(deps: AppDeps) {
@@ -54,15 +68,10 @@ export function createApp(deps: AppDeps) {
       set.status = 500;
       return { error: { code: "internal", message: "internal error; see the server log" } };
     })
-    // What a write request changed is on disk before its answer: a commit alone survives Herald crashing, not
-    // a power cut (see the store's durable()). Requests answered together share one sync.
-    .onAfterHandle(async ({ request }) => {
-      if (request.method !== "GET" && request.method !== "HEAD") await deps.store.durable();
-    })
     .get("/healthz", () => ({ status: "ok" }))
-    .get("/readyz", ({ set }) => {
+    .get("/readyz", async ({ set }) => {
       try {
-        deps.store.ping();
+        await deps.ready();
         return { status: "ready" };
       } catch (error) {
         set.status = 503;

@@ -1,7 +1,7 @@
 // API keys: `Authorization: Bearer <token>`, or HTTP Basic with the token as username (as One Codex clients send it).
 import { Elysia } from "elysia";
 import { apiError } from "./errors.ts";
-import type { KeyRing } from "./keys.ts";
+import type { KeyRing } from "../services/api-keys.ts";
 import type { ApiKey } from "../domain/subscription.ts";
 import type { ApiRole } from "../domain/vocabulary.ts";
 

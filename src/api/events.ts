@@ -1,21 +1,16 @@
 // /api/v1/events: publish, list, read, resend.
 import { Elysia, t } from "elysia";
-import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
 import { NAME_PATTERN } from "../config/schema.ts";
-import type { Clock } from "../clock.ts";
-import type { JobRunner } from "../jobs/runner.ts";
-import type { Metrics } from "../metrics.ts";
-import { batched } from "../store/batcher.ts";
-import { type EventFilter, type NewEvent, type Store } from "../store/index.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { EVENT_STATUSES } from "../domain/vocabulary.ts";
+import type { KeyRing } from "../services/api-keys.ts";
+import type { EventService } from "../services/events.ts";
+import { isRefusal, quote } from "../services/refusal.ts";
+import type { EventFilter } from "../store/index.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
-import type { KeyRing } from "./keys.ts";
-import { apiError, quote } from "./errors.ts";
+import { apiError, refused } from "./errors.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { eventResource, jobResource } from "./resources.ts";
 import { errors, EventResponse, JobResponse, unchecked } from "./schemas.ts";
-import { EVENT_STATUSES } from "../domain/vocabulary.ts";
-import { newId } from "../domain/vocabulary.ts";
 
 export const PublishBody = t.Object(
   {
@@ -68,66 +63,16 @@ function toFilter(fields: Filterable, visible: string[] | undefined): EventFilte
   };
 }
 
-export interface EventRouteDeps {
-  live: LiveConfig;
-  store: Store;
-  directory: SubscriptionDirectory;
-  keys: KeyRing;
-  clock: Clock;
-  metrics: Metrics;
-  /** Tells the delivery worker there is new work. */
-  onWork: () => void;
-  jobs: JobRunner;
-}
-
-export function eventRoutes(deps: EventRouteDeps) {
-  const { live, store, directory, clock, metrics, onWork } = deps;
-  const eventTypes = declaredTypes(live);
-  const publish = batched((batch: NewEvent[]) => store.publishEvents(batch, clock.now()), store.idle);
-
-  const quoted = (ids: string[]) => ids.map(quote).join(", ");
-  /**
-   * Resend targets must be the key's own (404 otherwise, as if they did not exist: a scoped key learns nothing
-   * of other subscriptions) and exist (422 for an admin's typo).
-   */
-  const resendTargets = (requested: string[] | undefined, visible: string[] | undefined) => {
-    const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
-    if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${quoted(hidden)}`);
-    const unknown = (requested ?? []).filter((id) => !directory.get(id));
-    if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
-    const inactive = (requested ?? []).filter((id) => !directory.active().some((s) => s.id === id));
-    if (inactive.length > 0) return apiError(422, "subscription_disabled", `subscription ${quoted(inactive)} is disabled: enable it first`);
-    return { subscriptions: requested };
-  };
-
+export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
+  const { events } = deps;
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(deps.keys))
     .post(
       "",
       async ({ body, set }) => {
-        const declared = eventTypes().get(body.event_type);
-        if (!declared) {
-          const names = [...eventTypes().keys()].join(", ");
-          return apiError(422, "unknown_event_type", `event_type ${quote(body.event_type)} is not declared; declared: ${names}`);
-        }
-        if (body.object_type !== undefined && body.object_type !== declared.objectType) {
-          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(body.object_type)}`);
-        }
-        const outcome = await publish({
-          id: body.id ?? newId("evt"),
-          eventType: declared.name,
-          objectType: declared.objectType,
-          object: body.object,
-          triggeredAt: body.triggered_at === undefined ? null : Date.parse(body.triggered_at),
-          subscriptionIds: directory.matching(declared.name),
-        });
-        if (outcome.kind === "conflict") {
-          return apiError(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
-        }
-        if (outcome.kind === "created") {
-          metrics.published(declared.name);
-          onWork();
-        }
+        const triggeredAt = body.triggered_at === undefined ? null : Date.parse(body.triggered_at);
+        const outcome = await events.publish({ eventType: body.event_type, objectType: body.object_type, object: body.object, id: body.id, triggeredAt });
+        if (isRefusal(outcome)) return refused(outcome);
         set.status = outcome.kind === "created" ? 202 : 200;
         set.headers.location = `/api/v1/events/${outcome.event.id}`;
         return eventResource(outcome.event, outcome.event.deliveries);
@@ -142,10 +87,10 @@ export function eventRoutes(deps: EventRouteDeps) {
     )
     .get(
       "",
-      ({ query, apiKey, set, request }) => {
+      async ({ query, apiKey, set, request }) => {
         const page = query.page ?? 1;
         const perPage = query.per_page ?? DEFAULT_PER_PAGE;
-        const result = store.listEvents(toFilter(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
+        const result = await events.list(toFilter(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
@@ -158,8 +103,8 @@ export function eventRoutes(deps: EventRouteDeps) {
     )
     .get(
       "/:id",
-      ({ params, apiKey }) => {
-        const detail = store.getEvent(params.id, visibleSubscriptions(apiKey));
+      async ({ params, apiKey }) => {
+        const detail = await events.get(params.id, visibleSubscriptions(apiKey));
         if (!detail) return apiError(404, "not_found", `no event ${quote(params.id)}`);
         return eventResource(detail, detail.deliveries);
       },
@@ -171,17 +116,9 @@ export function eventRoutes(deps: EventRouteDeps) {
     )
     .post(
       "/:id/resend",
-      ({ params, body, apiKey, set }) => {
-        const visible = visibleSubscriptions(apiKey);
-        const event = store.getEvent(params.id, visible);
-        if (!event) return apiError(404, "not_found", `no event ${quote(params.id)}`);
-        const targets = resendTargets(body.subscriptions, visible);
-        if (!("subscriptions" in targets)) return targets;
-        const undelivered = (targets.subscriptions ?? []).filter((id) => !event.deliveries.some((d) => d.subscriptionId === id));
-        if (undelivered.length > 0) return apiError(422, "not_subscribed", `event "${params.id}" has no delivery to ${quoted(undelivered)}`);
-        store.resendEvents({ ids: [params.id], visibleSubscriptions: visible }, targets.subscriptions, clock.now());
-        onWork();
-        const detail = store.getEvent(params.id, visible)!;
+      async ({ params, body, apiKey, set }) => {
+        const detail = await events.resendOne(params.id, body.subscriptions, visibleSubscriptions(apiKey));
+        if (isRefusal(detail)) return refused(detail);
         set.status = 202;
         return eventResource(detail, detail.deliveries);
       },
@@ -195,17 +132,14 @@ export function eventRoutes(deps: EventRouteDeps) {
     )
     .post(
       "/resend",
-      ({ body, apiKey, set }) => {
+      async ({ body, apiKey, set }) => {
         const { ids, subscriptions, ...fields } = body;
         if (ids === undefined && Object.values(fields).every((v) => v === undefined)) {
           return apiError(400, "missing_selection", "give `ids` or at least one filter (event_type, status, subscription, since, until)");
         }
-        const visible = visibleSubscriptions(apiKey);
-        const targets = resendTargets(subscriptions, visible);
-        if (!("subscriptions" in targets)) return targets;
-        const filter = { ...toFilter(fields, visible), ids };
-        const job = store.createResendJob({ id: newId("job"), createdBy: apiKey.id, filter, subscriptions: targets.subscriptions, now: clock.now() });
-        deps.jobs.start(job.id);
+        const filter = { ...toFilter(fields, visibleSubscriptions(apiKey)), ids };
+        const job = await events.resendMany({ filter, subscriptions }, apiKey.id);
+        if (isRefusal(job)) return refused(job);
         set.status = 202;
         set.headers.location = `/api/v1/jobs/${job.id}`;
         return jobResource(job);
@@ -218,17 +152,4 @@ export function eventRoutes(deps: EventRouteDeps) {
         detail: { tags: ["events"], summary: "Resend many events, by ids or by a filter: 202 at once with a job whose progress GET /api/v1/jobs/{id} reads" },
       },
     );
-}
-
-/** The declared event types by name, rebuilt only when a reload brings a new config. */
-function declaredTypes(live: LiveConfig): () => Map<string, EventTypeConfig> {
-  let builtFor: Config | null = null;
-  let byName = new Map<string, EventTypeConfig>();
-  return () => {
-    if (builtFor !== live.config) {
-      builtFor = live.config;
-      byName = new Map(live.config.eventTypes.map((e) => [e.name, e]));
-    }
-    return byName;
-  };
 }

@@ -1,12 +1,11 @@
 // How records look over the API: One Codex's Event resource ($uri, payload, status) plus Herald's fields,
 // subscriptions in the config file's shape (secrets left out), API keys (never their token), and jobs.
 import type { Static } from "elysia";
-import { onecodexEnvelope } from "../../plugins/onecodex-v1.ts";
-import type { PluginRegistry } from "../plugins/registry.ts";
+import { onecodexEnvelope } from "../domain/envelope.ts";
 import type { AttemptRecord, DeliveryRecord, EventRecord, JobRecord } from "../store/index.ts";
+import type { FullSpec } from "../subscriptions/spec.ts";
 import type { SubscriptionEntry } from "../subscriptions/directory.ts";
-import { redactSpec, specOf } from "../subscriptions/spec.ts";
-import type { KeyEntry } from "./keys.ts";
+import type { KeyEntry } from "../services/api-keys.ts";
 import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, JobResponse, SubscriptionResponse } from "./schemas.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -49,9 +48,9 @@ export function attemptResource(attempt: Omit<AttemptRecord, "id">): Static<type
   };
 }
 
-/** The same fields as the config file, with the retry policy it follows and without its secrets. */
-export function subscriptionResource(entry: SubscriptionEntry, plugins: PluginRegistry): Static<typeof SubscriptionResponse> {
-  const { id, ...spec } = redactSpec(specOf(entry.subscription), plugins);
+/** The same fields as the config file (`shown`: with the retry policy it follows and without its secrets). */
+export function subscriptionResource(entry: SubscriptionEntry, shown: FullSpec): Static<typeof SubscriptionResponse> {
+  const { id, ...spec } = shown;
   return {
     $uri: `/api/v1/subscriptions/${id}`,
     id,

@@ -6,16 +6,15 @@ import { DURATION_PATTERN, parseDuration } from "../config/duration.ts";
 import { PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
-import { runAttempt } from "../delivery/attempt.ts";
-import { outboundPolicy } from "../delivery/outbound.ts";
-import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { isRefusal } from "../services/refusal.ts";
+import { sendTest } from "../services/test-send.ts";
+import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
-import { apiError } from "./errors.ts";
-import type { KeyRing } from "./keys.ts";
+import { apiError, refused } from "./errors.ts";
+import type { KeyRing } from "../services/api-keys.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
 import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
-import { newId } from "../domain/vocabulary.ts";
 
 const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
 const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });
@@ -46,11 +45,10 @@ const TestBody = t.Object(
 const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
-const refused = (refusal: Refusal) => apiError(refusal.status, refusal.code, refusal.message);
 
-export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; onWork: () => void }) {
-  const { live, directory, clock } = deps;
-  const resource = (entry: Parameters<typeof subscriptionResource>[0]) => subscriptionResource(entry, live.plugins);
+export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock }) {
+  const { directory } = deps;
+  const resource = (entry: Parameters<typeof subscriptionResource>[0]) => subscriptionResource(entry, directory.shown(entry));
   /** The entry if the key may see it: a user key's other subscriptions do not exist for it. */
   const visible = (id: string, scope: string[] | undefined) => (scope && !scope.includes(id) ? undefined : directory.get(id));
   const notFound = (id: string) => apiError(404, "not_found", `no subscription "${id}"`);
@@ -76,9 +74,9 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .post(
       "",
-      ({ body, set }) => {
-        const created = directory.create(body);
-        if ("status" in created) return refused(created);
+      async ({ body, set }) => {
+        const created = await directory.create(body);
+        if (isRefusal(created)) return refused(created);
         set.status = 201;
         set.headers.location = `/api/v1/subscriptions/${created.entry.subscription.id}`;
         // The only time a secret Herald made is shown: the receiver needs it to check signatures.
@@ -106,9 +104,9 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .patch(
       "/:id",
-      ({ params, body }) => {
-        const changed = directory.update(params.id, body);
-        return "status" in changed ? refused(changed) : resource(changed.entry);
+      async ({ params, body }) => {
+        const changed = await directory.update(params.id, body);
+        return isRefusal(changed) ? refused(changed) : resource(changed.entry);
       },
       {
         roles: ["admin"],
@@ -120,9 +118,9 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .delete(
       "/:id",
-      ({ params, set }) => {
-        const removed = directory.remove(params.id);
-        if ("status" in removed) return refused(removed);
+      async ({ params, set }) => {
+        const removed = await directory.remove(params.id);
+        if (isRefusal(removed)) return refused(removed);
         set.status = 204;
       },
       {
@@ -133,9 +131,9 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .post(
       "/:id/rotate_secret",
-      ({ params, body }) => {
-        const rotated = directory.rotateSecret(params.id, body.secret, parseDuration(body.grace ?? DEFAULT_ROTATION_GRACE));
-        if ("status" in rotated) return refused(rotated);
+      async ({ params, body }) => {
+        const rotated = await directory.rotateSecret(params.id, body.secret, parseDuration(body.grace ?? DEFAULT_ROTATION_GRACE));
+        if (isRefusal(rotated)) return refused(rotated);
         return { ...resource(rotated.entry), ...(rotated.generatedSecret ? { signing_secret: rotated.generatedSecret } : {}) };
       },
       {
@@ -149,21 +147,9 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     .post(
       "/:id/test",
       async ({ params, body }) => {
-        const entry = directory.get(params.id);
-        if (!entry) return notFound(params.id);
-        const { subscription } = entry;
-        const takes = (name: string) => subscription.events.includes("*") || subscription.events.includes(name);
-        const type = body.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
-        if (!type || !takes(type.name)) {
-          const name = body.event_type ?? "(any declared type)";
-          return apiError(422, "not_subscribed", `subscription "${params.id}" does not take event type "${name}"`);
-        }
-        const now = clock.now();
-        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
-        const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
-        // Through the subscription's real plugins and sender, but nothing is stored: it is not an event of the log.
-        const outcome = await runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery));
-        return { event_id: event.id, event_type: event.eventType, delivery_id: delivery.id, ...attemptResource(outcome) };
+        const sent = await sendTest(deps, params.id, { eventType: body.event_type, object: body.object });
+        if (isRefusal(sent)) return refused(sent);
+        return { event_id: sent.eventId, event_type: sent.eventType, delivery_id: sent.deliveryId, ...attemptResource(sent.outcome) };
       },
       {
         roles: ["admin"],

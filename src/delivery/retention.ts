@@ -12,7 +12,7 @@ export async function purgeExpired(store: Store, retentionMs: number, clock: Clo
   const cutoff = clock.now() - retentionMs;
   let purged = 0;
   for (;;) {
-    const deleted = store.purgeBatch(cutoff, BATCH_SIZE);
+    const deleted = await store.events.purgeBefore(cutoff, BATCH_SIZE);
     purged += deleted;
     if (deleted < BATCH_SIZE) return purged;
     await new Promise((resolve) => setImmediate(resolve));

@@ -27,6 +27,11 @@ export interface WorkerOptions {
   log?: Logger;
   /** Told of every finished attempt (metrics). */
   onAttempt?: (subscriptionId: string, outcome: AttemptOutcome) => void;
+  /**
+   * Read the subscriptions from the store before looking for deliveries of unknown ones: another process's API
+   * may have made them, and they must be delivered, not failed as unconfigured.
+   */
+  refreshSubscriptions?: boolean;
 }
 
 export class DeliveryWorker {
@@ -83,19 +88,19 @@ export class DeliveryWorker {
     const grace = new Promise((resolve) => (timer = setTimeout(resolve, shutdownGraceMs(policies))));
     await Promise.race([Promise.all(this.inflight), grace]);
     clearTimeout(timer);
-    this.flush();
+    await this.flush();
   }
 
   /** Runs everything due at the clock's current time to completion; tests drive the worker with this. */
   async drain() {
     for (;;) {
-      while (this.failUnconfigured() > 0);
-      const launched = this.claimAndLaunch();
+      while ((await this.failUnconfigured()) > 0);
+      const launched = await this.claimAndLaunch();
       if (launched === 0 && this.inflight.size === 0) break;
       await Promise.all(this.inflight);
-      this.flush();
+      await this.flush();
     }
-    this.flush();
+    await this.flush();
   }
 
   private async loop() {
@@ -112,9 +117,9 @@ export class DeliveryWorker {
 
   private async step() {
     // Orphans are looked for now and then, busy or not: a loaded worker must not leave them pending.
-    const moreOrphans = this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS && this.failUnconfigured() === ORPHAN_BATCH;
+    const moreOrphans = this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS && (await this.failUnconfigured()) === ORPHAN_BATCH;
     const free = this.options.live.config.delivery.concurrency - this.inflight.size;
-    const launched = free > 0 ? this.claimAndLaunch() : 0;
+    const launched = free > 0 ? await this.claimAndLaunch() : 0;
     if (launched === free) {
       await this.sleep(null); // every slot is busy: the next finished attempt wakes us
     } else if (moreOrphans) {
@@ -123,7 +128,7 @@ export class DeliveryWorker {
       // Everything due was claimed (or is held back by its subscription's limit, which a finished attempt
       // lifts): no second claim at once, which would find nothing; sleep until the next due time, a publish,
       // or a finished attempt.
-      const next = this.options.store.nextDueAt();
+      const next = await this.options.store.queue.nextDueAt();
       const now = this.options.clock.now();
       await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
     }
@@ -148,7 +153,7 @@ export class DeliveryWorker {
    * with nothing in flight gets its first slot before the others take more, and the others leave slots free for
    * those still idle (reservedSlots), so hung receivers cannot starve a healthy one.
    */
-  private claimAndLaunch(): number {
+  private async claimAndLaunch(): Promise<number> {
     const { live, directory, store, clock } = this.options;
     const { concurrency, perSubscription } = live.config.delivery;
     const free = concurrency - this.inflight.size;
@@ -158,16 +163,16 @@ export class DeliveryWorker {
     const ordered = [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
     const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
     const byId = new Map(subscriptions.map((s) => [s.id, s]));
-    const claim = (counts: [Subscription, number][], total: number) => {
+    const claim = async (counts: [Subscription, number][], total: number) => {
       const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
-      const claimed = total > 0 && limits.size > 0 ? store.claimDue(limits, total, clock.now()) : [];
+      const claimed = total > 0 && limits.size > 0 ? await store.queue.claimDue(limits, total, clock.now()) : [];
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
     };
-    const first = claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
+    const first = await claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
     // Counted again after the first claims: those subscriptions are no longer idle.
     const idle = ordered.filter((s) => inflight(s) === 0).length;
-    const more = claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
+    const more = await claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
     return first + more;
   }
 
@@ -194,17 +199,17 @@ export class DeliveryWorker {
     this.outcomes.push(outcome);
     if (!this.flushQueued) {
       this.flushQueued = true;
-      setImmediate(() => this.flush());
+      setImmediate(() => void this.flush());
     }
   }
 
-  private flush() {
+  private async flush() {
     this.flushQueued = false;
     if (this.outcomes.length === 0) return;
     const batch = this.outcomes;
     this.outcomes = [];
     try {
-      this.options.store.recordAttempts(batch, this.options.clock.now());
+      await this.options.store.queue.recordAttempts(batch, this.options.clock.now());
     } catch (error) {
       // Nothing is lost, but these deliveries stay leased and are POSTed again when their leases end.
       this.log.error("could not record attempts", { count: batch.length, error: String(error) });
@@ -215,13 +220,14 @@ export class DeliveryWorker {
    * Fails one batch of deliveries whose subscription is disabled or gone; returns how many. One batch per step
    * keeps a large backlog of them from blocking the event loop: the next step takes the next batch.
    */
-  private failUnconfigured(): number {
+  private async failUnconfigured(): Promise<number> {
     const { store, clock, directory } = this.options;
+    if (this.options.refreshSubscriptions) await directory.refresh();
     const now = clock.now();
-    const orphans = store.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH);
+    const orphans = await store.queue.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH);
     if (orphans.length > 0) {
       const outcomes = orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now));
-      store.recordAttempts(outcomes, now);
+      await store.queue.recordAttempts(outcomes, now);
       orphans.forEach((d, i) => this.options.onAttempt?.(d.subscriptionId, outcomes[i]!));
     } else this.lastOrphanCheck = now;
     return orphans.length;

@@ -13,17 +13,26 @@ export interface JobRunnerDeps {
   log: Logger;
   /** Tells the delivery worker there is new work. */
   onWork: () => void;
+  /** Looks for new jobs now and then: they are recorded by another process's API. */
+  pollForNew?: boolean;
 }
+
+/** How often a runner beside no API looks for jobs another process recorded. */
+const POLL_MS = 2_000;
 
 export class JobRunner {
   private readonly running = new Map<string, Promise<void>>();
   private stopping = false;
+  private pollTimer: Timer | undefined;
 
   constructor(private readonly deps: JobRunnerDeps) {}
 
   /** Takes up the jobs a stop or a crash left running, from where their last batch ended. */
-  resume() {
-    for (const id of this.deps.store.runningJobIds()) this.start(id);
+  async resume() {
+    for (const id of await this.deps.store.jobs.runningIds()) this.start(id);
+    if (this.deps.pollForNew && !this.stopping && this.pollTimer === undefined) {
+      this.pollTimer = setInterval(() => void this.resume().catch((error) => this.deps.log.error("looking for jobs failed", { error: String(error) })), POLL_MS);
+    }
   }
 
   start(id: string) {
@@ -35,6 +44,7 @@ export class JobRunner {
   /** Lets each job finish its current batch; what is left stays `running` and resumes at the next start. */
   async stop() {
     this.stopping = true;
+    clearInterval(this.pollTimer);
     await Promise.all(this.running.values());
   }
 
@@ -43,7 +53,7 @@ export class JobRunner {
     try {
       // Yield first: the request that started the job is answered before any work is done.
       while ((await new Promise((resolve) => setImmediate(resolve)), !this.stopping)) {
-        const job = store.resendJobStep(id, JOB_BATCH, clock.now());
+        const job = await store.jobs.resendStep(id, JOB_BATCH, clock.now());
         onWork();
         if (job.state !== "running") return;
       }
@@ -51,7 +61,7 @@ export class JobRunner {
       const message = String((error as Error)?.message ?? error);
       log.error("job failed", { job: id, error: message });
       try {
-        store.failJob(id, message, clock.now());
+        await store.jobs.fail(id, message, clock.now());
       } catch {
         // The store itself is failing: the job stays running and resumes at the next start.
       }

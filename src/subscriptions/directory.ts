@@ -8,8 +8,9 @@ import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { Clock } from "../clock.ts";
 import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
+import { isRefusal, refuse, type Refusal } from "../services/refusal.ts";
 import { specProblems } from "./check.ts";
-import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec } from "./spec.ts";
+import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec, type FullSpec } from "./spec.ts";
 import type { Subscription } from "../domain/subscription.ts";
 import type { SubscriptionSource } from "../domain/vocabulary.ts";
 import { newId } from "../domain/vocabulary.ts";
@@ -26,13 +27,6 @@ export interface SubscriptionEntry {
   removedAt: number | null;
 }
 
-/** Why a change was refused: an HTTP status, a code and a message naming what is wrong. */
-export interface Refusal {
-  status: 404 | 409 | 422;
-  code: string;
-  message: string;
-}
-
 export type Changed = { entry: SubscriptionEntry; generatedSecret?: string };
 
 /** Fields a PATCH may change; `null` clears an optional one. */
@@ -41,12 +35,12 @@ export type SubscriptionPatch = Partial<Omit<SubscriptionSpec, "id" | "auth" | "
   description?: string | null;
 };
 
-const refuse = (status: Refusal["status"], code: string, message: string): Refusal => ({ status, code, message });
-
 export class SubscriptionDirectory {
   private entries = new Map<string, SubscriptionEntry>();
   private deleted = new Set<string>();
   private activeList: Subscription[] = [];
+  /** Changes one at a time: each reads what the one before it wrote. */
+  private changing: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly store: Store,
@@ -59,8 +53,8 @@ export class SubscriptionDirectory {
    * theirs, or one of them would no longer hold under it (an event type or plugin it uses gone, a retention
    * too short for its retries...). Either way the file, or that subscription, must change first.
    */
-  conflicts(config: Config, plugins: PluginRegistry, problemAt: (segments: PathSegment[], message: string) => ConfigProblem): ConfigProblem[] {
-    const apiOwned = this.store.listSubscriptions().filter((r) => r.source === "api");
+  async conflicts(config: Config, plugins: PluginRegistry, problemAt: (segments: PathSegment[], message: string) => ConfigProblem): Promise<ConfigProblem[]> {
+    const apiOwned = (await this.store.subscriptions.list()).filter((r) => r.source === "api");
     const byId = new Map(apiOwned.map((r) => [r.id, r]));
     const takenIds = config.subscriptions.flatMap((s, i) => {
       const row = byId.get(s.id);
@@ -80,17 +74,31 @@ export class SubscriptionDirectory {
   }
 
   /** Writes the config's subscriptions into the store (after conflicts() found none) and reloads. */
-  applyConfig() {
-    const specs = this.live.config.subscriptions.map((s) => redactSpec(specOf(s), this.live.plugins));
-    this.store.syncConfigSubscriptions(specs, this.clock.now());
-    this.reload();
+  applyConfig(): Promise<void> {
+    return this.exclusive(async () => {
+      const specs = this.live.config.subscriptions.map((s) => redactSpec(specOf(s), this.live.plugins));
+      await this.store.subscriptions.syncConfig(specs, this.clock.now());
+      await this.reload();
+    });
   }
 
-  private reload() {
+  /** Reads the subscriptions again from the store: another process may have changed them. */
+  refresh(): Promise<void> {
+    return this.exclusive(() => this.reload());
+  }
+
+  private exclusive<T>(change: () => Promise<T>): Promise<T> {
+    const done = this.changing.then(change, change);
+    this.changing = done.catch(() => {});
+    return done;
+  }
+
+  private async reload() {
+    const rows = await this.store.subscriptions.list();
     const fromConfig = new Map(this.live.config.subscriptions.map((s) => [s.id, s]));
     this.entries.clear();
     this.deleted.clear();
-    for (const row of this.store.listSubscriptions()) {
+    for (const row of rows) {
       if (row.deletedAt !== null) this.deleted.add(row.id);
       else this.entries.set(row.id, this.entryOf(row, fromConfig.get(row.id)));
     }
@@ -98,7 +106,7 @@ export class SubscriptionDirectory {
     this.activeList = [...this.entries.values()].filter(isActive).map((e) => e.subscription);
     // Deliveries waiting on a retry of a subscription just disabled or removed fail now, not at their retry.
     const stopped = wasActive.filter((id) => !this.activeList.some((s) => s.id === id));
-    if (stopped.length > 0) this.store.dueNow(stopped, this.clock.now());
+    if (stopped.length > 0) await this.store.queue.dueNow(stopped, this.clock.now());
   }
 
   private entryOf(row: SubscriptionRow, configured: Subscription | undefined): SubscriptionEntry {
@@ -108,6 +116,11 @@ export class SubscriptionDirectory {
     // stored of it (without its secrets: it is never delivered to again).
     const subscription = resolveSubscription(row.spec, this.live.config.retry);
     return { ...base, spec: row.spec, subscription: row.removedAt === null ? subscription : { ...subscription, enabled: false } };
+  }
+
+  /** What a subscription shows over the API: the file's fields, without its secrets. */
+  shown(entry: SubscriptionEntry): FullSpec {
+    return redactSpec(specOf(entry.subscription), this.live.plugins);
   }
 
   list(): SubscriptionEntry[] {
@@ -136,7 +149,11 @@ export class SubscriptionDirectory {
     return { kind: "unconfigured", message: `subscription "${id}" is no longer configured` };
   }
 
-  create(input: Omit<SubscriptionSpec, "id"> & { id?: string }): Changed | Refusal {
+  create(input: Omit<SubscriptionSpec, "id"> & { id?: string }): Promise<Changed | Refusal> {
+    return this.exclusive(() => this.createNow(input));
+  }
+
+  private async createNow(input: Omit<SubscriptionSpec, "id"> & { id?: string }): Promise<Changed | Refusal> {
     const id = input.id ?? newId("sub");
     if (this.entries.has(id) || this.deleted.has(id)) return refuse(409, "id_taken", `subscription id "${id}" is already taken; choose another`);
     let spec: SubscriptionSpec = { ...input, id };
@@ -150,41 +167,53 @@ export class SubscriptionDirectory {
     const problem = this.check(spec);
     if (problem) return problem;
     const now = this.clock.now();
-    this.store.insertSubscription({ id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null });
-    this.reload();
+    await this.store.subscriptions.insert({ id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null });
+    await this.reload();
     return { entry: this.entries.get(id)!, generatedSecret };
   }
 
-  update(id: string, patch: SubscriptionPatch): Changed | Refusal {
+  update(id: string, patch: SubscriptionPatch): Promise<Changed | Refusal> {
+    return this.exclusive(async () => this.updateNow(id, patch));
+  }
+
+  private updateNow(id: string, patch: SubscriptionPatch): Promise<Changed | Refusal> | Refusal {
     const found = this.ownedByApi(id, "changed");
-    if ("status" in found) return found;
+    if (isRefusal(found)) return found;
     const next: Record<string, unknown> = { ...found.spec, ...patch };
     for (const [field, value] of Object.entries(patch)) if (value === null) delete next[field];
     const spec = keepStoredSecrets(next as SubscriptionSpec, found.spec, this.live.plugins);
     return this.save(spec);
   }
 
-  remove(id: string): { entry: SubscriptionEntry } | Refusal {
+  remove(id: string): Promise<{ entry: SubscriptionEntry } | Refusal> {
+    return this.exclusive(() => this.removeNow(id));
+  }
+
+  private async removeNow(id: string): Promise<{ entry: SubscriptionEntry } | Refusal> {
     const entry = this.entries.get(id);
     if (!entry) return refuse(404, "not_found", `no subscription "${id}"`);
     // A config subscription already removed from the file may go; one still in the file is the file's.
     if (entry.source === "config" && entry.removedAt === null) return this.configOwned(id, "deleted");
-    this.store.deleteSubscription(id, this.clock.now());
-    this.reload();
+    await this.store.subscriptions.remove(id, this.clock.now());
+    await this.reload();
     return { entry };
   }
 
   /** A new signing secret (generated unless given); the old one keeps signing until `graceMs` from now. */
-  rotateSecret(id: string, secret: string | undefined, graceMs: number): Changed | Refusal {
+  rotateSecret(id: string, secret: string | undefined, graceMs: number): Promise<Changed | Refusal> {
+    return this.exclusive(() => this.rotateNow(id, secret, graceMs));
+  }
+
+  private async rotateNow(id: string, secret: string | undefined, graceMs: number): Promise<Changed | Refusal> {
     const found = this.ownedByApi(id, "changed");
-    if ("status" in found) return found;
+    if (isRefusal(found)) return found;
     const auth = found.spec.auth as ChoiceSpec | undefined;
     const generate = auth ? this.live.plugins.auth.get(auth.plugin)?.generateSecret : undefined;
     if (!auth || !generate) return refuse(422, "no_signing_secret", `subscription "${id}" has no auth plugin that signs with a secret`);
     const now = this.clock.now();
     const next = secret ?? generate();
-    const changed = this.save({ ...found.spec, auth: rotatedAuth(auth, next, now + graceMs, now) });
-    return "entry" in changed && secret === undefined ? { ...changed, generatedSecret: next } : changed;
+    const changed = await this.save({ ...found.spec, auth: rotatedAuth(auth, next, now + graceMs, now) });
+    return !isRefusal(changed) && secret === undefined ? { ...changed, generatedSecret: next } : changed;
   }
 
   private ownedByApi(id: string, verb: string): SubscriptionEntry | Refusal {
@@ -199,11 +228,11 @@ export class SubscriptionDirectory {
     return refuse(409, "config_owned", `subscription "${id}" is declared in ${file} and cannot be ${verb} through the API; edit the file (it is reloaded on change or SIGHUP)`);
   }
 
-  private save(spec: SubscriptionSpec): Changed | Refusal {
+  private async save(spec: SubscriptionSpec): Promise<Changed | Refusal> {
     const problem = this.check(spec);
     if (problem) return problem;
-    this.store.updateSubscription(spec.id, spec, this.clock.now());
-    this.reload();
+    await this.store.subscriptions.update(spec.id, spec, this.clock.now());
+    await this.reload();
     return { entry: this.entries.get(spec.id)! };
   }
 

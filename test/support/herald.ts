@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadConfigText } from "../../src/config/load.ts";
 import type { Clock } from "../../src/clock.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";
-import { startHerald, type Herald } from "../../src/server.ts";
+import { startHerald, type Herald } from "../../src/runtime/herald.ts";
 import { waitUntil } from "./process.ts";
 
 export const PUBLISH_TOKEN = "test-publish-token-0001";

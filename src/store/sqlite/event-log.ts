@@ -5,9 +5,9 @@ import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, ne, sql, 
 import { countFromBuckets } from "./counts.ts";
 import type { Db } from "./db.ts";
 import { attempts, deliveries, events } from "./schema.ts";
-import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, Page } from "./types.ts";
-import type { DeliveryState, EventStatus } from "../domain/vocabulary.ts";
-import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../domain/status.ts";
+import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, Page } from "../types.ts";
+import type { DeliveryState, EventStatus } from "../../domain/vocabulary.ts";
+import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
 
 /**
  * The deliveries a filter is about: those to `subscription` if given, within what the key may see. The

@@ -3,8 +3,8 @@ import { isNotNull, min } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { deliveries } from "./schema.ts";
 import { refreshEventStatuses, type EventStatements } from "./events.ts";
-import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, EventRecord, OrphanDelivery } from "./types.ts";
-import type { DeliveryState, EventStatus } from "../domain/vocabulary.ts";
+import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, EventRecord, OrphanDelivery } from "../types.ts";
+import type { DeliveryState, EventStatus } from "../../domain/vocabulary.ts";
 
 type EventRow = { id: string; event_type: string; object_type: string; object: string; triggered_at: number; created_at: number; status: EventStatus };
 

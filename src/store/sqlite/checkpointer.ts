@@ -20,7 +20,7 @@ const CLOSE_WAIT_MS = 5_000;
  * Run from source, this module's URL names its own file, beside the worker's. Compiled, it names the
  * executable at the bundle's root (src/), where `npm run build` put the worker as an entry point.
  */
-const WORKER_URL = import.meta.url.endsWith("/checkpointer.ts") ? new URL("./checkpoint-worker.ts", import.meta.url).href : "./store/checkpoint-worker.ts";
+const WORKER_URL = import.meta.url.endsWith("/checkpointer.ts") ? new URL("./checkpoint-worker.ts", import.meta.url).href : "./store/sqlite/checkpoint-worker.ts";
 
 export interface Checkpointer {
   /** Stops the worker once its connection is closed. */

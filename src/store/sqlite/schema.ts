@@ -1,8 +1,8 @@
 // The one description of Herald's tables; drizzle-kit generates the migrations in ./drizzle from it.
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
-import type { SubscriptionFile } from "../config/schema.ts";
-import { API_ROLES, DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
+import type { SubscriptionFile } from "../../config/schema.ts";
+import { API_ROLES, DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../../domain/vocabulary.ts";
 
 // Times are unix milliseconds (integers): cheap to compare and index, and exact under an injected clock.
 export const events = sqliteTable(

@@ -3,9 +3,9 @@ import { and, asc, eq, inArray, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { countedSubscriptions, filterCondition } from "./event-log.ts";
 import { deliveries, events } from "./schema.ts";
-import { newId } from "../domain/vocabulary.ts";
-import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "./types.ts";
-import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../domain/status.ts";
+import { newId } from "../../domain/vocabulary.ts";
+import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "../types.ts";
+import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
 
 /**
  * The event-status rule (STATUS_PRECEDENCE) as SQL over an event's deliveries, for one statement to refresh a
@@ -43,10 +43,16 @@ export function refreshEventStatuses(statements: EventStatements, eventIds: Iter
   if (ids.length > 0) statements.refreshStatuses.run({ ids: JSON.stringify(ids) });
 }
 
+/** An event to publish and the time its publish was accepted (its created_at). */
+export interface Publication {
+  event: NewEvent;
+  now: number;
+}
+
 /** Writes a batch of events with their deliveries in one transaction, so all are durable before any answer. */
-export function publishEvents(db: Db, statements: EventStatements, batch: NewEvent[], now: number): PublishOutcome[] {
+export function publishEvents(db: Db, statements: EventStatements, batch: Publication[]): PublishOutcome[] {
   return db.transaction(() =>
-    batch.map((input): PublishOutcome => {
+    batch.map(({ event: input, now }): PublishOutcome => {
       const created: DeliveryRecord[] = input.subscriptionIds.map((subscriptionId) => ({
         id: newId("dlv"),
         eventId: input.id,

@@ -2,7 +2,7 @@
 import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { apiKeys, subscriptions } from "./schema.ts";
-import type { ApiKeyRow, SubscriptionRow, SubscriptionSpec } from "./types.ts";
+import type { ApiKeyRow, SubscriptionRow, SubscriptionSpec } from "../types.ts";
 
 export function listSubscriptions(db: Db): SubscriptionRow[] {
   return db.select().from(subscriptions).all();

@@ -4,7 +4,7 @@ import type { Db } from "./db.ts";
 import { countEvents, eventsAfter } from "./event-log.ts";
 import { resendEvents, type EventStatements } from "./events.ts";
 import { jobs } from "./schema.ts";
-import type { EventFilter, JobRecord, ResendParams } from "./types.ts";
+import type { EventFilter, JobRecord, ResendParams } from "../types.ts";
 
 type JobRow = typeof jobs.$inferSelect;
 

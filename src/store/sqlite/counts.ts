@@ -4,8 +4,8 @@
 import { and, eq, gte, lt, sql } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { COUNT_BUCKET_MS, deliveryCounts, eventCounts } from "./schema.ts";
-import type { EventFilter } from "./types.ts";
-import { deliveryStateFor } from "../domain/status.ts";
+import type { EventFilter } from "../types.ts";
+import { deliveryStateFor } from "../../domain/status.ts";
 
 /** Hours [first, end) of the totals, either end open. */
 type Hours = { first: number | undefined; end: number | undefined };

@@ -1,13 +1,13 @@
 // drizzle-kit's migrations, embedded (as text imports) so the compiled binary carries them.
 // After `npm run db:generate`, add the new file here; a test checks this list against the journal.
 import { createHash } from "node:crypto";
-import journal from "../../drizzle/meta/_journal.json";
-import init from "../../drizzle/0000_init.sql" with { type: "text" };
-import subscriptionsAndApiKeys from "../../drizzle/0001_subscriptions_and_api_keys.sql" with { type: "text" };
-import attemptRetryAfter from "../../drizzle/0002_attempt_retry_after.sql" with { type: "text" };
-import jobs from "../../drizzle/0003_jobs.sql" with { type: "text" };
-import eventLogCounts from "../../drizzle/0004_event_log_counts.sql" with { type: "text" };
-import countTriggers from "../../drizzle/0005_count_triggers.sql" with { type: "text" };
+import journal from "../../../drizzle/meta/_journal.json";
+import init from "../../../drizzle/0000_init.sql" with { type: "text" };
+import subscriptionsAndApiKeys from "../../../drizzle/0001_subscriptions_and_api_keys.sql" with { type: "text" };
+import attemptRetryAfter from "../../../drizzle/0002_attempt_retry_after.sql" with { type: "text" };
+import jobs from "../../../drizzle/0003_jobs.sql" with { type: "text" };
+import eventLogCounts from "../../../drizzle/0004_event_log_counts.sql" with { type: "text" };
+import countTriggers from "../../../drizzle/0005_count_triggers.sql" with { type: "text" };
 
 const SQL_BY_TAG: Record<string, string> = {
   "0000_init": init,

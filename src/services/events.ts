@@ -1,0 +1,140 @@
+// Events between the API and the store: publishing (declared types only), reading within a key's scope, and
+// resending one event or many (the rules on which subscriptions a resend may name).
+import type { Clock } from "../clock.ts";
+import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
+import type { Metrics } from "../metrics.ts";
+import { newId } from "../domain/vocabulary.ts";
+import type { EventDetail, EventFilter, JobRecord, Page, EventWithDeliveries, PublishOutcome, Store } from "../store/index.ts";
+import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { quote, refuse, type Refusal } from "./refusal.ts";
+
+export interface EventServiceDeps {
+  live: LiveConfig;
+  store: Store;
+  directory: SubscriptionDirectory;
+  clock: Clock;
+  metrics: Metrics;
+  /** Tells the delivery worker there is new work. */
+  onWork: () => void;
+  /** Starts working on a job just recorded. */
+  startJob: (id: string) => void;
+}
+
+export interface Publication {
+  eventType: string;
+  objectType?: string;
+  object: unknown;
+  /** Client-chosen: publishing it again is a no-op. */
+  id?: string;
+  /** Unix ms; null: the time of publishing. */
+  triggeredAt: number | null;
+}
+
+/** Which events a bulk resend takes, and which of their deliveries. */
+export interface ResendSelection {
+  filter: EventFilter;
+  subscriptions?: string[];
+}
+
+const quoted = (ids: string[]) => ids.map(quote).join(", ");
+
+export class EventService {
+  private readonly eventTypes: () => Map<string, EventTypeConfig>;
+
+  constructor(private readonly deps: EventServiceDeps) {
+    this.eventTypes = declaredTypes(deps.live);
+  }
+
+  /** Stores the event and its deliveries (durably) and wakes the worker; a repeated id is `existing`. */
+  async publish(input: Publication): Promise<Exclude<PublishOutcome, { kind: "conflict" }> | Refusal<409 | 422>> {
+    const declared = this.eventTypes().get(input.eventType);
+    if (!declared) {
+      const names = [...this.eventTypes().keys()].join(", ");
+      return refuse(422, "unknown_event_type", `event_type ${quote(input.eventType)} is not declared; declared: ${names}`);
+    }
+    if (input.objectType !== undefined && input.objectType !== declared.objectType) {
+      return refuse(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(input.objectType)}`);
+    }
+    const event = {
+      id: input.id ?? newId("evt"),
+      eventType: declared.name,
+      objectType: declared.objectType,
+      object: input.object,
+      triggeredAt: input.triggeredAt,
+      subscriptionIds: this.deps.directory.matching(declared.name),
+    };
+    const [outcome] = await this.deps.store.events.publish([event], this.deps.clock.now());
+    if (outcome!.kind === "conflict") return refuse(409, "id_conflict", `event "${outcome!.event.id}" was already published with a different event_type or object`);
+    if (outcome!.kind === "created") {
+      this.deps.metrics.published(declared.name);
+      this.deps.onWork();
+    }
+    return outcome as Exclude<PublishOutcome, { kind: "conflict" }>;
+  }
+
+  list(filter: EventFilter, offset: number, limit: number): Promise<Page<EventWithDeliveries>> {
+    return this.deps.store.events.list(filter, offset, limit);
+  }
+
+  get(id: string, visibleSubscriptions: string[] | undefined): Promise<EventDetail | null> {
+    return this.deps.store.events.get(id, visibleSubscriptions);
+  }
+
+  /** Resends one event to all (or the named) subscriptions it went to; answers the event as it now stands. */
+  async resendOne(id: string, requested: string[] | undefined, visible: string[] | undefined): Promise<EventDetail | Refusal<404 | 422>> {
+    const { store, clock, onWork } = this.deps;
+    const event = await store.events.get(id, visible);
+    if (!event) return refuse(404, "not_found", `no event ${quote(id)}`);
+    const problem = this.targetProblem(requested, visible);
+    if (problem) return problem;
+    const undelivered = (requested ?? []).filter((target) => !event.deliveries.some((d) => d.subscriptionId === target));
+    if (undelivered.length > 0) return refuse(422, "not_subscribed", `event "${id}" has no delivery to ${quoted(undelivered)}`);
+    await store.events.resend({ ids: [id], visibleSubscriptions: visible }, requested, clock.now());
+    onWork();
+    return (await store.events.get(id, visible))!;
+  }
+
+  /** Starts a job resending the selected events (its progress: job()). */
+  async resendMany(selection: ResendSelection, createdBy: string): Promise<JobRecord | Refusal<404 | 422>> {
+    const problem = this.targetProblem(selection.subscriptions, selection.filter.visibleSubscriptions);
+    if (problem) return problem;
+    const now = this.deps.clock.now();
+    const job = await this.deps.store.jobs.createResend({ id: newId("job"), createdBy, filter: selection.filter, subscriptions: selection.subscriptions, now });
+    this.deps.startJob(job.id);
+    return job;
+  }
+
+  /** A job, if `apiKey` may see it: a user key sees only the jobs it started. */
+  async job(id: string, apiKey: { id: string; role: string }): Promise<JobRecord | null> {
+    const job = await this.deps.store.jobs.get(id);
+    return job && (apiKey.role !== "user" || job.createdBy === apiKey.id) ? job : null;
+  }
+
+  /**
+   * Resend targets must be the key's own (404 otherwise, as if they did not exist: a scoped key learns nothing
+   * of other subscriptions), exist (422 for an admin's typo) and be enabled.
+   */
+  private targetProblem(requested: string[] | undefined, visible: string[] | undefined): Refusal<404 | 422> | null {
+    const { directory } = this.deps;
+    const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
+    if (hidden.length > 0) return refuse(404, "not_found", `no subscription ${quoted(hidden)}`);
+    const unknown = (requested ?? []).filter((id) => !directory.get(id));
+    if (unknown.length > 0) return refuse(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
+    const inactive = (requested ?? []).filter((id) => !directory.active().some((s) => s.id === id));
+    if (inactive.length > 0) return refuse(422, "subscription_disabled", `subscription ${quoted(inactive)} is disabled: enable it first`);
+    return null;
+  }
+}
+
+/** The declared event types by name, rebuilt only when a reload brings a new config. */
+function declaredTypes(live: LiveConfig): () => Map<string, EventTypeConfig> {
+  let builtFor: Config | null = null;
+  let byName = new Map<string, EventTypeConfig>();
+  return () => {
+    if (builtFor !== live.config) {
+      builtFor = live.config;
+      byName = new Map(live.config.eventTypes.map((e) => [e.name, e]));
+    }
+    return byName;
+  };
+}

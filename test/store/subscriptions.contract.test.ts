@@ -1,0 +1,43 @@
+// The subscription and API key stores' contract: rows kept (deleted, removed) so ids are never reused, and the
+// file's subscriptions synced in.
+import { expect, it } from "bun:test";
+import type { SubscriptionSpec } from "../../src/store/index.ts";
+import { forEachBackend } from "./backends.ts";
+
+const spec = (id: string, url = `http://127.0.0.1:9/${id}`): SubscriptionSpec => ({ id, url, events: ["*"] });
+const row = (id: string, now: number) => ({ id, source: "api" as const, spec: spec(id), createdAt: now, updatedAt: now, removedAt: null, deletedAt: null });
+
+forEachBackend("subscriptions", (store) => {
+  it("inserts, updates and marks deleted a subscription made through the API; its row stays", async () => {
+    await store().subscriptions.insert(row("s1", 1_000));
+    await store().subscriptions.update("s1", spec("s1", "http://127.0.0.1:9/new"), 2_000);
+    await store().subscriptions.remove("s1", 3_000);
+    expect(await store().subscriptions.list()).toEqual([{ ...row("s1", 1_000), spec: spec("s1", "http://127.0.0.1:9/new"), updatedAt: 3_000, deletedAt: 3_000 }]);
+    await expect(store().subscriptions.insert(row("s1", 4_000))).rejects.toThrow(); // an id is never handed out twice
+  });
+
+  it("syncs the file's subscriptions: new ones added, changed ones updated, gone ones marked removed, back ones restored", async () => {
+    await store().subscriptions.syncConfig([spec("a"), spec("b")], 1_000);
+    await store().subscriptions.syncConfig([spec("a", "http://127.0.0.1:9/changed")], 2_000);
+    const byId = async () => Object.fromEntries((await store().subscriptions.list()).map((r) => [r.id, r]));
+    let rows = await byId();
+    expect(rows.a).toMatchObject({ source: "config", spec: spec("a", "http://127.0.0.1:9/changed"), createdAt: 1_000, updatedAt: 2_000, removedAt: null });
+    expect(rows.b).toMatchObject({ removedAt: 2_000 });
+    await store().subscriptions.syncConfig([spec("a", "http://127.0.0.1:9/changed"), spec("b")], 3_000);
+    rows = await byId();
+    expect([rows.a!.updatedAt, rows.b!.removedAt]).toEqual([2_000, null]); // unchanged ones are not touched
+  });
+});
+
+forEachBackend("API keys", (store) => {
+  const key = (id: string, tokenSha256: string) => ({ id, name: id, role: "user" as const, tokenSha256, subscriptions: ["a"], expiresAt: 9_000, createdAt: 1_000 });
+
+  it("stores a key by its token's hash, lists it, and removes it once", async () => {
+    await store().apiKeys.insert(key("key_1", "aa".repeat(32)));
+    expect(await store().apiKeys.list()).toEqual([key("key_1", "aa".repeat(32))]);
+    await expect(store().apiKeys.insert(key("key_2", "aa".repeat(32)))).rejects.toThrow(); // one key per token
+    expect(await store().apiKeys.remove("key_1")).toBe(true);
+    expect(await store().apiKeys.remove("key_1")).toBe(false);
+    expect(await store().apiKeys.list()).toEqual([]);
+  });
+});
