@@ -1,12 +1,11 @@
 // /api/v1/events: publish, list, read, resend.
 import { Elysia, t } from "elysia";
 import { NAME_PATTERN } from "../config/schema.ts";
-import { EVENT_STATUSES } from "../domain/vocabulary.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
 import { isRefusal, quote } from "../services/refusal.ts";
-import type { EventFilter } from "../store/index.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
+import { FILTER_PARAM_LIST, FilterParams, filterOf, namesAFilter } from "./event-filter.ts";
 import { apiError, refused } from "./errors.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { eventResource, jobResource } from "./resources.ts";
@@ -23,45 +22,15 @@ export const PublishBody = t.Object(
   { additionalProperties: false },
 );
 
-const Status = t.Union(EVENT_STATUSES.map((s) => t.Literal(s)));
-const FilterFields = {
-  event_type: t.Optional(t.String()),
-  status: t.Optional(Status),
-  subscription: t.Optional(t.String()),
-  since: t.Optional(t.String({ format: "date-time" })),
-  until: t.Optional(t.String({ format: "date-time" })),
-};
-const ListQuery = t.Object({
-  ...FilterFields,
-  ...PageQuery,
-});
+const ListQuery = t.Object({ ...FilterParams, ...PageQuery });
 const Subscriptions = t.Array(t.String(), { minItems: 1, description: "resend only to these subscriptions" });
 // Required as a schema, since an empty body reads as {} (see jsonBodies): an optional one would let Elysia
 // skip validating a body such as `42` or `"x"` and resend everything.
 const ResendOneBody = t.Object({ subscriptions: t.Optional(Subscriptions) }, { additionalProperties: false, description: "may be empty" });
 const ResendManyBody = t.Object(
-  { ...FilterFields, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(Subscriptions) },
+  { ...FilterParams, ids: t.Optional(t.Array(t.String(), { minItems: 1, maxItems: 10_000 })), subscriptions: t.Optional(Subscriptions) },
   { additionalProperties: false },
 );
-
-interface Filterable {
-  event_type?: string;
-  status?: (typeof EVENT_STATUSES)[number];
-  subscription?: string;
-  since?: string;
-  until?: string;
-}
-
-function toFilter(fields: Filterable, visible: string[] | undefined): EventFilter {
-  return {
-    eventType: fields.event_type,
-    status: fields.status,
-    subscription: fields.subscription,
-    since: fields.since === undefined ? undefined : Date.parse(fields.since),
-    until: fields.until === undefined ? undefined : Date.parse(fields.until),
-    visibleSubscriptions: visible,
-  };
-}
 
 export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
   const { events } = deps;
@@ -90,7 +59,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
       async ({ query, apiKey, set, request }) => {
         const page = query.page ?? 1;
         const perPage = query.per_page ?? DEFAULT_PER_PAGE;
-        const result = await events.list(toFilter(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
+        const result = await events.list(filterOf(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
@@ -134,10 +103,10 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
       "/resend",
       async ({ body, apiKey, set }) => {
         const { ids, subscriptions, ...fields } = body;
-        if (ids === undefined && Object.values(fields).every((v) => v === undefined)) {
-          return apiError(400, "missing_selection", "give `ids` or at least one filter (event_type, status, subscription, since, until)");
+        if (ids === undefined && !namesAFilter(fields)) {
+          return apiError(400, "missing_selection", `give \`ids\` or at least one filter (${FILTER_PARAM_LIST})`);
         }
-        const filter = { ...toFilter(fields, visibleSubscriptions(apiKey)), ids };
+        const filter = { ...filterOf(fields, visibleSubscriptions(apiKey)), ids };
         const job = await events.resendMany({ filter, subscriptions }, apiKey.id);
         if (isRefusal(job)) return refused(job);
         set.status = 202;

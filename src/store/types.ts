@@ -2,6 +2,9 @@
 import type { SubscriptionFile } from "../config/schema.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
 import type { ApiKey } from "../domain/subscription.ts";
+import type { EventFilter } from "../domain/filter.ts";
+
+export type { EventFilter } from "../domain/filter.ts";
 import type { DeliveryState, EventStatus, JobKind, JobState, SubscriptionSource } from "../domain/vocabulary.ts";
 
 /** A stored event: what plugins see (WebhookEvent) plus its status. */
@@ -93,18 +96,6 @@ export interface OrphanDelivery {
   subscriptionId: string;
   number: number;
   claim: number;
-}
-
-export interface EventFilter {
-  eventType?: string;
-  status?: EventStatus;
-  subscription?: string;
-  /** Inclusive lower and exclusive upper bound on created_at (unix ms). */
-  since?: number;
-  until?: number;
-  ids?: string[];
-  /** A `user` key's scope: only events with a delivery to one of these subscriptions. */
-  visibleSubscriptions?: string[];
 }
 
 export interface Page<T> {

@@ -1,7 +1,9 @@
 // X-Total-Count over millions of events, exactly and quickly: whole hours are summed from the per-hour totals
 // that triggers keep (event_counts, delivery_counts in schema.ts), and only the partial hours at the ends of
 // a since/until range are counted row by row.
-import { and, eq, gte, lt, sql } from "drizzle-orm";
+import { and, eq, gte, lt, sql, type SQL } from "drizzle-orm";
+import type { SQLiteColumn } from "drizzle-orm/sqlite-core";
+import { eachSetField } from "../../domain/filter.ts";
 import type { Db } from "./db.ts";
 import { COUNT_BUCKET_MS, deliveryCounts, eventCounts } from "./schema.ts";
 import type { EventFilter } from "../types.ts";
@@ -12,26 +14,33 @@ type Hours = { first: number | undefined; end: number | undefined };
 
 function sumOfEventCounts(db: Db, filter: EventFilter, hours: Hours): number {
   const t = eventCounts;
-  const where = and(
-    filter.eventType !== undefined ? eq(t.eventType, filter.eventType) : undefined,
-    filter.status !== undefined ? eq(t.status, filter.status) : undefined,
-    hours.first !== undefined ? gte(t.hour, hours.first) : undefined,
-    hours.end !== undefined ? lt(t.hour, hours.end) : undefined,
-  );
-  return db.select({ n: sql<number>`coalesce(sum(${t.n}), 0)` }).from(t).where(where).get()!.n;
+  const conditions = eachSetField<SQL | undefined>(filter, {
+    eventType: (type) => eq(t.eventType, type),
+    status: (status) => eq(t.status, status),
+    subscription: () => undefined, // counted on deliveries instead (sumOfDeliveryCounts)
+    since: () => undefined, // the whole hours, below
+    until: () => undefined,
+  });
+  return sum(db, t, and(...conditions, ...hourRange(t.hour, hours)));
 }
 
 /** Over one delivery, an event's status is that delivery's state's: count those deliveries. */
 function sumOfDeliveryCounts(db: Db, filter: EventFilter, subscriptionId: string, hours: Hours): number {
   const t = deliveryCounts;
-  const where = and(
-    eq(t.subscriptionId, subscriptionId),
-    filter.status !== undefined ? eq(t.state, deliveryStateFor(filter.status)) : undefined,
-    filter.eventType !== undefined ? eq(t.eventType, filter.eventType) : undefined,
-    hours.first !== undefined ? gte(t.hour, hours.first) : undefined,
-    hours.end !== undefined ? lt(t.hour, hours.end) : undefined,
-  );
-  return db.select({ n: sql<number>`coalesce(sum(${t.n}), 0)` }).from(t).where(where).get()!.n;
+  const conditions = eachSetField<SQL | undefined>(filter, {
+    eventType: (type) => eq(t.eventType, type),
+    status: (status) => eq(t.state, deliveryStateFor(status)),
+    subscription: () => undefined, // the one subscription counted, below
+    since: () => undefined, // the whole hours, below
+    until: () => undefined,
+  });
+  return sum(db, t, and(eq(t.subscriptionId, subscriptionId), ...conditions, ...hourRange(t.hour, hours)));
+}
+
+const hourRange = (hour: SQLiteColumn, hours: Hours) => [hours.first !== undefined ? gte(hour, hours.first) : undefined, hours.end !== undefined ? lt(hour, hours.end) : undefined];
+
+function sum(db: Db, table: typeof eventCounts | typeof deliveryCounts, where: SQL | undefined): number {
+  return db.select({ n: sql<number>`coalesce(sum(${table.n}), 0)` }).from(table).where(where).get()!.n;
 }
 
 /**

@@ -2,6 +2,7 @@
 // full. Built to stay fast over millions of events: a page filtered on one subscription walks that
 // subscription's deliveries in order, and counts come from per-hour totals (counts.ts) rather than from rows.
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
+import { countedSubscriptions, eachSetField } from "../../domain/filter.ts";
 import { countFromBuckets } from "./counts.ts";
 import type { Db } from "./db.ts";
 import { attempts, deliveries, events } from "./schema.ts";
@@ -9,27 +10,20 @@ import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, Page }
 import type { DeliveryState, EventStatus } from "../../domain/vocabulary.ts";
 import { deliveryStateFor, eventStatus, STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
 
-/**
- * The deliveries a filter is about: those to `subscription` if given, within what the key may see. The
- * event must have one of them, its status is judged on them, and a resend resends only them.
- */
-export function countedSubscriptions(filter: EventFilter): string[] | undefined {
-  const visible = filter.visibleSubscriptions;
-  if (filter.subscription === undefined) return visible;
-  return visible && !visible.includes(filter.subscription) ? [] : [filter.subscription];
-}
-
 export function filterCondition(filter: EventFilter): SQL | undefined {
   const counted = countedSubscriptions(filter);
-  const conditions: (SQL | undefined)[] = [
-    filter.eventType !== undefined ? eq(events.eventType, filter.eventType) : undefined,
-    filter.status !== undefined ? statusCondition(filter.status, counted) : undefined,
-    filter.since !== undefined ? gte(events.createdAt, filter.since) : undefined,
-    filter.until !== undefined ? lt(events.createdAt, filter.until) : undefined,
+  const conditions = eachSetField<SQL | undefined>(filter, {
+    eventType: (type) => eq(events.eventType, type),
+    status: (status) => statusCondition(status, counted),
+    subscription: () => undefined, // through the counted deliveries, below
+    since: (since) => gte(events.createdAt, since),
+    until: (until) => lt(events.createdAt, until),
+  });
+  return and(
+    ...conditions,
     filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined,
     counted !== undefined ? hasDeliveryTo(counted) : undefined,
-  ];
-  return and(...conditions);
+  );
 }
 
 /**
@@ -69,17 +63,18 @@ function hasDeliveryTo(subscriptionIds: string[]): SQL {
  * deliveries (a delivery's created_at is its event's): the status over one delivery is its state's.
  */
 function pageBySubscription(db: Db, filter: EventFilter, subscriptionId: string, offset: number, limit: number): EventRecord[] {
-  const state = filter.status === undefined ? undefined : deliveryStateFor(filter.status);
-  const conditions = [
-    eq(deliveries.subscriptionId, subscriptionId),
-    state !== undefined ? eq(deliveries.state, state) : undefined,
-    // Repeats the partial index's own condition, which SQLite must see to use that index.
-    state !== undefined && state !== "succeeded" ? ne(deliveries.state, "succeeded") : undefined,
-    filter.since !== undefined ? gte(deliveries.createdAt, filter.since) : undefined,
-    filter.until !== undefined ? lt(deliveries.createdAt, filter.until) : undefined,
-    filter.ids !== undefined ? inArray(deliveries.eventId, filter.ids) : undefined,
-    filter.eventType !== undefined ? eq(events.eventType, filter.eventType) : undefined,
-  ];
+  const conditions = eachSetField<SQL | undefined>(filter, {
+    eventType: (type) => eq(events.eventType, type),
+    status: (status) => {
+      const state = deliveryStateFor(status);
+      // Repeats the partial index's own condition, which SQLite must see to use that index.
+      return and(eq(deliveries.state, state), state !== "succeeded" ? ne(deliveries.state, "succeeded") : undefined);
+    },
+    subscription: () => undefined, // the subscription walked, below
+    since: (since) => gte(deliveries.createdAt, since),
+    until: (until) => lt(deliveries.createdAt, until),
+  });
+  conditions.push(eq(deliveries.subscriptionId, subscriptionId), filter.ids !== undefined ? inArray(deliveries.eventId, filter.ids) : undefined);
   return db
     .select(getTableColumns(events))
     .from(deliveries)

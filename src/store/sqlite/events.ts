@@ -1,7 +1,8 @@
 // Publishing and resending events (the event log's reads are in event-log.ts).
-import { and, asc, eq, inArray, sql } from "drizzle-orm";
+import { and, asc, eq, inArray, sql, type SQL } from "drizzle-orm";
 import type { Db } from "./db.ts";
-import { countedSubscriptions, filterCondition } from "./event-log.ts";
+import { filterCondition } from "./event-log.ts";
+import { countedSubscriptions, eachSetField } from "../../domain/filter.ts";
 import { deliveries, events } from "./schema.ts";
 import { newId } from "../../domain/vocabulary.ts";
 import type { DeliveryRecord, EventFilter, EventRecord, NewEvent, PublishOutcome } from "../types.ts";
@@ -119,7 +120,15 @@ export function resendEvents(
   return db.transaction(() => {
     const eventIds = db.select({ id: events.id }).from(events).where(filterCondition(filter));
     const inFlight = sql`(${deliveries.leased} AND ${deliveries.dueAt} > ${now})`;
+    // Which deliveries of a matching event go again.
     const counted = countedSubscriptions(filter);
+    const chosen = eachSetField<SQL | undefined>(filter, {
+      eventType: () => undefined, // every delivery of an event of that type
+      status: (status) => eq(deliveries.state, deliveryStateFor(status)), // resending "the failed ones" resends what failed
+      subscription: () => undefined, // through the counted deliveries, below
+      since: () => undefined,
+      until: () => undefined,
+    });
     const resent = db
       .update(deliveries)
       .set({
@@ -136,7 +145,7 @@ export function resendEvents(
         and(
           inArray(deliveries.eventId, eventIds),
           subscriptionIds ? inArray(deliveries.subscriptionId, subscriptionIds) : undefined,
-          filter.status ? eq(deliveries.state, deliveryStateFor(filter.status)) : undefined,
+          ...chosen,
           counted ? inArray(deliveries.subscriptionId, counted) : undefined,
         ),
       )

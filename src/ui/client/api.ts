@@ -1,6 +1,7 @@
 // The page's only way to Herald: the public REST API, with the key the user signed in with.
 import type { Static } from "elysia";
 import type { EventResponse, EventTypeResponse, JobResponse, SubscriptionResponse } from "../../api/schemas.ts";
+import type { FilterParam } from "../../domain/filter.ts";
 
 export type EventResource = Static<typeof EventResponse>;
 export type DeliveryResource = EventResource["deliveries"][number];
@@ -8,13 +9,8 @@ export type AttemptResource = NonNullable<DeliveryResource["attempt_log"]>[numbe
 /** A bulk resend answers at once with a job, whose progress `GET /api/v1/jobs/{id}` reads. */
 export type JobResource = Static<typeof JobResponse>;
 
-export interface EventFilter {
-  status?: string;
-  event_type?: string;
-  subscription?: string;
-  since?: string;
-  until?: string;
-}
+/** The list's filter as the location and the API's query carry it: each field's parameter, as text. */
+export type EventFilter = { [P in FilterParam]?: string };
 
 /** Every failed answer: `status` 0 when Herald could not be reached at all. */
 export class ApiError extends Error {

@@ -1,12 +1,29 @@
-// The list's filter form: status, event type, subscription and time range, read from and written to the location.
+// The list's filter form, one control per field of the event-log filter (domain/filter.ts), read from and
+// written to the location.
 import { eventTypes, subscriptionIds, type EventFilter } from "./api.ts";
 import { fromLocalInput, h, toLocalInput } from "./dom.ts";
 import type { PageContext } from "./main.ts";
+import { EVENT_FILTER_FIELDS, type EachField, type FilterField } from "../../domain/filter.ts";
 import { STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
 
 // The statuses the event-status rule can give, worst first.
 const STATUSES = [...STATUS_PRECEDENCE.map(([, status]) => status), STATUS_WHEN_SETTLED];
-const FIELDS = ["status", "event_type", "subscription", "since", "until"] as const;
+
+/**
+ * Each field's control, in the form's order: a choice (its values known at once, or asked of Herald each time:
+ * types come from the config and subscriptions may change through the API) or a local date and time.
+ */
+type Control = { label: string; order: number } & ({ choice: string; values: () => Promise<string[]> } | { time: true });
+const CONTROLS: EachField<Control> = {
+  status: { label: "Status", order: 0, choice: "Any status", values: async () => STATUSES },
+  eventType: { label: "Event type", order: 1, choice: "Any type", values: async () => (await eventTypes()).map((t) => t.name) },
+  subscription: { label: "Subscription", order: 2, choice: "Any subscription", values: subscriptionIds },
+  since: { label: "From", order: 3, time: true },
+  until: { label: "Until", order: 4, time: true },
+};
+const FORM_ORDER = (Object.keys(CONTROLS) as FilterField[]).sort((a, b) => CONTROLS[a].order - CONTROLS[b].order);
+/** The parameters in the form's order (the location's too). */
+const FIELDS = FORM_ORDER.map((name) => EVENT_FILTER_FIELDS[name].param);
 export const DEFAULT_PER_PAGE = 50;
 
 export function readFilter(params: URLSearchParams): EventFilter {
@@ -45,14 +62,21 @@ const field = (name: string, label: string, control: HTMLElement) =>
   h("div", { class: "field", "data-field": name }, h("label", { for: `filter-${name}` }, label), control);
 
 export function filterForm(filter: EventFilter, perPage: number, context: PageContext): HTMLFormElement {
+  const controls = FORM_ORDER.map((name) => {
+    const param = EVENT_FILTER_FIELDS[name].param;
+    const spec = CONTROLS[name];
+    const current = filter[param];
+    if ("time" in spec) {
+      return field(param, spec.label, h("input", { id: `filter-${param}`, name: param, type: "datetime-local", step: 1, value: current ? toLocalInput(current) : "" }));
+    }
+    const control = select(param, spec.choice, current, []);
+    spec.values().then((values) => setOptions(control, spec.choice, values, current), context.fail);
+    return field(param, spec.label, control);
+  });
   const form = h(
     "form",
     { class: "filters", "aria-label": "Filter events" },
-    field("status", "Status", select("status", "Any status", filter.status, STATUSES)),
-    field("event_type", "Event type", select("event_type", "Any type", filter.event_type, [])),
-    field("subscription", "Subscription", select("subscription", "Any subscription", filter.subscription, [])),
-    field("since", "From", h("input", { id: "filter-since", name: "since", type: "datetime-local", step: 1, value: filter.since ? toLocalInput(filter.since) : "" })),
-    field("until", "Until", h("input", { id: "filter-until", name: "until", type: "datetime-local", step: 1, value: filter.until ? toLocalInput(filter.until) : "" })),
+    ...controls,
     h(
       "div",
       { class: "filter-actions" },
@@ -60,26 +84,16 @@ export function filterForm(filter: EventFilter, perPage: number, context: PageCo
       h("a", { class: "button", href: listHash({}, 1, perPage) }, "Clear"),
     ),
   );
-  // Types come from the config and subscriptions may change through the API: asked for each time.
-  const control = (name: string) => form.querySelector<HTMLSelectElement>(`#filter-${name}`)!;
-  eventTypes().then((types) => setOptions(control("event_type"), "Any type", types.map((t) => t.name), filter.event_type), context.fail);
-  subscriptionIds().then((ids) => setOptions(control("subscription"), "Any subscription", ids, filter.subscription), context.fail);
-
   form.addEventListener("submit", (e) => {
     e.preventDefault();
     const data = new FormData(form);
-    const value = (name: string) => String(data.get(name) ?? "").trim() || undefined;
-    location.hash = listHash(
-      {
-        status: value("status"),
-        event_type: value("event_type"),
-        subscription: value("subscription"),
-        since: fromLocalInput(value("since") ?? ""),
-        until: fromLocalInput(value("until") ?? ""),
-      },
-      1,
-      perPage,
-    );
+    const chosen: EventFilter = {};
+    for (const name of FORM_ORDER) {
+      const param = EVENT_FILTER_FIELDS[name].param;
+      const value = String(data.get(param) ?? "").trim();
+      chosen[param] = "time" in CONTROLS[name] ? fromLocalInput(value) : value || undefined;
+    }
+    location.hash = listHash(chosen, 1, perPage);
   });
   return form;
 }
