@@ -35,6 +35,21 @@ describe("which addresses are refused", () => {
     for (const address of PUBLIC) expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: null });
   });
 
+  it("an IPv6 address carrying an IPv4 one (mapped, compatible, NAT64, 6to4) is judged as the IPv4 address it carries", () => {
+    const metadata = ["::ffff:a9fe:a9fe", "::169.254.169.254", "::a9fe:a9fe", "64:ff9b::169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "2002:a9fe:a9fe:1::5"];
+    for (const address of metadata) expect({ address, why: refusalOf(address, policy()) }).toEqual({ address, why: "a link-local or cloud metadata address" });
+    const strict = policy({ blockPrivateNetworks: true });
+    const loopbackOrPrivate = ["::127.0.0.1", "::7f00:1", "::ffff:7f00:1", "64:ff9b::7f00:1", "64:ff9b::10.0.0.1", "64:ff9b::c0a8:101", "2002:7f00:1::", "2002:a00:1::1", "2002:c0a8:0101::1", "::0.0.0.5"];
+    for (const address of loopbackOrPrivate) {
+      expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: "a loopback or private address (delivery.block_private_networks)" });
+      expect({ address, why: refusalOf(address, policy()) }).toEqual({ address, why: null });
+    }
+    for (const address of ["64:ff9b::8.8.8.8", "2002:808:808::1", "::ffff:8.8.8.8"]) expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: null });
+    // allow_networks may name either form.
+    expect(refusalOf("64:ff9b::10.0.0.1", policy({ blockPrivateNetworks: true, allowNetworks: ["10.0.0.0/8"] }))).toBeNull();
+    expect(refusalOf("64:ff9b::10.0.0.1", policy({ blockPrivateNetworks: true, allowNetworks: ["64:ff9b::/96"] }))).toBeNull();
+  });
+
   it("allow_networks lets exactly its networks through, link-local ones included", () => {
     const allowing = policy({ blockPrivateNetworks: true, allowNetworks: ["169.254.10.0/24", "10.0.0.5", "fd00::/8"] });
     expect(refusalOf("169.254.10.20", allowing)).toBeNull();

@@ -3,6 +3,7 @@
 // checked address (the Host header and the TLS server name stay the URL's), so a name cannot resolve to one
 // address when checked and to another when connected (DNS rebinding).
 import { BlockList, isIP } from "node:net";
+import { embeddedIpv4 } from "./embedded-ipv4.ts";
 
 type Range = readonly [address: string, prefix: number];
 
@@ -70,11 +71,17 @@ export function outboundPolicy(settings: OutboundSettings): OutboundPolicy {
   return policy;
 }
 
-/** Why a connection to this address is refused, or null if it is allowed. */
+/**
+ * Why a connection to this address is refused, or null if it is allowed. An IPv6 address carrying an IPv4 one
+ * (NAT64, 6to4, IPv4-mapped or -compatible) reaches that IPv4 host, so it is judged as that address too.
+ */
 export function refusalOf(address: string, policy: OutboundPolicy): string | null {
   const family = familyOf(address);
   if (policy.allowed.check(address, family)) return null;
-  return policy.refused.find(({ ranges }) => ranges.check(address, family))?.why ?? null;
+  const why = policy.refused.find(({ ranges }) => ranges.check(address, family))?.why ?? null;
+  if (why) return why;
+  const carried = family === "ipv6" ? embeddedIpv4(address) : null;
+  return carried === null ? null : refusalOf(carried, policy);
 }
 
 /** The host a URL names, an IPv6 address without its brackets; null for text that is not a URL. */
