@@ -1,7 +1,7 @@
 // `herald serve`: one process, the HTTP API and the delivery worker sharing one store.
 import { createApp } from "./api/app.ts";
 import { KeyRing } from "./api/keys.ts";
-import { loadConfigFile } from "./config/load.ts";
+import { loadConfigForReload } from "./config/reload.ts";
 import { formatPath, type PathSegment } from "./config/schema.ts";
 import type { Config, ConfigProblem, LiveConfig } from "./config/types.ts";
 import { watchFile } from "./config/watch.ts";
@@ -99,7 +99,7 @@ export async function startHerald(options: HeraldOptions) {
    * what only a restart can change is kept as it was and named. An invalid one changes nothing.
    */
   async function reload(): Promise<ReloadResult> {
-    const loaded = await loadConfigFile(live.config.file, options.env);
+    const loaded = await loadConfigForReload(live.config, options.env);
     const problems = loaded.ok ? directory.conflicts(loaded.config, loaded.plugins, loaded.problemAt) : loaded.problems;
     if (!loaded.ok || problems.length > 0) {
       log.error("config reload rejected; the running config stays in force", { problems: problems.map(describeProblem) });

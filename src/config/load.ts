@@ -27,6 +27,8 @@ export type LoadResult =
       plugins: PluginRegistry;
       /** A problem at a YAML path of this file, with its line: for checks that need the database. */
       problemAt: (segments: PathSegment[], message: string) => ConfigProblem;
+      /** The top-level sections the file writes (`subscriptions: []` is written; a missing section is not). */
+      sections: ReadonlySet<string>;
     }
   | { ok: false; problems: ConfigProblem[] };
 
@@ -74,7 +76,7 @@ export async function loadConfigText(text: string, file: string, env: Record<str
   }
   const config = resolveConfig(parts.file, file, baseDir, pluginFiles);
   problems.push(...semanticProblems(parts, config, registry, problem));
-  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem };
+  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem, sections: new Set(Object.keys(parts.file)) };
 }
 
 /** By line, then by place on the line, then by path: the order an operator reads the file in. */
