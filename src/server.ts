@@ -171,6 +171,7 @@ function fixedSettings(running: Config, next: Config): string[] {
   if (next.server.host !== running.server.host) changed.push("server.host");
   if (next.server.port !== running.server.port) changed.push("server.port");
   if (next.server.maxBodyBytes !== running.server.maxBodyBytes) changed.push("server.max_body_size");
+  if (next.server.maxBodyMemoryBytes !== running.server.maxBodyMemoryBytes) changed.push("server.max_body_memory");
   if (next.storage.sqlitePath !== running.storage.sqlitePath) changed.push("storage.sqlite");
   if (next.watch !== running.watch) changed.push("reload.watch");
   return changed;

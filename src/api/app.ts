@@ -2,7 +2,8 @@
 import { Elysia, t } from "elysia";
 import type { Logger } from "../log.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
-import { authGuard } from "./auth.ts";
+import { authGuard, keyOf } from "./auth.ts";
+import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
@@ -18,7 +19,12 @@ export interface AppDeps extends EventRouteDeps {
 
 export function createApp(deps: AppDeps) {
   // The server section is fixed at start (a reload keeps it): so is the body limit.
-  const { maxBodyBytes } = deps.live.config.server;
+  const { maxBodyBytes, maxBodyMemoryBytes } = deps.live.config.server;
+  const bodyBudget = new BodyBudget(maxBodyMemoryBytes);
+  const knownKey = (request: Request) => {
+    const key = keyOf(deps.keys, request.headers.get("authorization"));
+    return "role" in key ? null : new BodyRefused(401, key.code, key.message);
+  };
   return new Elysia({ normalize: false })
     // A declared length over the limit is refused before a byte of the body is read; a chunked body is
     // counted as it is read (jsonBodies).
@@ -40,6 +46,7 @@ export function createApp(deps: AppDeps) {
       }
       if (code === "PARSE" && error.cause instanceof BodyRefused) {
         set.status = error.cause.status;
+        if (error.cause.status === 503) set.headers["retry-after"] = "1";
         return { error: { code: error.cause.code, message: error.cause.message } };
       }
       if (code === "PARSE") {
@@ -75,7 +82,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(apiDocument())
     .use(eventLogPage())
-    .use(jsonBodies(maxBodyBytes))
+    .use(jsonBodies(maxBodyBytes, bodyBudget, knownKey))
     .use(eventRoutes(deps))
     .use(subscriptionRoutes(deps))
     .use(apiKeyRoutes(deps))

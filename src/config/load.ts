@@ -19,6 +19,9 @@ const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx
 
 // Events are small records: 1 MiB is far above any sane one, and keeps a client from making Herald buffer much.
 const DEFAULT_MAX_BODY_SIZE = "1MiB";
+// Room for 64 bodies of the default largest size at once (or 4 of the largest allowed): far above what a
+// publisher's steady load holds, and a small share of a server's memory.
+const DEFAULT_MAX_BODY_MEMORY = "64MiB";
 
 export type LoadResult =
   | {
@@ -108,6 +111,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       port,
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
       maxBodyBytes: parseSize(raw.server?.max_body_size ?? DEFAULT_MAX_BODY_SIZE),
+      maxBodyMemoryBytes: parseSize(raw.server?.max_body_memory ?? DEFAULT_MAX_BODY_MEMORY),
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },

@@ -79,6 +79,8 @@ export const ConfigFileSchema = Type.Object(
           port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: PORT_PATTERN })], { description: "a port number, 0-65535" })),
           public_url: Type.Optional(Type.String({ pattern: "^https?://" })),
           max_body_size: Type.Optional(Size),
+          // All request bodies being read at once may hold at most this much memory (503 beyond): see api/body-budget.ts.
+          max_body_memory: Type.Optional(Size),
         },
         { additionalProperties: false },
       ),

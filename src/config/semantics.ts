@@ -70,6 +70,9 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   const { maxBodyBytes } = config.server;
   if (maxBodyBytes < BODY_SIZE_RANGE.min || maxBodyBytes > BODY_SIZE_RANGE.max)
     problems.push(problem(["server", "max_body_size"], `max_body_size must be between ${formatSize(BODY_SIZE_RANGE.min)} and ${formatSize(BODY_SIZE_RANGE.max)}`));
+  // Below max_body_size, a body of the largest allowed size could never be read.
+  if (file.server?.max_body_memory !== undefined && config.server.maxBodyMemoryBytes < maxBodyBytes)
+    problems.push(problem(["server", "max_body_memory"], `max_body_memory must be at least max_body_size (${formatSize(maxBodyBytes)}), or no body of that size could be read`));
   problems.push(...retentionProblems(parts, config, problem));
   return problems;
 }

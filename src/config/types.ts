@@ -53,8 +53,11 @@ export interface ApiKey {
 export interface Config {
   /** Absolute path of the file this came from. */
   file: string;
-  /** maxBodyBytes: the largest request body the API reads (413 beyond). */
-  server: { host: string; port: number; publicUrl: string; maxBodyBytes: number };
+  /**
+   * maxBodyBytes: the largest request body the API reads (413 beyond); maxBodyMemoryBytes: the most that all
+   * bodies being read at once may hold (503 beyond).
+   */
+  server: { host: string; port: number; publicUrl: string; maxBodyBytes: number; maxBodyMemoryBytes: number };
   storage: { sqlitePath: string };
   retentionMs: number;
   retry: RetryPolicy;
