@@ -8,6 +8,7 @@ import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
+import { metricsRoute } from "./metrics-route.ts";
 import { apiDocument } from "./openapi.ts";
 import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
@@ -76,10 +77,7 @@ export function createApp(deps: AppDeps) {
         return { error: { code: "not_ready", message: String(error) } };
       }
     })
-    .get("/metrics", async ({ set }) => {
-      set.headers["content-type"] = deps.metrics.contentType;
-      return deps.metrics.render();
-    })
+    .use(metricsRoute(deps))
     .use(apiDocument())
     .use(eventLogPage())
     .use(jsonBodies(maxBodyBytes, bodyBudget, knownKey))

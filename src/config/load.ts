@@ -125,6 +125,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       allowNetworks: raw.delivery?.allow_networks ?? [],
     },
     log: { level: raw.log?.level ?? "info" },
+    metrics: { tokenSha256: raw.metrics?.token === undefined ? null : sha256Hex(raw.metrics.token) },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
     subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, retry)),

@@ -110,6 +110,13 @@ export const ConfigFileSchema = Type.Object(
     subscriptions: Type.Optional(Type.Array(SubscriptionSchema)),
     // None at all: the first start generates an admin key and prints its token once.
     api_keys: Type.Optional(Type.Array(ApiKeySchema)),
+    // GET /metrics: answered to this token (a Prometheus scraper's), as to an admin key.
+    metrics: Type.Optional(
+      Type.Object(
+        { token: Type.Optional(Type.String({ minLength: 16, pattern: TOKEN_PATTERN, description: "at least 16 characters, no whitespace or colon" })) },
+        { additionalProperties: false },
+      ),
+    ),
     reload: Type.Optional(
       Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false }),
     ),

@@ -43,6 +43,9 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
     (i) => [...keyAt(i), tokenField(i)],
     (_, first) => `duplicate API key token (the same as ${formatPath([...keyAt(first), tokenField(first)])})`,
   );
+  // The metrics token opens GET /metrics only: the same token as a key's would open more than it says.
+  if (config.metrics.tokenSha256 !== null && config.apiKeys.some((key) => key.tokenSha256 === config.metrics.tokenSha256))
+    problems.push(problem(["metrics", "token"], "the metrics token is also an API key's token; give it a token of its own"));
   keys.forEach((key, i) => {
     if ((key.token === undefined) === (key.token_sha256 === undefined))
       problems.push(problem(keyAt(i), "give exactly one of `token` and `token_sha256`"));

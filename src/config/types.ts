@@ -64,6 +64,8 @@ export interface Config {
   /** blockPrivateNetworks, allowNetworks: see delivery/outbound.ts. */
   delivery: { concurrency: number; perSubscription: number; blockPrivateNetworks: boolean; allowNetworks: string[] };
   log: { level: LogLevel };
+  /** The SHA-256 (lowercase hex) of the token that opens GET /metrics beside admin keys, or null for none. */
+  metrics: { tokenSha256: string | null };
   plugins: string[];
   eventTypes: EventTypeConfig[];
   subscriptions: Subscription[];
