@@ -3,7 +3,7 @@
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { readFileSync, rmSync } from "node:fs";
 import { configYaml, PUBLISH_TOKEN, startTestHerald, tempDir, type TestHerald } from "./support/herald.ts";
-import { killAllHeralds, spawnHerald } from "./support/process.ts";
+import { killAllHeralds, spawnHerald, waitUntil } from "./support/process.ts";
 import { openRequest, postHead, type RawRequest } from "./support/raw-http.ts";
 
 const MiB = 1024 * 1024;
@@ -67,6 +67,19 @@ describe("all bodies being read hold at most server.max_body_memory", () => {
     slow[0]!.write(padded.slice(MiB / 2));
     expect(await slow[0]!.status()).toBe(202);
     expect((await herald.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(202);
+  });
+
+  it("a body whose client goes away gives its room back", async () => {
+    const yaml = configYaml({ subscriptions: SUBSCRIPTIONS }).replace("port: 0 }", "port: 0, max_body_memory: 2MiB }");
+    herald = await startTestHerald(yaml, { startWorker: false });
+    const port = Number(new URL(herald.url).port);
+    for (let i = 0; i < 4; i++) {
+      const abandoned = await openRequest(port, postHead("/api/v1/events", MiB, `Bearer ${PUBLISH_TOKEN}`));
+      abandoned.write(" ".repeat(1_000));
+      await abandoned.flushed();
+      abandoned.close();
+    }
+    await waitUntil("the room to be given back", async () => ((await herald!.publish({ event_type: "sample.uploaded", object: {} })).status === 202 ? true : undefined), 5_000);
   });
 
   it("max_body_memory below max_body_size is a config problem at its line", async () => {
