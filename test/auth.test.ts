@@ -118,8 +118,8 @@ describe("the key is checked before the body is validated", () => {
     expect(await errorOf(await publish(`Bearer ${USER_TOKEN}`, JSON.stringify({ unexpected: true })))).toEqual({ status: 403, code: "forbidden" });
   });
 
-  it("a body that is not JSON at all is a 400 whoever sends it: parsing comes first", async () => {
-    expect(await errorOf(await publish(undefined, "{not json"))).toEqual({ status: 400, code: "invalid_body" });
+  it("a body is read only for a known key: without one, even a body that is not JSON at all is a 401, unread", async () => {
+    expect(await errorOf(await publish(undefined, "{not json"))).toEqual({ status: 401, code: "unauthorized" });
     expect(await errorOf(await publish(`Bearer ${PUBLISH_TOKEN}`, "{not json"))).toEqual({ status: 400, code: "invalid_body" });
   });
 

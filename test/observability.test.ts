@@ -1,10 +1,11 @@
-// What operators read without a key: Prometheus metrics and the API document.
+// What operators read: Prometheus metrics (with the config's metrics token, or an admin key) and the API document.
 import { afterAll, beforeAll, describe, expect, it } from "bun:test";
 import { ManualClock } from "./support/clock.ts";
-import { configYaml, startTestHerald, type TestHerald } from "./support/herald.ts";
+import { ADMIN_TOKEN, configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { receiverPool } from "./support/receiver.ts";
 
 let herald: TestHerald;
+const METRICS_TOKEN = "test-metrics-token-0001";
 const receivers = receiverPool();
 const clock = new ManualClock();
 
@@ -18,6 +19,7 @@ beforeAll(async () => {
         `  - { id: gone, url: "http://127.0.0.1:9/x", events: [sample.uploaded], retry: { schedule: [1m] } }`,
         `  - { id: bad, url: "${refusing.url}", events: [analysis.failed], retry: { schedule: [] } }`,
       ].join("\n"),
+      extra: `metrics: { token: ${METRICS_TOKEN} }`,
     }),
     { clock, startWorker: false },
   );
@@ -29,12 +31,48 @@ afterAll(async () => {
 });
 
 const scrape = async () => {
-  const response = await fetch(`${herald.url}/metrics`);
+  const response = await fetch(`${herald.url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` } });
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toContain("text/plain");
   const text = await response.text();
   return (series: string) => text.split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1];
 };
+
+describe("who may read GET /metrics: it names every subscription", () => {
+  const scrapeWith = (authorization?: string) => fetch(`${herald.url}/metrics`, { headers: authorization ? { authorization } : {} });
+  const errorOf = async (response: Response) => ({ status: response.status, code: ((await response.json()) as any).error.code });
+
+  it("without a key it is a 401 that names nothing; a publisher or user key is a 403", async () => {
+    const refused = await scrapeWith();
+    const text = await refused.text();
+    expect({ status: refused.status, code: JSON.parse(text).error.code }).toEqual({ status: 401, code: "unauthorized" });
+    expect(JSON.parse(text).error.message).toContain("metrics.token");
+    expect(text).not.toContain("herald_");
+    expect(await errorOf(await scrapeWith(`Bearer ${METRICS_TOKEN}x`))).toEqual({ status: 401, code: "unauthorized" });
+    for (const token of [PUBLISH_TOKEN, USER_TOKEN]) expect(await errorOf(await scrapeWith(`Bearer ${token}`))).toEqual({ status: 403, code: "forbidden" });
+  });
+
+  it("the metrics token (as Bearer, or as a Basic username) and an admin key may read it", async () => {
+    const basic = `Basic ${Buffer.from(`${METRICS_TOKEN}:`).toString("base64")}`;
+    for (const authorization of [`Bearer ${METRICS_TOKEN}`, basic, `Bearer ${ADMIN_TOKEN}`]) {
+      const response = await scrapeWith(authorization);
+      expect({ authorization, status: response.status }).toEqual({ authorization, status: 200 });
+      expect(await response.text()).toContain("herald_deliveries_in_flight ");
+    }
+  });
+
+  it("a metrics token that is also an API key's is a config problem at its line", async () => {
+    const { loadConfigText } = await import("../src/config/load.ts");
+    const yaml = configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/a", events: ["*"] }`, extra: `metrics: { token: ${ADMIN_TOKEN} }` });
+    const result = await loadConfigText(yaml, "/nowhere/webhooks.config.yaml", {});
+    expect(result.ok ? [] : result.problems).toEqual([{ path: "metrics.token", line: 5, message: "the metrics token is also an API key's token; give it a token of its own" }]);
+  });
+
+  it("the metrics token opens nothing else", async () => {
+    expect(await errorOf(await herald.api("/api/v1/events", { token: METRICS_TOKEN }))).toEqual({ status: 401, code: "unauthorized" });
+    expect(await errorOf(await herald.api("/api/v1/event_types", { token: METRICS_TOKEN }))).toEqual({ status: 401, code: "unauthorized" });
+  });
+});
 
 describe("GET /metrics", () => {
   it("shows the queue before any attempt: every delivery pending and due, the oldest as overdue as the clock says", async () => {

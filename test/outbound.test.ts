@@ -4,10 +4,11 @@
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { outboundPolicy, refusalOf, resolveTarget, type OutboundSettings } from "../src/delivery/outbound.ts";
+import { connectionOrder, outboundPolicy, refusalOf, resolveTarget, resolveTargets, type OutboundSettings } from "../src/delivery/outbound.ts";
+import { postWebhook } from "../src/delivery/sender.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, startTestHerald, tempDir, type TestHerald } from "./support/herald.ts";
-import { killAllHeralds, spawnHerald, waitUntil } from "./support/process.ts";
+import { freePort, killAllHeralds, spawnHerald, waitUntil } from "./support/process.ts";
 import { receiverPool } from "./support/receiver.ts";
 import { parseCidr } from "../src/domain/network.ts";
 
@@ -34,6 +35,21 @@ describe("which addresses are refused", () => {
     const strict = policy({ blockPrivateNetworks: true });
     for (const address of PRIVATE) expect({ address, refused: refusalOf(address, strict) !== null }).toEqual({ address, refused: true });
     for (const address of PUBLIC) expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: null });
+  });
+
+  it("an IPv6 address carrying an IPv4 one (mapped, compatible, NAT64, 6to4) is judged as the IPv4 address it carries", () => {
+    const metadata = ["::ffff:a9fe:a9fe", "::169.254.169.254", "::a9fe:a9fe", "64:ff9b::169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "2002:a9fe:a9fe:1::5"];
+    for (const address of metadata) expect({ address, why: refusalOf(address, policy()) }).toEqual({ address, why: "a link-local or cloud metadata address" });
+    const strict = policy({ blockPrivateNetworks: true });
+    const loopbackOrPrivate = ["::127.0.0.1", "::7f00:1", "::ffff:7f00:1", "64:ff9b::7f00:1", "64:ff9b::10.0.0.1", "64:ff9b::c0a8:101", "2002:7f00:1::", "2002:a00:1::1", "2002:c0a8:0101::1", "::0.0.0.5"];
+    for (const address of loopbackOrPrivate) {
+      expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: "a loopback or private address (delivery.block_private_networks)" });
+      expect({ address, why: refusalOf(address, policy()) }).toEqual({ address, why: null });
+    }
+    for (const address of ["64:ff9b::8.8.8.8", "2002:808:808::1", "::ffff:8.8.8.8"]) expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: null });
+    // allow_networks may name either form.
+    expect(refusalOf("64:ff9b::10.0.0.1", policy({ blockPrivateNetworks: true, allowNetworks: ["10.0.0.0/8"] }))).toBeNull();
+    expect(refusalOf("64:ff9b::10.0.0.1", policy({ blockPrivateNetworks: true, allowNetworks: ["64:ff9b::/96"] }))).toBeNull();
   });
 
   it("allow_networks lets exactly its networks through, link-local ones included", () => {
@@ -74,6 +90,49 @@ describe("the address checked is the address connected to", () => {
   it("a name that does not resolve is a dns error", async () => {
     const failing = async () => Promise.reject(Object.assign(new Error("getaddrinfo ENOTFOUND"), { code: "ENOTFOUND" }));
     expect(await resolveTarget("nowhere.invalid", policy(), failing)).toEqual({ error: { kind: "dns", message: "could not resolve host nowhere.invalid (ENOTFOUND)" } });
+  });
+});
+
+describe("every checked address is tried in turn when it cannot be connected to", () => {
+  const resolvesTo = (...addresses: string[]) => async () => addresses;
+  const post = (url: string, resolve: () => Promise<string[]>, settings: Partial<OutboundSettings> = {}) =>
+    postWebhook(url, { "content-type": "application/json" }, new TextEncoder().encode("{}"), AbortSignal.timeout(5_000), policy(settings), resolve);
+
+  it("in RFC 8305's order: the resolver's first address, then the two families alternating, each in the resolver's order", async () => {
+    expect(connectionOrder(["2001:db8::1", "2001:db8::2", "2001:db8::3", "192.0.2.1", "192.0.2.2"])).toEqual(["2001:db8::1", "192.0.2.1", "2001:db8::2", "192.0.2.2", "2001:db8::3"]);
+    expect(connectionOrder(["192.0.2.1", "192.0.2.2", "2001:db8::1"])).toEqual(["192.0.2.1", "2001:db8::1", "192.0.2.2"]);
+    expect(await resolveTargets("both.example", policy(), resolvesTo("93.184.215.14", "93.184.215.15", "2606:4700::1111"))).toEqual({ addresses: ["93.184.215.14", "2606:4700::1111", "93.184.215.15"] });
+  });
+
+  it("a name listing a dead address first is still delivered to, at the live one, under its name", async () => {
+    const r = receivers.start();
+    const port = new URL(r.url).port;
+    // Nothing listens on 127.0.0.2: the connection is refused there, and nothing is sent.
+    const result = await post(`http://receiver.test:${port}/hook`, resolvesTo("127.0.0.2", "127.0.0.1"));
+    expect(result).toMatchObject({ status: 200, error: null });
+    expect(r.requests.map((q) => q.headers.host)).toEqual([`receiver.test:${port}`]);
+  });
+
+  it("::1 first, then an IPv4-only receiver", async () => {
+    const r = receivers.start(); // listens on 127.0.0.1 only
+    const port = new URL(r.url).port;
+    expect(await post(`http://dual.test:${port}/hook`, resolvesTo("::1", "127.0.0.1"))).toMatchObject({ status: 200, error: null });
+    expect(r.requests).toHaveLength(1);
+  });
+
+  it("when no address answers, the attempt is a connection error naming every address tried", async () => {
+    const port = freePort();
+    const result = await post(`http://dead.test:${port}/hook`, resolvesTo("127.0.0.2", "::1", "127.0.0.3"));
+    expect(result.error).toEqual({ kind: "connection_refused", message: `connection refused by 127.0.0.3:${port} (every address was tried, in this order: 127.0.0.2, ::1, 127.0.0.3)` });
+  });
+
+  it("each address is judged before any is tried: one refused address refuses the name, with nothing sent", async () => {
+    const r = receivers.start();
+    const port = new URL(r.url).port;
+    const result = await post(`http://mixed.test:${port}/hook`, resolvesTo("127.0.0.2", "127.0.0.1", "169.254.169.254"));
+    expect(result.error?.kind).toBe("blocked");
+    expect((await post(`http://strict.test:${port}/hook`, resolvesTo("93.184.215.14", "127.0.0.1"), { blockPrivateNetworks: true })).error?.kind).toBe("blocked");
+    expect(r.requests).toHaveLength(0);
   });
 });
 

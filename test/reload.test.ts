@@ -1,8 +1,9 @@
 // Reloading webhooks.config.yaml without a restart: SIGHUP or a change to the file. A valid file is applied
 // (history kept); an invalid one is refused with line-precise problems and the running config stays.
 import { afterAll, afterEach, describe, expect, it } from "bun:test";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { appendFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { jsonLogger } from "../src/log.ts";
 import { configYaml, startTestHerald, tempDir, type TestHerald } from "./support/herald.ts";
 import { killAllHeralds, spawnHerald, waitUntil } from "./support/process.ts";
 import { receiverPool } from "./support/receiver.ts";
@@ -142,5 +143,62 @@ describe("what triggers a reload", () => {
     expect(herald.output()).toMatch(/line \d+: subscriptions\[0\]\.events\[0\]: unknown event type \\"nope\\"/);
     expect((await herald.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(202);
     expect(await ids(herald)).toEqual([["a", true], ["hup", true]]);
+  });
+});
+
+describe("a file saved in several writes is never applied half-written", () => {
+  const lines: string[] = [];
+  const applied = () => lines.filter((line) => JSON.parse(line).message === "config reloaded");
+  const rejected = () => lines.filter((line) => JSON.parse(line).message === "config reload rejected; the running config stays in force");
+  async function watching(subscriptions: string) {
+    lines.length = 0;
+    const h = await startTestHerald(configYaml({ subscriptions }), { startWorker: false, log: jsonLogger("info", (line) => lines.push(line)) });
+    heralds.push(h);
+    return h;
+  }
+
+  it("the watch waits until the file has stopped changing: two halves a moment apart are applied once, whole", async () => {
+    const h = await watching([sub("a", "http://127.0.0.1:9/a"), sub("b", "http://127.0.0.1:9/b")].join("\n"));
+    const whole = readFileSync(configFile(h), "utf8").replace(sub("b", "http://127.0.0.1:9/b"), `${sub("b", "http://127.0.0.1:9/b")}\n${sub("c", "http://127.0.0.1:9/c")}`);
+    // The first half ends after subscription a: valid on its own, it would disable b.
+    const cut = whole.indexOf(sub("b", "http://127.0.0.1:9/b"));
+    writeFileSync(configFile(h), whole.slice(0, cut));
+    await Bun.sleep(200); // longer than the watch's wait for a burst of events to end
+    appendFileSync(configFile(h), whole.slice(cut));
+    await waitUntil("the whole file to be applied", async () => ((await ids(h)).some(([id]: [string]) => id === "c") ? true : undefined), 5_000);
+    await Bun.sleep(500); // a second reload, if any, would come within this
+    expect(applied()).toHaveLength(1);
+    expect(await ids(h)).toEqual([["a", true], ["b", true], ["c", true]]);
+  });
+
+  it("a file without its subscriptions and API keys is refused; once whole it is applied, and no publish was refused meanwhile", async () => {
+    const h = await watching(sub("a", "http://127.0.0.1:9/a"));
+    const whole = readFileSync(configFile(h), "utf8").replace("retry: { timeout: 2s", "retry: { timeout: 3s");
+    const cut = whole.indexOf("subscriptions:");
+    writeFileSync(configFile(h), whole.slice(0, cut)); // the first half: event types only
+    await waitUntil("the half file to be refused", () => (rejected().length > 0 ? true : undefined), 5_000);
+    const { problems } = JSON.parse(rejected()[0]!);
+    expect(problems).toEqual([
+      expect.stringMatching(/^line \d+: subscriptions: the file has no subscriptions section, where the running config has 1 subscription: .* To remove every one, write `subscriptions: \[\]`$/),
+      expect.stringMatching(/^line \d+: api_keys: the file has no api_keys section, where the running config has 3 API keys: .*write `api_keys: \[\]` \(keys made through the API stay\)$/),
+    ]);
+    expect((await h.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(202);
+    expect(await ids(h)).toEqual([["a", true]]);
+
+    appendFileSync(configFile(h), whole.slice(cut));
+    await waitUntil("the whole file to be applied", () => (h.live.config.retry.timeoutMs === 3_000 ? true : undefined), 5_000);
+    expect((await h.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(202);
+    expect(await ids(h)).toEqual([["a", true]]);
+  });
+
+  it("a file that writes the empty lists means it: every config subscription is disabled and every config key removed", async () => {
+    const h = await start(sub("a", "http://127.0.0.1:9/a"));
+    expect((await h.api("/api/v1/api_keys", { method: "POST", json: { name: "kept", role: "admin" } })).status).toBe(201);
+    const made = await json(await h.api("/api/v1/api_keys", { method: "POST", json: { name: "kept-too", role: "admin" } }));
+    const text = readFileSync(configFile(h), "utf8");
+    writeFileSync(configFile(h), `${text.slice(0, text.indexOf("subscriptions:"))}subscriptions: []\napi_keys: []\n`);
+    expect(await h.reload()).toEqual({ ok: true, restartNeeded: [] });
+    expect((await h.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(401);
+    expect(await ids({ api: (path) => h.api(path, { token: made.token }) })).toEqual([["a", false]]);
   });
 });

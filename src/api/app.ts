@@ -8,11 +8,13 @@ import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
-import { authGuard } from "./auth.ts";
+import { authGuard, keyOf } from "./auth.ts";
+import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
+import { metricsRoute } from "./metrics-route.ts";
 import { apiDocument } from "./openapi.ts";
 import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
@@ -32,7 +34,12 @@ export interface AppDeps {
 
 export function createApp(deps: AppDeps) {
   // The server section is fixed at start (a reload keeps it): so is the body limit.
-  const { maxBodyBytes } = deps.live.config.server;
+  const { maxBodyBytes, maxBodyMemoryBytes } = deps.live.config.server;
+  const bodyBudget = new BodyBudget(maxBodyMemoryBytes);
+  const knownKey = (request: Request) => {
+    const key = keyOf(deps.keys, request.headers.get("authorization"));
+    return "role" in key ? null : new BodyRefused(401, key.code, key.message);
+  };
   return new Elysia({ normalize: false })
     // A declared length over the limit is refused before a byte of the body is read; a chunked body is
     // counted as it is read (jsonBodies).
@@ -54,6 +61,7 @@ export function createApp(deps: AppDeps) {
       }
       if (code === "PARSE" && error.cause instanceof BodyRefused) {
         set.status = error.cause.status;
+        if (error.cause.status === 503) set.headers["retry-after"] = "1";
         return { error: { code: error.cause.code, message: error.cause.message } };
       }
       if (code === "PARSE") {
@@ -78,13 +86,10 @@ export function createApp(deps: AppDeps) {
         return { error: { code: "not_ready", message: String(error) } };
       }
     })
-    .get("/metrics", async ({ set }) => {
-      set.headers["content-type"] = deps.metrics.contentType;
-      return deps.metrics.render();
-    })
+    .use(metricsRoute(deps))
     .use(apiDocument())
     .use(eventLogPage())
-    .use(jsonBodies(maxBodyBytes))
+    .use(jsonBodies(maxBodyBytes, bodyBudget, knownKey))
     .use(eventRoutes(deps))
     .use(subscriptionRoutes(deps))
     .use(apiKeyRoutes(deps))

@@ -22,11 +22,18 @@ export function tokenFromHeader(authorization: string | null | undefined): strin
   return username === "" ? null : username;
 }
 
-function authenticate(keys: KeyRing, authorization: string | null, roles: ApiRole[]) {
+/** Why the Authorization header opens nothing (a 401's code and message), or the key it names. */
+export function keyOf(keys: KeyRing, authorization: string | null): ApiKey | { code: "key_expired" | "unauthorized"; message: string } {
   const token = tokenFromHeader(authorization);
   const apiKey = token === null ? null : keys.authenticate(token);
-  if (apiKey === "expired") return apiError(401, "key_expired", "this API key has expired; ask an admin for a new one");
-  if (!apiKey) return apiError(401, "unauthorized", "a valid API key is required (Authorization: Bearer <token>)");
+  if (apiKey === "expired") return { code: "key_expired", message: "this API key has expired; ask an admin for a new one" };
+  if (!apiKey) return { code: "unauthorized", message: "a valid API key is required (Authorization: Bearer <token>)" };
+  return apiKey;
+}
+
+function authenticate(keys: KeyRing, authorization: string | null, roles: ApiRole[]) {
+  const apiKey = keyOf(keys, authorization);
+  if (!("role" in apiKey)) return apiError(401, apiKey.code, apiKey.message);
   if (!roles.includes(apiKey.role)) return apiError(403, "forbidden", `this needs a key with role ${roles.join(" or ")}`);
   return apiKey;
 }
@@ -36,9 +43,9 @@ const granted = (result: Authentication): result is ApiKey => "role" in result;
 
 /**
  * `roles: [...]` on a route: 401 without a known key, 403 with a key of another role, before the body is
- * validated, so a caller without a key learns nothing of the API's schemas. (Elysia parses the body first:
- * a body that is not JSON at all is a 400 whoever sends it.) The key is checked once, at transform, and
- * remembered for resolve, which hands it to the route.
+ * validated, so a caller without a key learns nothing of the API's schemas. (A body is parsed before this
+ * runs, and only for a known key: see body.ts.) The key is checked once, at transform, and remembered for
+ * resolve, which hands it to the route.
  */
 export function authGuard(keys: KeyRing) {
   return new Elysia({ name: "herald-auth" }).macro({

@@ -20,6 +20,9 @@ const DEFAULT_RETRY = { timeout: "10s", schedule: ["64s", "729s"], success: "2xx
 
 // Events are small records: 1 MiB is far above any sane one, and keeps a client from making Herald buffer much.
 const DEFAULT_MAX_BODY_SIZE = "1MiB";
+// Room for 64 bodies of the default largest size at once (or 4 of the largest allowed): far above what a
+// publisher's steady load holds, and a small share of a server's memory.
+const DEFAULT_MAX_BODY_MEMORY = "64MiB";
 
 export type LoadResult =
   | {
@@ -28,6 +31,8 @@ export type LoadResult =
       plugins: PluginRegistry;
       /** A problem at a YAML path of this file, with its line: for checks that need the database. */
       problemAt: (segments: PathSegment[], message: string) => ConfigProblem;
+      /** The top-level sections the file writes (`subscriptions: []` is written; a missing section is not). */
+      sections: ReadonlySet<string>;
     }
   | { ok: false; problems: ConfigProblem[] };
 
@@ -75,7 +80,7 @@ export async function loadConfigText(text: string, file: string, env: Record<str
   }
   const config = resolveConfig(parts.file, file, baseDir, pluginFiles);
   problems.push(...semanticProblems(parts, config, registry, problem));
-  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem };
+  return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem, sections: new Set(Object.keys(parts.file)) };
 }
 
 /** By line, then by place on the line, then by path: the order an operator reads the file in. */
@@ -107,6 +112,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       port,
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
       maxBodyBytes: parseSize(raw.server?.max_body_size ?? DEFAULT_MAX_BODY_SIZE),
+      maxBodyMemoryBytes: parseSize(raw.server?.max_body_memory ?? DEFAULT_MAX_BODY_MEMORY),
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
@@ -120,6 +126,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       allowNetworks: raw.delivery?.allow_networks ?? [],
     },
     log: { level: raw.log?.level ?? "info" },
+    metrics: { tokenSha256: raw.metrics?.token === undefined ? null : sha256Hex(raw.metrics.token) },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
     subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, retry)),

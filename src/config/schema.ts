@@ -78,6 +78,8 @@ export const ConfigFileSchema = Type.Object(
           port: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 65535 }), Type.String({ pattern: PORT_PATTERN })], { description: "a port number, 0-65535" })),
           public_url: Type.Optional(Type.String({ pattern: "^https?://" })),
           max_body_size: Type.Optional(Size),
+          // All request bodies being read at once may hold at most this much memory (503 beyond): see api/body-budget.ts.
+          max_body_memory: Type.Optional(Size),
         },
         { additionalProperties: false },
       ),
@@ -107,6 +109,13 @@ export const ConfigFileSchema = Type.Object(
     subscriptions: Type.Optional(Type.Array(SubscriptionSchema)),
     // None at all: the first start generates an admin key and prints its token once.
     api_keys: Type.Optional(Type.Array(ApiKeySchema)),
+    // GET /metrics: answered to this token (a Prometheus scraper's), as to an admin key.
+    metrics: Type.Optional(
+      Type.Object(
+        { token: Type.Optional(Type.String({ minLength: 16, pattern: TOKEN_PATTERN, description: "at least 16 characters, no whitespace or colon" })) },
+        { additionalProperties: false },
+      ),
+    ),
     reload: Type.Optional(
       Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false }),
     ),

@@ -44,6 +44,9 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
     (i) => [...keyAt(i), tokenField(i)],
     (_, first) => `duplicate API key token (the same as ${formatPath([...keyAt(first), tokenField(first)])})`,
   );
+  // The metrics token opens GET /metrics only: the same token as a key's would open more than it says.
+  if (config.metrics.tokenSha256 !== null && config.apiKeys.some((key) => key.tokenSha256 === config.metrics.tokenSha256))
+    problems.push(problem(["metrics", "token"], "the metrics token is also an API key's token; give it a token of its own"));
   keys.forEach((key, i) => {
     if ((key.token === undefined) === (key.token_sha256 === undefined))
       problems.push(problem(keyAt(i), "give exactly one of `token` and `token_sha256`"));
@@ -71,6 +74,9 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   const { maxBodyBytes } = config.server;
   if (maxBodyBytes < BODY_SIZE_RANGE.min || maxBodyBytes > BODY_SIZE_RANGE.max)
     problems.push(problem(["server", "max_body_size"], `max_body_size must be between ${formatSize(BODY_SIZE_RANGE.min)} and ${formatSize(BODY_SIZE_RANGE.max)}`));
+  // Below max_body_size, a body of the largest allowed size could never be read.
+  if (file.server?.max_body_memory !== undefined && config.server.maxBodyMemoryBytes < maxBodyBytes)
+    problems.push(problem(["server", "max_body_memory"], `max_body_memory must be at least max_body_size (${formatSize(maxBodyBytes)}), or no body of that size could be read`));
   problems.push(...retentionProblems(parts, config, problem));
   return problems;
 }

@@ -12,14 +12,19 @@ export interface EventTypeConfig {
 export interface Config {
   /** Absolute path of the file this came from. */
   file: string;
-  /** maxBodyBytes: the largest request body the API reads (413 beyond). */
-  server: { host: string; port: number; publicUrl: string; maxBodyBytes: number };
+  /**
+   * maxBodyBytes: the largest request body the API reads (413 beyond); maxBodyMemoryBytes: the most that all
+   * bodies being read at once may hold (503 beyond).
+   */
+  server: { host: string; port: number; publicUrl: string; maxBodyBytes: number; maxBodyMemoryBytes: number };
   storage: { sqlitePath: string };
   retentionMs: number;
   retry: RetryPolicy;
   /** blockPrivateNetworks, allowNetworks: see delivery/outbound.ts. */
   delivery: { concurrency: number; perSubscription: number; blockPrivateNetworks: boolean; allowNetworks: string[] };
   log: { level: LogLevel };
+  /** The SHA-256 (lowercase hex) of the token that opens GET /metrics beside admin keys, or null for none. */
+  metrics: { tokenSha256: string | null };
   plugins: string[];
   eventTypes: EventTypeConfig[];
   subscriptions: Subscription[];

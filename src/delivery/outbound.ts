@@ -4,6 +4,7 @@
 // address when checked and to another when connected (DNS rebinding).
 import { BlockList, isIP } from "node:net";
 import { parseCidr, type Range } from "../domain/network.ts";
+import { embeddedIpv4 } from "./embedded-ipv4.ts";
 
 
 /** Link-local networks (where clouds serve instance metadata and credentials) and metadata addresses outside them. */
@@ -61,11 +62,17 @@ export function outboundPolicy(settings: OutboundSettings): OutboundPolicy {
   return policy;
 }
 
-/** Why a connection to this address is refused, or null if it is allowed. */
+/**
+ * Why a connection to this address is refused, or null if it is allowed. An IPv6 address carrying an IPv4 one
+ * (NAT64, 6to4, IPv4-mapped or -compatible) reaches that IPv4 host, so it is judged as that address too.
+ */
 export function refusalOf(address: string, policy: OutboundPolicy): string | null {
   const family = familyOf(address);
   if (policy.allowed.check(address, family)) return null;
-  return policy.refused.find(({ ranges }) => ranges.check(address, family))?.why ?? null;
+  const why = policy.refused.find(({ ranges }) => ranges.check(address, family))?.why ?? null;
+  if (why) return why;
+  const carried = family === "ipv6" ? embeddedIpv4(address) : null;
+  return carried === null ? null : refusalOf(carried, policy);
 }
 
 /** The host a URL names, an IPv6 address without its brackets; null for text that is not a URL. */
@@ -75,6 +82,7 @@ export function hostOf(url: string | URL): string | null {
 }
 
 export type Target = { address: string } | { error: { kind: "blocked" | "dns"; message: string } };
+export type Targets = { addresses: string[] } | { error: { kind: "blocked" | "dns"; message: string } };
 
 /** Every address a name resolves to, in the resolver's order. */
 export type Resolver = (hostname: string) => Promise<string[]>;
@@ -100,11 +108,11 @@ const systemResolver: Resolver = (hostname) => {
 };
 
 /**
- * The address to connect to for `hostname` (a name or an address literal): the first it resolves to, once
- * every one of them is allowed. A name with one refused address among others is refused whole: which one a
- * connection would use is not Herald's to know.
+ * The addresses to connect to for `hostname` (a name or an address literal), in the order to try them, once
+ * every one it resolves to is allowed. A name with one refused address among others is refused whole: which
+ * one a connection would use is not Herald's to know.
  */
-export async function resolveTarget(hostname: string, policy: OutboundPolicy, resolve: Resolver = systemResolver): Promise<Target> {
+export async function resolveTargets(hostname: string, policy: OutboundPolicy, resolve: Resolver = systemResolver): Promise<Targets> {
   let addresses: string[];
   if (isIP(hostname)) {
     addresses = [hostname];
@@ -124,5 +132,29 @@ export async function resolveTarget(hostname: string, policy: OutboundPolicy, re
     }
   }
   if (addresses.length === 0) return { error: { kind: "dns", message: `host ${hostname} resolves to no address` } };
-  return { address: addresses[0]! };
+  return { addresses: connectionOrder(addresses) };
+}
+
+/** The first address to connect to for `hostname` (see resolveTargets): the one a single connection uses. */
+export async function resolveTarget(hostname: string, policy: OutboundPolicy, resolve: Resolver = systemResolver): Promise<Target> {
+  const targets = await resolveTargets(hostname, policy, resolve);
+  return "error" in targets ? targets : { address: targets.addresses[0]! };
+}
+
+/**
+ * RFC 8305 §4: the resolver's first address first, then the families alternate (IPv6, IPv4, IPv6, ... when
+ * IPv6 comes first), each family in the resolver's order. A host whose IPv6 addresses are all dead is then
+ * reached at its second try, not after every IPv6 address has failed.
+ */
+export function connectionOrder(addresses: string[]): string[] {
+  const [first] = addresses;
+  if (first === undefined) return [];
+  const firstFamily = addresses.filter((address) => isIP(address) === isIP(first));
+  const otherFamily = addresses.filter((address) => isIP(address) !== isIP(first));
+  const ordered: string[] = [];
+  for (let i = 0; i < Math.max(firstFamily.length, otherFamily.length); i++) {
+    if (i < firstFamily.length) ordered.push(firstFamily[i]!);
+    if (i < otherFamily.length) ordered.push(otherFamily[i]!);
+  }
+  return ordered;
 }

@@ -1,7 +1,7 @@
 // The HTTP edge: one POST, bounded in time and in how much of the answer is read.
 import { isIP } from "node:net";
 import { classifyFetchError, type ErrorKind } from "./error-kind.ts";
-import { hostOf, resolveTarget, type OutboundPolicy } from "./outbound.ts";
+import { hostOf, resolveTargets, type OutboundPolicy, type Resolver } from "./outbound.ts";
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
@@ -19,7 +19,8 @@ const RETRY_AFTER_LIMIT = 100;
 
 /**
  * `deadline` bounds the whole attempt (an AbortSignal.timeout): resolving the name, the POST and reading the
- * answer. The connection goes to the address `outbound` checked, never to one the name resolves to later.
+ * answer. The connection goes to an address `outbound` checked, never to one the name resolves to later; when
+ * one cannot be connected to, the next is tried (see tryEachAddress). `resolve` is for tests.
  */
 export async function postWebhook(
   url: string,
@@ -27,26 +28,53 @@ export async function postWebhook(
   body: Uint8Array<ArrayBuffer>,
   deadline: AbortSignal,
   outbound: OutboundPolicy,
+  resolve?: Resolver,
 ): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
+  const tried: string[] = [];
   try {
     const target = new URL(url);
     const hostname = hostOf(target)!;
-    const resolved = await untilAborted(resolveTarget(hostname, outbound), deadline);
+    const resolved = await untilAborted(resolveTargets(hostname, outbound, resolve), deadline);
     if ("error" in resolved) return { status: null, body: null, durationMs: elapsed(), error: resolved.error };
-    const connectTo = new URL(target);
-    connectTo.hostname = isIP(resolved.address) === 6 ? `[${resolved.address}]` : resolved.address;
     // The receiver sees the name it is known by: in Host, in TLS's server name, and in the certificate check.
     const tls = isIP(hostname) ? undefined : { serverName: hostname };
-    // Redirects are answers, not detours.
-    const response = await fetch(connectTo, { method: "POST", headers: { ...headers, host: target.host }, body, redirect: "manual", signal: deadline, tls });
+    const response = await tryEachAddress(resolved.addresses, tried, (address) => {
+      const connectTo = new URL(target);
+      connectTo.hostname = isIP(address) === 6 ? `[${address}]` : address;
+      // Redirects are answers, not detours.
+      return fetch(connectTo, { method: "POST", headers: { ...headers, host: target.host }, body, redirect: "manual", signal: deadline, tls });
+    });
     const excerpt = await readExcerpt(response);
     const retryAfter = response.headers.get("retry-after")?.slice(0, RETRY_AFTER_LIMIT) ?? null;
     return { status: response.status, body: excerpt, durationMs: elapsed(), error: null, retryAfter };
   } catch (error) {
-    return { status: null, body: null, durationMs: elapsed(), error: classifyFetchError(error) };
+    const failure = classifyFetchError(error);
+    if (tried.length > 1) failure.message += ` (every address was tried, in this order: ${tried.join(", ")})`;
+    return { status: null, body: null, durationMs: elapsed(), error: failure };
   }
+}
+
+// The connection was never made, so nothing was sent: another address of the same name may be reachable.
+const NOT_CONNECTED = new Set(["ECONNREFUSED", "EHOSTUNREACH", "ENETUNREACH", "EHOSTDOWN", "ENETDOWN", "EADDRNOTAVAIL", "EAFNOSUPPORT"]);
+
+/**
+ * POSTs to each address in turn until one can be connected to, as ordinary clients do (RFC 8305's order, one
+ * at a time). Only an error that proves nothing was sent moves on; any other, and the deadline, end the
+ * attempt. Each address tried is added to `tried`; the last error is thrown when none could be reached.
+ */
+async function tryEachAddress(addresses: string[], tried: string[], post: (address: string) => Promise<Response>): Promise<Response> {
+  for (const [index, address] of addresses.entries()) {
+    tried.push(address);
+    try {
+      return await post(address);
+    } catch (error) {
+      const code = (error as { code?: unknown })?.code;
+      if (index === addresses.length - 1 || typeof code !== "string" || !NOT_CONNECTED.has(code)) throw error;
+    }
+  }
+  throw new Error("no address to connect to"); // resolveTargets never gives an empty list
 }
 
 /** `work`, or the deadline's own error (a TimeoutError) if the deadline comes first. */

@@ -1,6 +1,6 @@
 // Config reload: re-read the file, apply a valid one at once (event types, subscriptions, keys, retry policy,
 // limits), name what only a restart can change, and leave the running config in force otherwise.
-import { loadConfigFile } from "../config/load.ts";
+import { loadConfigForReload } from "../config/reload.ts";
 import { formatPath, type PathSegment } from "../config/schema.ts";
 import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
@@ -22,7 +22,7 @@ export interface ReloadDeps {
 export function configReloader(deps: ReloadDeps): () => Promise<ReloadResult> {
   const { live, directory, log } = deps;
   async function reload(): Promise<ReloadResult> {
-    const loaded = await loadConfigFile(live.config.file, deps.env);
+    const loaded = await loadConfigForReload(live.config, deps.env);
     const problems = loaded.ok ? await directory.conflicts(loaded.config, loaded.plugins, loaded.problemAt) : loaded.problems;
     if (!loaded.ok || problems.length > 0) {
       log.error("config reload rejected; the running config stays in force", { problems: problems.map(describeProblem) });
@@ -67,6 +67,7 @@ function fixedSettings(running: Config, next: Config): string[] {
   if (next.server.host !== running.server.host) changed.push("server.host");
   if (next.server.port !== running.server.port) changed.push("server.port");
   if (next.server.maxBodyBytes !== running.server.maxBodyBytes) changed.push("server.max_body_size");
+  if (next.server.maxBodyMemoryBytes !== running.server.maxBodyMemoryBytes) changed.push("server.max_body_memory");
   if (next.storage.sqlitePath !== running.storage.sqlitePath) changed.push("storage.sqlite");
   if (next.watch !== running.watch) changed.push("reload.watch");
   return changed;

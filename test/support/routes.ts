@@ -45,13 +45,14 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "GET", path: "/api/v1/api_keys/:id", roles: ["admin"], target: "apiKey" },
   { method: "DELETE", path: "/api/v1/api_keys/:id", roles: ["admin"], target: "apiKey" },
   { method: "GET", path: "/api/v1/jobs/:id", roles: ["admin", "user"], target: "job" },
+  // It names every subscription: an admin key (or the config's metrics.token, see observability.test.ts).
+  { method: "GET", path: "/metrics", roles: ["admin"] },
 ];
 
 /** Routes that answer without a key. */
 export const OPEN_ROUTES: readonly string[] = [
   "/healthz",
   "/readyz",
-  "/metrics",
   "/openapi.json",
   "/docs",
   "/docs/swagger-ui.css",
