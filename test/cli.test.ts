@@ -127,6 +127,14 @@ describe("command line mistakes", () => {
     expect(run.stderr).toContain("usage: herald <command> [--config FILE]");
   });
 
+  it("a role that is not all, api or worker exits 2 naming the roles, before anything starts", async () => {
+    const file = writeConfig("role", VALID);
+    const run = await herald(["serve", "--config", file, "--role", "both"]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toStartWith('--role must be one of all, api, worker, not "both"');
+    expect(existsSync(join(dir, "role", "herald.db"))).toBe(false);
+  });
+
   it("--help prints the usage on stdout and exits 0", async () => {
     const run = await herald(["--help"]);
     expect(run.exitCode).toBe(0);

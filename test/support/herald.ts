@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { loadConfigText } from "../../src/config/load.ts";
 import type { Clock } from "../../src/clock.ts";
 import { silentLogger, type Logger } from "../../src/log.ts";
-import { startHerald, type Herald } from "../../src/runtime/herald.ts";
+import { startHerald, type Herald, type Role } from "../../src/runtime/herald.ts";
 import { waitUntil } from "./process.ts";
 
 export const PUBLISH_TOKEN = "test-publish-token-0001";
@@ -54,6 +54,8 @@ export interface TestHeraldOptions {
   showGeneratedToken?: (token: string) => void;
   /** Where Herald logs (nowhere by default). */
   log?: Logger;
+  /** What the process runs (all by default). */
+  role?: Role;
 }
 
 export async function startTestHerald(yaml: string, options: TestHeraldOptions = {}): Promise<TestHerald> {
@@ -71,6 +73,7 @@ export async function startTestHerald(yaml: string, options: TestHeraldOptions =
     log: options.log ?? silentLogger,
     startWorker: options.startWorker,
     showGeneratedToken: options.showGeneratedToken,
+    role: options.role,
   });
   const api: TestHerald["api"] = (path, init = {}) => {
     const { token = ADMIN_TOKEN, json, ...rest } = init;
