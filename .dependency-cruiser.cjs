@@ -63,6 +63,20 @@ module.exports = {
       to: { path: "^(src/delivery/|src/plugins/|src/store/sqlite/|plugins/)" },
     },
     {
+      name: "services-below-routes",
+      severity: "error",
+      comment: "Services (and the subscription directory) are called by the routes and the runtime; they know neither.",
+      from: { path: "^src/(services|subscriptions)/" },
+      to: { path: "^src/(api/|runtime/|ui/|main\\.ts$)" },
+    },
+    {
+      name: "engine-below-services",
+      severity: "error",
+      comment: "The delivery engine is driven by the runtime and the services; it imports neither, nor the routes.",
+      from: { path: "^src/delivery/" },
+      to: { path: "^src/(api/|services/|subscriptions/|runtime/|ui/|main\\.ts$)" },
+    },
+    {
       name: "store-not-upward",
       severity: "error",
       comment: "The store sits below the routes, services, engine, runtime and page: it imports none of them.",

@@ -7,7 +7,7 @@ import { loadConfigText } from "../src/config/load.ts";
 import { createMetrics } from "../src/metrics.ts";
 import { KeyRing } from "../src/services/api-keys.ts";
 import { EventService } from "../src/services/events.ts";
-import { isRefusal } from "../src/services/refusal.ts";
+import { isRefusal } from "../src/domain/refusal.ts";
 import { sendTest } from "../src/services/test-send.ts";
 import { openSqliteStore } from "../src/store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../src/subscriptions/directory.ts";

@@ -5,7 +5,7 @@ import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard } from "./auth.ts";
 import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";
-import { isRefusal } from "../services/refusal.ts";
+import { isRefusal } from "../domain/refusal.ts";
 import { apiKeyResource } from "./resources.ts";
 import { ApiKeyResponse, errors } from "./schemas.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";

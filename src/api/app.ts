@@ -1,5 +1,5 @@
 // The Elysia app: every resource's routes, and one place that turns failures into the error envelope.
-import { Elysia, t } from "elysia";
+import { Elysia, t, type AnyElysia } from "elysia";
 import type { Clock } from "../clock.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
@@ -18,7 +18,6 @@ import { metricsRoute } from "./metrics-route.ts";
 import { apiDocument } from "./openapi.ts";
 import { errors, EventTypeResponse } from "./schemas.ts";
 import { subscriptionRoutes } from "./subscriptions.ts";
-import { eventLogPage } from "../ui/routes.ts";
 
 export interface AppDeps {
   live: LiveConfig;
@@ -30,6 +29,8 @@ export interface AppDeps {
   log: Logger;
   /** Rejects while the store cannot be used (readiness). */
   ready: () => Promise<void>;
+  /** The event-log page's routes (ui/), served beside the API. */
+  page: AnyElysia;
 }
 
 export function createApp(deps: AppDeps) {
@@ -88,7 +89,7 @@ export function createApp(deps: AppDeps) {
     })
     .use(metricsRoute(deps))
     .use(apiDocument())
-    .use(eventLogPage())
+    .use(deps.page)
     .use(jsonBodies(maxBodyBytes, bodyBudget, knownKey))
     .use(eventRoutes(deps))
     .use(subscriptionRoutes(deps))

@@ -1,6 +1,6 @@
 // Every error answer has one shape: {"error": {"code": "...", "message": "..."}}.
 import { status } from "elysia";
-import type { Refusal, RefusalStatus } from "../services/refusal.ts";
+import type { Refusal, RefusalStatus } from "../domain/refusal.ts";
 
 export function apiError<const Code extends number>(httpStatus: Code, code: string, message: string) {
   return status(httpStatus, { error: { code, message } });

@@ -3,7 +3,7 @@ import { Elysia, t } from "elysia";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
-import { isRefusal, quote } from "../services/refusal.ts";
+import { isRefusal, quote } from "../domain/refusal.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { FILTER_PARAM_LIST, FilterParams, filterOf, namesAFilter } from "./event-filter.ts";
 import { apiError, refused } from "./errors.ts";

@@ -6,7 +6,7 @@ import { DURATION_PATTERN, parseDuration } from "../config/duration.ts";
 import { PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
-import { isRefusal } from "../services/refusal.ts";
+import { isRefusal } from "../domain/refusal.ts";
 import { sendTest } from "../services/test-send.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";

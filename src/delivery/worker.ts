@@ -3,7 +3,6 @@ import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
 import { outboundPolicy } from "./outbound.ts";
 import type { Subscription } from "../domain/subscription.ts";
@@ -17,12 +16,22 @@ const ORPHAN_BATCH = 500;
 /** After a store error (a locked or full disk, say) the loop waits this long and tries again. */
 const ERROR_BACKOFF_MS = 1_000;
 
+/** What the worker asks of the subscriptions (the directory answers it). */
+export interface DeliveryTargets {
+  /** Enabled subscriptions: the only ones delivered to. */
+  active(): readonly Subscription[];
+  /** Why deliveries to `id` cannot go out: they are failed with this in the attempt log. */
+  inactiveReason(id: string): { kind: "disabled" | "unconfigured"; message: string };
+  /** Reads them again from the store: another process may have changed them. */
+  refresh(): Promise<void>;
+}
+
 export interface WorkerOptions {
   store: Store;
   /** Delivery limits and plugins: read at each use, so a reload takes effect at once. */
   live: LiveConfig;
   /** Which subscriptions are delivered to (the enabled ones) and why the others are not. */
-  directory: SubscriptionDirectory;
+  directory: DeliveryTargets;
   clock: Clock;
   log?: Logger;
   /** Told of every finished attempt (metrics). */

@@ -17,6 +17,7 @@ import { EventService } from "../services/events.ts";
 import type { AttemptOutcome } from "../store/index.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { eventLogPage } from "../ui/routes.ts";
 import { configReloader, problemWithoutLine, type ReloadResult } from "./reload.ts";
 import { Supervisor, type Task } from "./supervisor.ts";
 
@@ -73,7 +74,7 @@ export async function startHerald(options: HeraldOptions) {
   const onWork = runsWorker ? () => worker.wake() : () => {};
   const jobs = new JobRunner({ store, clock, log, onWork, pollForNew: !runsApi });
   const events = new EventService({ live, store, directory, clock, metrics, onWork, startJob: (id) => runsWorker && jobs.start(id) });
-  const app = createApp({ live, keys, directory, events, clock, log, metrics, ready: () => store.ping() });
+  const app = createApp({ live, keys, directory, events, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
   const reload = configReloader({ live, directory, log, env: options.env, onApplied: onWork });
   let sweepTimer: Timer | undefined;
   let stopWatching = () => {};

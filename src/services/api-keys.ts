@@ -4,7 +4,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
-import { refuse, type Refusal } from "./refusal.ts";
+import { refuse, type Refusal } from "../domain/refusal.ts";
 import { type Store } from "../store/index.ts";
 import { newToken, sha256Hex } from "../tokens.ts";
 import type { ApiKey } from "../domain/subscription.ts";

@@ -6,7 +6,7 @@ import type { Metrics } from "../metrics.ts";
 import { newId } from "../domain/vocabulary.ts";
 import type { EventDetail, EventFilter, JobRecord, Page, EventWithDeliveries, PublishOutcome, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
-import { quote, refuse, type Refusal } from "./refusal.ts";
+import { quote, refuse, type Refusal } from "../domain/refusal.ts";
 
 export interface EventServiceDeps {
   live: LiveConfig;

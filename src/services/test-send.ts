@@ -7,7 +7,7 @@ import { outboundPolicy } from "../delivery/outbound.ts";
 import { newId } from "../domain/vocabulary.ts";
 import type { AttemptOutcome } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
-import { refuse, type Refusal } from "./refusal.ts";
+import { refuse, type Refusal } from "../domain/refusal.ts";
 
 export interface TestSent {
   eventId: string;

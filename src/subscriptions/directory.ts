@@ -8,7 +8,7 @@ import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { Clock } from "../clock.ts";
 import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
-import { isRefusal, refuse, type Refusal } from "../services/refusal.ts";
+import { isRefusal, refuse, type Refusal } from "../domain/refusal.ts";
 import { specProblems } from "./check.ts";
 import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec, type FullSpec } from "./spec.ts";
 import type { Subscription } from "../domain/subscription.ts";

@@ -1,7 +1,7 @@
 // One event: its payload, each delivery and each attempt; resend all or one delivery, refreshed while shown.
 import { ApiError, getEvent, resendEvent, type AttemptResource, type DeliveryResource, type EventResource } from "./api.ts";
 import { h, plural, poll, statusBadge, timeElement } from "./dom.ts";
-import type { PageContext, View } from "./main.ts";
+import type { PageContext, View } from "./context.ts";
 
 const REFRESH_MS = 2_000;
 

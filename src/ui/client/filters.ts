@@ -2,7 +2,7 @@
 // written to the location.
 import { eventTypes, subscriptionIds, type EventFilter } from "./api.ts";
 import { fromLocalInput, h, toLocalInput } from "./dom.ts";
-import type { PageContext } from "./main.ts";
+import type { PageContext } from "./context.ts";
 import { EVENT_FILTER_FIELDS, type EachField, type FilterField } from "../../domain/filter.ts";
 import { STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
 

@@ -2,7 +2,7 @@
 import { listEvents, type EventFilter, type EventResource } from "./api.ts";
 import { formatCount, h, plural, poll, statusBadge, timeElement } from "./dom.ts";
 import { DEFAULT_PER_PAGE, filterForm, isFiltered, listHash, readFilter } from "./filters.ts";
-import type { PageContext, View } from "./main.ts";
+import type { PageContext, View } from "./context.ts";
 import { bulkResend, matchingSelection } from "./resend.ts";
 import type { EventStatus } from "../../domain/vocabulary.ts";
 import { deliveryStateFor } from "../../domain/status.ts";

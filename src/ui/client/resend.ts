@@ -1,7 +1,7 @@
 // Bulk resend: Herald answers at once with a job, followed here until it is done.
 import { getJob, resendEvents, type EventFilter, type JobResource } from "./api.ts";
 import { formatCount, plural } from "./dom.ts";
-import type { PageContext } from "./main.ts";
+import type { PageContext } from "./context.ts";
 
 const JOB_POLL_MS = 500;
 
