@@ -178,10 +178,16 @@ export class DeliveryWorker {
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
     };
-    const first = await claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
+    const first = await claim(
+      ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]),
+      free,
+    );
     // Counted again after the first claims: those subscriptions are no longer idle.
     const idle = ordered.filter((s) => inflight(s) === 0).length;
-    const more = await claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
+    const more = await claim(
+      ordered.map((s) => [s, perSubscription - inflight(s)]),
+      free - first - reservedSlots(idle, concurrency),
+    );
     return first + more;
   }
 
@@ -233,7 +239,11 @@ export class DeliveryWorker {
     const { store, clock, directory } = this.options;
     if (this.options.refreshSubscriptions) await directory.refresh();
     const now = clock.now();
-    const orphans = await store.queue.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH);
+    const orphans = await store.queue.claimOrphans(
+      directory.active().map((s) => s.id),
+      now,
+      ORPHAN_BATCH,
+    );
     if (orphans.length > 0) {
       const outcomes = orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now));
       await store.queue.recordAttempts(outcomes, now);
