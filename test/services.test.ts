@@ -10,7 +10,7 @@ import { EventService } from "../src/services/events.ts";
 import { isRefusal } from "../src/domain/refusal.ts";
 import { sendTest } from "../src/services/test-send.ts";
 import { openSqliteStore } from "../src/store/sqlite/index.ts";
-import { SubscriptionDirectory } from "../src/subscriptions/directory.ts";
+import { SubscriptionDirectory } from "../src/services/subscriptions/directory.ts";
 import { ManualClock } from "./support/clock.ts";
 import { ADMIN_TOKEN, configYaml, tempDir } from "./support/herald.ts";
 import { receiverPool } from "./support/receiver.ts";

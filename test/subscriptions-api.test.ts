@@ -2,7 +2,7 @@
 // validated by their plugins' own schemas, secrets accepted and used but never returned.
 import { afterEach, describe, expect, it } from "bun:test";
 import { Webhook } from "standardwebhooks";
-import { redactSpec } from "../src/subscriptions/spec.ts";
+import { redactSpec } from "../src/services/subscriptions/spec.ts";
 import { ManualClock } from "./support/clock.ts";
 import { configYaml, PUBLISH_TOKEN, startTestHerald, USER_TOKEN, type TestHerald } from "./support/herald.ts";
 import { receiverPool, type Receiver } from "./support/receiver.ts";

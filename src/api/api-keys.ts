@@ -1,7 +1,7 @@
 // /api/v1/api_keys (admin): the keys from the config file and those made here. A key made here shows its
 // token once, in the answer that creates it; only the token's SHA-256 is stored.
 import { Elysia, t } from "elysia";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { authGuard } from "./auth.ts";
 import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";

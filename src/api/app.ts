@@ -6,7 +6,7 @@ import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard, keyOf } from "./auth.ts";
 import { BodyBudget } from "./body-budget.ts";

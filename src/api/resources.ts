@@ -3,8 +3,8 @@
 import type { Static } from "elysia";
 import { onecodexEnvelope } from "../domain/envelope.ts";
 import type { AttemptRecord, DeliveryRecord, EventRecord, JobRecord } from "../store/index.ts";
-import type { FullSpec } from "../subscriptions/spec.ts";
-import type { SubscriptionEntry } from "../subscriptions/directory.ts";
+import type { FullSpec } from "../services/subscriptions/spec.ts";
+import type { SubscriptionEntry } from "../services/subscriptions/directory.ts";
 import type { KeyEntry } from "../services/api-keys.ts";
 import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, JobResponse, SubscriptionResponse } from "./schemas.ts";
 

@@ -8,7 +8,7 @@ import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { isRefusal } from "../domain/refusal.ts";
 import { sendTest } from "../services/test-send.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";

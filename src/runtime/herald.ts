@@ -16,7 +16,7 @@ import { KeyRing } from "../services/api-keys.ts";
 import { EventService } from "../services/events.ts";
 import type { AttemptOutcome } from "../store/index.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
-import { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { eventLogPage } from "../ui/routes.ts";
 import { configReloader, problemWithoutLine, type ReloadResult } from "./reload.ts";
 import { Supervisor, type Task } from "./supervisor.ts";

@@ -4,7 +4,7 @@ import { loadConfigForReload } from "../config/reload.ts";
 import { formatPath, type PathSegment } from "../config/schema.ts";
 import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 
 export type ReloadResult = { ok: true; restartNeeded: string[] } | { ok: false; problems: ConfigProblem[] };
 

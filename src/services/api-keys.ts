@@ -10,6 +10,7 @@ import { newToken, sha256Hex } from "../tokens.ts";
 import type { ApiKey } from "../domain/subscription.ts";
 import type { ApiRole } from "../domain/vocabulary.ts";
 import { newId } from "../domain/vocabulary.ts";
+import { oneAtATime } from "./one-at-a-time.ts";
 
 export type KeySource = "config" | "api";
 export interface KeyEntry {
@@ -44,7 +45,8 @@ export interface NewKey {
 
 export class KeyRing {
   private stored: KeyEntry[] = [];
-  private changing: Promise<unknown> = Promise.resolve();
+  /** Changes one at a time: each reads what the one before it wrote. */
+  private readonly exclusive = oneAtATime();
 
   constructor(
     private readonly store: Store,
@@ -114,13 +116,6 @@ export class KeyRing {
       await this.load();
       return { entry };
     });
-  }
-
-  /** Changes one at a time, so two of them cannot both pass a check that only one may (a name, the last admin). */
-  private exclusive<T>(change: () => Promise<T>): Promise<T> {
-    const done = this.changing.then(change, change);
-    this.changing = done.catch(() => {});
-    return done;
   }
 
   /** Admin keys that work now, from the file or the database. */

@@ -5,7 +5,7 @@ import type { Config, EventTypeConfig, LiveConfig } from "../config/types.ts";
 import type { Metrics } from "../metrics.ts";
 import { newId } from "../domain/vocabulary.ts";
 import type { EventDetail, EventFilter, JobRecord, Page, EventWithDeliveries, PublishOutcome, Store } from "../store/index.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import type { SubscriptionDirectory } from "./subscriptions/directory.ts";
 import { quote, refuse, type Refusal } from "../domain/refusal.ts";
 
 export interface EventServiceDeps {

@@ -6,7 +6,7 @@ import { runAttempt } from "../delivery/attempt.ts";
 import { outboundPolicy } from "../delivery/outbound.ts";
 import { newId } from "../domain/vocabulary.ts";
 import type { AttemptOutcome } from "../store/index.ts";
-import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
+import type { SubscriptionDirectory } from "./subscriptions/directory.ts";
 import { refuse, type Refusal } from "../domain/refusal.ts";
 
 export interface TestSent {

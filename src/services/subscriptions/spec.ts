@@ -1,12 +1,12 @@
 // A subscription in the file's shape (its spec), and what must never leave Herald in it: secrets are accepted
 // and used, never returned (Ovation: "the password is retained and also passed, but not provided").
 import type { TSchema } from "@sinclair/typebox";
-import { formatDuration } from "../config/duration.ts";
-import { redactUrl } from "../delivery/request.ts";
-import type { PluginRegistry } from "../plugins/registry.ts";
-import type { SubscriptionSpec } from "../store/types.ts";
-import type { Subscription } from "../domain/subscription.ts";
-import { isSecretName } from "../domain/names.ts";
+import { formatDuration } from "../../config/duration.ts";
+import { redactUrl } from "../../delivery/request.ts";
+import type { PluginRegistry } from "../../plugins/registry.ts";
+import type { SubscriptionSpec } from "../../store/types.ts";
+import type { Subscription } from "../../domain/subscription.ts";
+import { isSecretName } from "../../domain/names.ts";
 
 export const REDACTED = "[redacted]";
 

@@ -2,19 +2,20 @@
 // into the database at start and reload so they are listed and keep their history) and those created through
 // the API (owned by the database). Publishing, the worker and the API read it; only it writes subscriptions.
 import { basename } from "node:path";
-import type { PathSegment } from "../config/schema.ts";
-import { resolveSubscription } from "../config/subscription.ts";
-import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
-import type { PluginRegistry } from "../plugins/registry.ts";
-import type { Clock } from "../clock.ts";
-import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../store/index.ts";
-import { isRefusal, refuse, type Refusal } from "../domain/refusal.ts";
+import type { PathSegment } from "../../config/schema.ts";
+import { resolveSubscription } from "../../config/subscription.ts";
+import type { Config, ConfigProblem, LiveConfig } from "../../config/types.ts";
+import type { PluginRegistry } from "../../plugins/registry.ts";
+import type { Clock } from "../../clock.ts";
+import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../../store/index.ts";
+import { isRefusal, refuse, type Refusal } from "../../domain/refusal.ts";
 import { specProblems } from "./check.ts";
 import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec, type FullSpec } from "./spec.ts";
-import type { Subscription } from "../domain/subscription.ts";
-import type { SubscriptionSource } from "../domain/vocabulary.ts";
-import { newId } from "../domain/vocabulary.ts";
-import { matchingSubscriptions } from "../domain/fanout.ts";
+import type { Subscription } from "../../domain/subscription.ts";
+import type { SubscriptionSource } from "../../domain/vocabulary.ts";
+import { newId } from "../../domain/vocabulary.ts";
+import { matchingSubscriptions } from "../../domain/fanout.ts";
+import { oneAtATime } from "../one-at-a-time.ts";
 
 export interface SubscriptionEntry {
   subscription: Subscription;
@@ -40,7 +41,7 @@ export class SubscriptionDirectory {
   private deleted = new Set<string>();
   private activeList: Subscription[] = [];
   /** Changes one at a time: each reads what the one before it wrote. */
-  private changing: Promise<unknown> = Promise.resolve();
+  private readonly exclusive = oneAtATime();
 
   constructor(
     private readonly store: Store,
@@ -85,12 +86,6 @@ export class SubscriptionDirectory {
   /** Reads the subscriptions again from the store: another process may have changed them. */
   refresh(): Promise<void> {
     return this.exclusive(() => this.reload());
-  }
-
-  private exclusive<T>(change: () => Promise<T>): Promise<T> {
-    const done = this.changing.then(change, change);
-    this.changing = done.catch(() => {});
-    return done;
   }
 
   private async reload() {

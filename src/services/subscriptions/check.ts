@@ -1,13 +1,13 @@
 // Whether a subscription made through the API holds under a config: the same rules as one in the file (URL,
 // event types, plugins and their options, headers, retry, retention), plus an address deliveries may never reach.
 import { isIP } from "node:net";
-import { formatPath, type PathSegment } from "../config/schema.ts";
-import { retentionProblem, subscriptionProblems } from "../config/semantics.ts";
-import { resolveSubscription } from "../config/subscription.ts";
-import type { Config, ConfigProblem } from "../config/types.ts";
-import { hostOf, outboundPolicy, refusalOf } from "../delivery/outbound.ts";
-import type { PluginRegistry } from "../plugins/registry.ts";
-import type { SubscriptionSpec } from "../store/types.ts";
+import { formatPath, type PathSegment } from "../../config/schema.ts";
+import { retentionProblem, subscriptionProblems } from "../../config/semantics.ts";
+import { resolveSubscription } from "../../config/subscription.ts";
+import type { Config, ConfigProblem } from "../../config/types.ts";
+import { hostOf, outboundPolicy, refusalOf } from "../../delivery/outbound.ts";
+import type { PluginRegistry } from "../../plugins/registry.ts";
+import type { SubscriptionSpec } from "../../store/types.ts";
 
 /** Every problem, as `path: message`; none means the subscription may be stored and delivered to. */
 export function specProblems(spec: SubscriptionSpec, config: Config, plugins: PluginRegistry): string[] {
