@@ -18,7 +18,7 @@ import type { AttemptOutcome } from "../store/index.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { eventLogPage } from "../ui/routes.ts";
-import { configReloader, problemWithoutLine, type ReloadResult } from "./reload.ts";
+import { configReloader, problemWithoutLine } from "./reload.ts";
 import { Supervisor, type Task } from "./supervisor.ts";
 
 export type { ReloadResult } from "./reload.ts";
@@ -134,8 +134,11 @@ export async function startHerald(options: HeraldOptions) {
     live,
     directory,
     keys,
-    reload: reload as () => Promise<ReloadResult>,
-    /** Stops taking requests and claims, lets attempts in flight finish (bounded by the longest timeout). */
+    reload,
+    /**
+     * Stops the parts in the reverse order of their start: the file watch, retention, jobs (each finishes its
+     * batch), the worker (attempts in flight finish, bounded by the longest timeout), HTTP, then the store.
+     */
     stop: () => supervisor.stop(),
   };
 }
