@@ -2,6 +2,8 @@
 // The command line: serve | check-config | verify | listen | version. Exit 0 ok, 1 runtime failure (verify: invalid
 // signature), 2 invalid config or usage.
 import { parseArgs } from "node:util";
+import { announceStart } from "./announce.ts";
+import { changeMeFallbacksInForce } from "./config/fallbacks.ts";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
 import { ConfigRejected, startHerald } from "./server.ts";
@@ -111,6 +113,7 @@ async function main(argv: string[]): Promise<number> {
     return 1;
   }
   const listeners = parsed.values["with-listeners"] ? startConfigListeners(loaded.config, herald.log) : null;
+  announceStart(loaded.config, herald.url, changeMeFallbacksInForce(await Bun.file(loaded.config.file).text(), process.env), herald.log);
   // SIGHUP re-reads the config, as daemons do; an invalid file is logged and the running config stays.
   process.on("SIGHUP", () => void herald.reload());
   await new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 // `herald serve`: one process, the HTTP API and the delivery worker sharing one store.
 import { createApp } from "./api/app.ts";
+import { assertCanListen } from "./api/port-probe.ts";
 import { KeyRing } from "./api/keys.ts";
 import { loadConfigFile } from "./config/load.ts";
 import { formatPath, type PathSegment } from "./config/schema.ts";
@@ -47,6 +48,7 @@ export async function startHerald(options: HeraldOptions) {
   const clock = options.clock ?? systemClock;
   const live: LiveConfig = { config: options.config, plugins: options.plugins };
   const log = options.log ?? jsonLogger(() => live.config.log.level);
+  assertCanListen(live.config.server.host, live.config.server.port);
   const store = openSqliteStore(live.config.storage.sqlitePath);
   const directory = new SubscriptionDirectory(store, live, clock);
   const conflicts = directory.conflicts(live.config, live.plugins, options.problemAt ?? problemWithoutLine);
