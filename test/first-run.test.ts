@@ -1,10 +1,13 @@
 // The README's first run: `npm start`, the curl publish it shows, and the delivery seen verified by the listener.
-import { afterAll, describe, expect, it } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { copyFileSync, existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { changeMeFallbacksInForce } from "../src/config/fallbacks.ts";
 import { tempDir } from "./support/herald.ts";
 import { freePort, REPO_ROOT, waitUntil } from "./support/process.ts";
+
+// Each test starts Herald from source (through npm for the first run).
+setDefaultTimeout(30_000);
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 const FIRST_RUN = README.slice(README.indexOf("## First run"), README.indexOf("## Configuration"));
@@ -78,7 +81,7 @@ describe("the first run, as the README tells it", () => {
       start.proc.kill("SIGTERM");
       await start.proc.exited;
     }
-  }, 30_000);
+  });
 
   it("HERALD_PORT sets the port; a start on a taken port fails without creating the database", async () => {
     const taken = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });

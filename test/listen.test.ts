@@ -1,13 +1,16 @@
 // `herald listen`: a local receiver that checks real Herald deliveries of each scheme, prints them and answers.
-import { afterAll, afterEach, describe, expect, it } from "bun:test";
+import { afterAll, afterEach, describe, expect, it, setDefaultTimeout } from "bun:test";
 import { configYaml, startTestHerald, type TestHerald } from "./support/herald.ts";
 import { spawnListen, type ListenProcess } from "./support/listen.ts";
-import { freePort, waitUntil } from "./support/process.ts";
+import { FROM_SOURCE, freePort, REPO_ROOT, runCommand, waitUntil } from "./support/process.ts";
 import { receiverPool, type ReceivedRequest } from "./support/receiver.ts";
 
 const ONECODEX_SECRET = "listen-test-onecodex-secret";
 const STANDARD_SECRET = `whsec_${Buffer.from("herald-listen-test-standard-key!").toString("base64")}`;
 const OTHER_STANDARD_SECRET = `whsec_${Buffer.from("herald-listen-test-another-key!!").toString("base64")}`;
+
+// Each test starts `herald listen` from source (a second or two under a loaded machine) beside a Herald.
+setDefaultTimeout(20_000);
 
 const receivers = receiverPool();
 const started: { heralds: TestHerald[]; listens: ListenProcess[] } = { heralds: [], listens: [] };
@@ -141,10 +144,11 @@ describe("herald listen with a config: one receiver per local subscription, chec
 
 describe("herald listen refuses what it cannot check", () => {
   it("an unknown scheme, a missing secret or a bad status is a usage error (exit 2)", async () => {
-    for (const args of [["--scheme", "hmac", "--secret", "x"], ["--scheme", "onecodex"], ["--scheme", "basic", "--secret", "nocolon"], ["--scheme", "none", "--status", "99"]]) {
-      const proc = Bun.spawn([process.execPath, "src/main.ts", "listen", "--port", "0", ...args], { stdout: "pipe", stderr: "pipe" });
-      expect(await proc.exited).toBe(2);
-      expect(await new Response(proc.stderr).text()).toStartWith("herald listen: ");
+    const refusals = [["--scheme", "hmac", "--secret", "x"], ["--scheme", "onecodex"], ["--scheme", "basic", "--secret", "nocolon"], ["--scheme", "none", "--status", "99"]];
+    const runs = await Promise.all(refusals.map((args) => runCommand([...FROM_SOURCE, "listen", "--port", "0", ...args], { cwd: REPO_ROOT })));
+    for (const run of runs) {
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toStartWith("herald listen: ");
     }
-  });
+  }, 20_000);
 });
