@@ -5,7 +5,8 @@ import { API_ROLES } from "../config/schema.ts";
 import type { Clock } from "../clock.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard } from "./auth.ts";
-import { apiError } from "./errors.ts";
+import { newKeyProblems } from "./api-key-checks.ts";
+import { apiError, invalidFields } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
 import { apiKeyResource } from "./resources.ts";
 import { ApiKeyResponse, errors } from "./schemas.ts";
@@ -37,14 +38,9 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
         if (keys.list().some((entry) => entry.key.name === body.name))
           return apiError(409, "name_taken", `an API key named "${body.name.slice(0, 100)}" exists; names tell keys apart, choose another`);
         const subscriptions = body.subscriptions ?? [];
-        if (body.role === "user" && subscriptions.length === 0)
-          return apiError(422, "invalid_api_key", "subscriptions: a key with role user needs the subscriptions it may see");
-        if (body.role !== "user" && subscriptions.length > 0)
-          return apiError(422, "invalid_api_key", `subscriptions: only a key with role user is limited to subscriptions; a ${body.role} key sees all`);
-        const unknown = subscriptions.filter((id) => !directory.get(id));
-        if (unknown.length > 0) return apiError(422, "invalid_api_key", `subscriptions: no subscription ${unknown.map((id) => `"${id}"`).join(", ")}`);
+        const problems = newKeyProblems({ ...body, subscriptions }, (id) => directory.get(id) !== undefined, clock.now());
+        if (problems.length > 0) return invalidFields(422, "invalid_api_key", problems);
         const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
-        if (expiresAt !== null && expiresAt <= clock.now()) return apiError(422, "invalid_api_key", "expires_at: the time is already past");
         const { entry, token } = keys.create({ name: body.name, role: body.role, subscriptions, expiresAt });
         set.status = 201;
         set.headers.location = `/api/v1/api_keys/${entry.key.id}`;

@@ -4,6 +4,7 @@ import type { Logger } from "../log.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
+import { validationDetails } from "./error-details.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
@@ -32,11 +33,13 @@ export function createApp(deps: AppDeps) {
       set.headers["content-type"] = "application/json";
       if (code === "VALIDATION") {
         set.status = 400;
-        if (typeof error.customError === "string") return { error: { code: "invalid_request", message: error.customError } };
+        const details = validationDetails(error);
+        if (typeof error.customError === "string") return { error: { code: "invalid_request", message: error.customError, details } };
         const first = error.all[0];
         const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
         const message = first && "message" in first ? first.message : error.message;
-        return { error: { code: "invalid_request", message: `${where}: ${message}` } };
+        const more = details.length > 1 ? ` (and ${details.length - 1} more: see details)` : "";
+        return { error: { code: "invalid_request", message: `${where}: ${message}${more}`, details } };
       }
       if (code === "PARSE" && error.cause instanceof BodyRefused) {
         set.status = error.cause.status;

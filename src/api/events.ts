@@ -11,8 +11,9 @@ import { newId, type EventFilter, type NewEvent, type Store } from "../store/ind
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import type { KeyRing } from "./keys.ts";
-import { apiError, quote } from "./errors.ts";
+import { apiError, fieldError, quote } from "./errors.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
+import { queryCheck } from "./query-check.ts";
 import { eventResource, jobResource } from "./resources.ts";
 import { errors, EventResponse, JobResponse, unchecked } from "./schemas.ts";
 
@@ -93,24 +94,25 @@ export function eventRoutes(deps: EventRouteDeps) {
     const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
     if (hidden.length > 0) return apiError(404, "not_found", `no subscription ${quoted(hidden)}`);
     const unknown = (requested ?? []).filter((id) => !directory.get(id));
-    if (unknown.length > 0) return apiError(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
+    if (unknown.length > 0) return fieldError(422, "unknown_subscription", "subscriptions", `no subscription ${quoted(unknown)}`);
     const inactive = (requested ?? []).filter((id) => !directory.active().some((s) => s.id === id));
-    if (inactive.length > 0) return apiError(422, "subscription_disabled", `subscription ${quoted(inactive)} is disabled: enable it first`);
+    if (inactive.length > 0) return fieldError(422, "subscription_disabled", "subscriptions", `subscription ${quoted(inactive)} is disabled: enable it first`);
     return { subscriptions: requested };
   };
 
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(deps.keys))
+    .use(queryCheck)
     .post(
       "",
       async ({ body, set }) => {
         const declared = eventTypes().get(body.event_type);
         if (!declared) {
           const names = [...eventTypes().keys()].join(", ");
-          return apiError(422, "unknown_event_type", `event_type ${quote(body.event_type)} is not declared; declared: ${names}`);
+          return fieldError(422, "unknown_event_type", "event_type", `event_type ${quote(body.event_type)} is not declared; declared: ${names}`);
         }
         if (body.object_type !== undefined && body.object_type !== declared.objectType) {
-          return apiError(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(body.object_type)}`);
+          return fieldError(422, "wrong_object_type", "object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(body.object_type)}`);
         }
         const outcome = await publish({
           id: body.id ?? newId("evt"),
@@ -151,6 +153,7 @@ export function eventRoutes(deps: EventRouteDeps) {
       {
         roles: ["admin", "user"],
         query: ListQuery,
+        wholeQuery: ListQuery,
         response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
         detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
       },
@@ -177,7 +180,7 @@ export function eventRoutes(deps: EventRouteDeps) {
         const targets = resendTargets(body.subscriptions, visible);
         if (!("subscriptions" in targets)) return targets;
         const undelivered = (targets.subscriptions ?? []).filter((id) => !event.deliveries.some((d) => d.subscriptionId === id));
-        if (undelivered.length > 0) return apiError(422, "not_subscribed", `event "${params.id}" has no delivery to ${quoted(undelivered)}`);
+        if (undelivered.length > 0) return fieldError(422, "not_subscribed", "subscriptions", `event "${params.id}" has no delivery to ${quoted(undelivered)}`);
         store.resendEvents({ ids: [params.id], visibleSubscriptions: visible }, targets.subscriptions, clock.now());
         onWork();
         const detail = store.getEvent(params.id, visible)!;

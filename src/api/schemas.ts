@@ -2,6 +2,7 @@
 // answer against them (but the publish answer: see unchecked), and resources.ts builds them with types
 // derived from these (no second copy).
 import { t, type TSchema } from "elysia";
+import { ErrorDetail } from "./error-details.ts";
 import { API_ROLES, PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
 import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../store/schema.ts";
 
@@ -10,7 +11,13 @@ const OrNull = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
 const OneOf = <const T extends readonly [string, ...string[]]>(values: T) => t.UnionEnum(values);
 
 export const ErrorResponse = t.Object(
-  { error: t.Object({ code: t.String({ description: "stable, for programs" }), message: t.String({ description: "for people: what is wrong" }) }) },
+  {
+    error: t.Object({
+      code: t.String({ description: "stable, for programs" }),
+      message: t.String({ description: "for people: what is wrong" }),
+      details: t.Optional(t.Array(ErrorDetail, { description: "on a 400 or 422 about the request's fields: every bad field" })),
+    }),
+  },
   { description: "every error answer" },
 );
 

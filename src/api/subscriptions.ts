@@ -11,9 +11,10 @@ import { outboundPolicy } from "../delivery/outbound.ts";
 import { newId } from "../store/index.ts";
 import type { Refusal, SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
-import { apiError } from "./errors.ts";
+import { apiError, fieldError, invalidFields } from "./errors.ts";
 import type { KeyRing } from "./keys.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
+import { queryCheck } from "./query-check.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
 import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
 
@@ -46,7 +47,8 @@ const TestBody = t.Object(
 const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
-const refused = (refusal: Refusal) => apiError(refusal.status, refusal.code, refusal.message);
+const refused = (refusal: Refusal) =>
+  refusal.problems ? invalidFields(refusal.status, refusal.code, refusal.problems) : apiError(refusal.status, refusal.code, refusal.message);
 
 export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; onWork: () => void }) {
   const { live, directory, clock } = deps;
@@ -57,6 +59,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
 
   return new Elysia({ prefix: "/api/v1/subscriptions", normalize: false })
     .use(authGuard(deps.keys))
+    .use(queryCheck)
     .get(
       "",
       ({ query, apiKey, set, request }) => {
@@ -70,6 +73,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
       {
         roles: ["admin", "user"],
         query: ListQuery,
+        wholeQuery: ListQuery,
         response: { 200: t.Array(SubscriptionResponse), ...errors(400, 401, 403) },
         detail: { tags: ["subscriptions"], summary: "List subscriptions, the config file's and the API's (a user key: its own)" },
       },
@@ -156,7 +160,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         const type = body.event_type === undefined ? live.config.eventTypes.find((e) => takes(e.name)) : live.config.eventTypes.find((e) => e.name === body.event_type);
         if (!type || !takes(type.name)) {
           const name = body.event_type ?? "(any declared type)";
-          return apiError(422, "not_subscribed", `subscription "${params.id}" does not take event type "${name}"`);
+          return fieldError(422, "not_subscribed", "event_type", `subscription "${params.id}" does not take event type "${name}"`);
         }
         const now = clock.now();
         const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };

@@ -137,17 +137,19 @@ export function schemaErrors(schema: TSchema, value: unknown): { segments: PathS
   for (const error of Value.Errors(schema, value)) {
     if (!seen.has(error.path)) seen.set(error.path, describeSchemaError(error.message, error.schema, error.value));
   }
-  return [...seen].map(([pointer, message]) => ({
-    segments: pointer
-      .split("/")
-      .slice(1)
-      .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
-    message,
-  }));
+  return [...seen].map(([pointer, message]) => ({ segments: pointerSegments(pointer), message }));
 }
 
-function describeSchemaError(message: string, schema: TSchema, value: unknown): string {
+/** A JSON pointer (`/subscriptions/0/url`) as path segments (`["subscriptions", 0, "url"]`). */
+export function pointerSegments(pointer: string): PathSegment[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function describeSchemaError(message: string, schema: TSchema, value: unknown): string {
   const allowed = enumValues(schema);
   if (allowed) return `must be one of ${allowed.join(", ")}${typeof value === "string" ? `, not ${JSON.stringify(value.slice(0, 100))}` : ""}`;
   return schema.description ? `${message} (${schema.description})` : message;

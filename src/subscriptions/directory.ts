@@ -29,6 +29,8 @@ export interface Refusal {
   status: 404 | 409 | 422;
   code: string;
   message: string;
+  /** Each bad field, for a 422. */
+  problems?: { path: string; message: string }[];
 }
 
 export type Changed = { entry: SubscriptionEntry; generatedSecret?: string };
@@ -71,7 +73,8 @@ export class SubscriptionDirectory {
       .flatMap((row) => {
         const problems = specProblems(row.spec, config, plugins);
         if (problems.length === 0) return [];
-        const why = `subscription "${row.id}", made through the API, would not hold under this file (${problems.join("; ")}); change or delete it through the API first, or keep the file compatible`;
+        const listed = problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+        const why = `subscription "${row.id}", made through the API, would not hold under this file (${listed}); change or delete it through the API first, or keep the file compatible`;
         return [problemAt([], why)];
       });
     return [...takenIds, ...broken];
@@ -207,7 +210,8 @@ export class SubscriptionDirectory {
 
   private check(spec: SubscriptionSpec): Refusal | null {
     const problems = specProblems(spec, this.live.config, this.live.plugins);
-    return problems.length ? refuse(422, "invalid_subscription", problems.join("; ")) : null;
+    if (problems.length === 0) return null;
+    return { ...refuse(422, "invalid_subscription", problems.map((p) => `${p.path}: ${p.message}`).join("; ")), problems };
   }
 }
 
