@@ -4,8 +4,10 @@ import type { Logger } from "../log.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard } from "./auth.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
+import { compression } from "./compression.ts";
 import { validationDetails } from "./error-details.ts";
 import { apiError } from "./errors.ts";
+import { methodAnswer, type RouteEntry } from "./methods.ts";
 import { eventRoutes, type EventRouteDeps } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
 import { apiDocument } from "./openapi.ts";
@@ -20,7 +22,9 @@ export interface AppDeps extends EventRouteDeps {
 export function createApp(deps: AppDeps) {
   // The server section is fixed at start (a reload keeps it): so is the body limit.
   const { maxBodyBytes } = deps.live.config.server;
-  return new Elysia({ normalize: false })
+  let routes: () => RouteEntry[] = () => [];
+  const app = new Elysia({ normalize: false })
+    .use(compression())
     // A declared length over the limit is refused before a byte of the body is read; a chunked body is
     // counted as it is read (jsonBodies).
     .onRequest(({ request }) => {
@@ -29,7 +33,7 @@ export function createApp(deps: AppDeps) {
         return apiError(refused.status, refused.code, refused.message);
       }
     })
-    .onError(({ code, error, set }) => {
+    .onError(({ code, error, set, request }) => {
       set.headers["content-type"] = "application/json";
       if (code === "VALIDATION") {
         set.status = 400;
@@ -50,6 +54,8 @@ export function createApp(deps: AppDeps) {
         return { error: { code: "invalid_body", message: "the request body is not valid JSON" } };
       }
       if (code === "NOT_FOUND") {
+        const answer = methodAnswer(routes(), request, set);
+        if (answer) return answer;
         set.status = 404;
         return { error: { code: "not_found", message: "no such route" } };
       }
@@ -93,4 +99,6 @@ export function createApp(deps: AppDeps) {
         detail: { tags: ["event types"], summary: "The declared event types" },
       },
     );
+  routes = () => app.routes;
+  return app;
 }
