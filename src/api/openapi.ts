@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import packageJson from "../../package.json";
+import { polishDocument } from "./openapi-polish.ts";
 
 // The browser itself refuses any request to another host. Swagger UI sets inline styles, nothing more.
 const DOCS_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -31,6 +32,10 @@ const DOCS_START = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: 
 export function apiDocument() {
   const asset = (path: string, type: string) => new Response(Bun.file(path), { headers: { "content-type": type, "cache-control": "public, max-age=86400" } });
   return new Elysia()
+    // Registered before the plugin so that it wraps the plugin's route: the document as validators accept it.
+    .onAfterHandle(({ request, response }) => {
+      if (new URL(request.url).pathname === "/openapi.json" && typeof response === "object" && response !== null) return polishDocument(response);
+    })
     .use(
       openapi({
         provider: null, // the JSON only: the page below is served from the binary, not from a CDN
