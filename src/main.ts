@@ -8,6 +8,7 @@ import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
 import { ConfigRejected, startHerald } from "./server.ts";
 import { listenCommand, startConfigListeners } from "./listen/command.ts";
+import { jsonLogger } from "./log.ts";
 import { verifyCommand } from "./verify/command.ts";
 import packageJson from "../package.json";
 
@@ -101,10 +102,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
     return 0;
   }
+  // The listeners first, so that deliveries left due by a previous run do not find their receivers missing.
+  const listeners = parsed.values["with-listeners"] ? startConfigListeners(loaded.config, jsonLogger(loaded.config.log.level)) : null;
   let herald;
   try {
     herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt });
   } catch (error) {
+    await listeners?.stop();
     if (error instanceof ConfigRejected) {
       console.error(`invalid configuration:\n${formatProblems(file, error.problems)}`);
       return 2;
@@ -112,7 +116,6 @@ async function main(argv: string[]): Promise<number> {
     console.error(`herald: ${(error as Error).message}`);
     return 1;
   }
-  const listeners = parsed.values["with-listeners"] ? startConfigListeners(loaded.config, herald.log) : null;
   announceStart(loaded.config, herald.url, changeMeFallbacksInForce(await Bun.file(loaded.config.file).text(), process.env), herald.log);
   // SIGHUP re-reads the config, as daemons do; an invalid file is logged and the running config stays.
   process.on("SIGHUP", () => void herald.reload());
