@@ -77,7 +77,10 @@ export function seedEventLog(path: string, count: number, days: number): string[
       store.publishEvents(batch, at);
       sample.push(batch[Math.floor(size / 2)]!.id);
       const claimed = store.claimDue(limits, 2 * size, at);
-      store.recordAttempts(claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)), at);
+      store.recordAttempts(
+        claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)),
+        at,
+      );
     }
   } finally {
     store.close();

@@ -9,9 +9,7 @@ export function announceStart(config: Config, url: string, fallbacks: FallbackIn
     .map((f) => ({ f, key: /^api_keys\[(\d+)\]\.token$/.exec(f.path) }))
     .map(({ f, key }) => ({ f, key: key ? config.apiKeys[Number(key[1])] : undefined }))
     .find(({ key }) => key?.role === "admin");
-  const signIn = adminFallback
-    ? `the admin key ${adminFallback.key!.name}, token ${adminFallback.f.value} (the demo fallback)`
-    : "an API key of role admin or user";
+  const signIn = adminFallback ? `the admin key ${adminFallback.key!.name}, token ${adminFallback.f.value} (the demo fallback)` : "an API key of role admin or user";
   log.info("event log", { url: `${url}/`, sign_in_with: signIn });
   if (fallbacks.length > 0) {
     log.warn("published dev fallbacks are in force: anyone can use them; set these variables before real use", {

@@ -43,9 +43,7 @@ checking it with that subscription's own secrets):
                           that fails): 500 or 503 rehearses Herald's retries`;
 
 function formatProblems(file: string, problems: ConfigProblem[]): string {
-  return problems
-    .map((p) => `${file}${p.line === null ? "" : `:${p.line}`}: ${p.path ? `${p.path}: ` : ""}${p.message}`)
-    .join("\n");
+  return problems.map((p) => `${file}${p.line === null ? "" : `:${p.line}`}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -122,7 +120,9 @@ async function main(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       herald.log.info("shutting down", { signal });
-      void Promise.all([herald.stop(), listeners?.stop()]).catch((error) => herald.log.error("shutdown failed", { error: String(error) })).finally(resolve);
+      void Promise.all([herald.stop(), listeners?.stop()])
+        .catch((error) => herald.log.error("shutdown failed", { error: String(error) }))
+        .finally(resolve);
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));

@@ -27,8 +27,7 @@ afterAll(async () => {
   await receivers.stopAll();
 });
 
-const operations = () =>
-  Object.entries<Json>(doc.paths).flatMap(([path, item]) => Object.entries<Json>(item).map(([method, operation]) => ({ path, method, operation })));
+const operations = () => Object.entries<Json>(doc.paths).flatMap(([path, item]) => Object.entries<Json>(item).map(([method, operation]) => ({ path, method, operation })));
 
 describe("independent validators accept /openapi.json", () => {
   it("@apidevtools/swagger-parser validates it against the OpenAPI 3.1 schema", async () => {
@@ -44,10 +43,47 @@ describe("independent validators accept /openapi.json", () => {
 
   it("its schemas use only JSON Schema 2020-12 and OpenAPI keywords", () => {
     const KEYWORDS = new Set([
-      "$ref", "$id", "$defs", "$schema", "type", "enum", "const", "properties", "patternProperties", "additionalProperties", "required",
-      "items", "prefixItems", "minItems", "maxItems", "uniqueItems", "minLength", "maxLength", "pattern", "format", "minimum", "maximum",
-      "exclusiveMinimum", "exclusiveMaximum", "multipleOf", "minProperties", "maxProperties", "anyOf", "oneOf", "allOf", "not",
-      "description", "title", "default", "examples", "readOnly", "writeOnly", "deprecated", "nullable", "discriminator", "example",
+      "$ref",
+      "$id",
+      "$defs",
+      "$schema",
+      "type",
+      "enum",
+      "const",
+      "properties",
+      "patternProperties",
+      "additionalProperties",
+      "required",
+      "items",
+      "prefixItems",
+      "minItems",
+      "maxItems",
+      "uniqueItems",
+      "minLength",
+      "maxLength",
+      "pattern",
+      "format",
+      "minimum",
+      "maximum",
+      "exclusiveMinimum",
+      "exclusiveMaximum",
+      "multipleOf",
+      "minProperties",
+      "maxProperties",
+      "anyOf",
+      "oneOf",
+      "allOf",
+      "not",
+      "description",
+      "title",
+      "default",
+      "examples",
+      "readOnly",
+      "writeOnly",
+      "deprecated",
+      "nullable",
+      "discriminator",
+      "example",
     ]);
     const strange: string[] = [];
     const walk = (schema: Json, at: string) => {
@@ -61,8 +97,7 @@ describe("independent validators accept /openapi.json", () => {
     for (const { path, method, operation } of operations()) {
       for (const parameter of operation.parameters ?? []) walk(parameter.schema, `${method} ${path} ${parameter.name}`);
       for (const [type, media] of Object.entries<Json>(operation.requestBody?.content ?? {})) walk(media.schema, `${method} ${path} body ${type}`);
-      for (const [status, response] of Object.entries<Json>(operation.responses))
-        for (const media of Object.values<Json>(response.content ?? {})) walk(media.schema, `${method} ${path} ${status}`);
+      for (const [status, response] of Object.entries<Json>(operation.responses)) for (const media of Object.values<Json>(response.content ?? {})) walk(media.schema, `${method} ${path} ${status}`);
     }
     expect(strange).toEqual([]);
   });
@@ -111,7 +146,14 @@ describe("every documented operation, driven for real, answers as documented", (
     const documented = operation.responses[String(response.status)];
     expect({ what, documented: documented !== undefined }).toEqual({ what, documented: true });
     for (const header of ["link", "x-total-count", "location"]) {
-      if (response.headers.has(header)) expect({ what, header, documented: Object.keys(documented.headers ?? {}).map((n) => n.toLowerCase()).includes(header) }).toEqual({ what, header, documented: true });
+      if (response.headers.has(header))
+        expect({
+          what,
+          header,
+          documented: Object.keys(documented.headers ?? {})
+            .map((n) => n.toLowerCase())
+            .includes(header),
+        }).toEqual({ what, header, documented: true });
     }
     const schema = documented.content?.["application/json"]?.schema;
     if (!schema) {
@@ -146,7 +188,11 @@ describe("every documented operation, driven for real, answers as documented", (
     const key = await call({ operation: "POST /api/v1/api_keys", expected: 201, body: { name: "driven", role: "admin" } });
     await call({ operation: "GET /api/v1/api_keys/{id}", expected: 200, path: `/api/v1/api_keys/${key.id}` });
     await call({ operation: "DELETE /api/v1/api_keys/{id}", expected: 204, path: `/api/v1/api_keys/${key.id}` });
-    expect(operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`).filter((op) => !driven.has(op))).toEqual([]);
+    expect(
+      operations()
+        .map(({ method, path }) => `${method.toUpperCase()} ${path}`)
+        .filter((op) => !driven.has(op)),
+    ).toEqual([]);
   });
 
   it("each operation's refusals: no key, a wrong role, an unknown id, a bad body, a body too large or not JSON", async () => {

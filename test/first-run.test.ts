@@ -45,13 +45,19 @@ describe("the first run, as the README tells it", () => {
     expect(FIRST_RUN).toContain("npm start");
     const heraldPort = freePort();
     const listenPort = freePort();
-    const receivers = Object.fromEntries(
-      ["LIMS", "REPORTS", "ANALYTICS"].map((name) => [`${name}_WEBHOOK_URL`, `http://127.0.0.1:${listenPort}/${name.toLowerCase()}`]),
-    );
+    const receivers = Object.fromEntries(["LIMS", "REPORTS", "ANALYTICS"].map((name) => [`${name}_WEBHOOK_URL`, `http://127.0.0.1:${listenPort}/${name.toLowerCase()}`]));
     const start = npmStart({ HERALD_PORT: String(heraldPort), ...receivers });
     try {
       const url = `http://127.0.0.1:${heraldPort}`;
-      await waitUntil("herald to serve", () => fetch(`${url}/healthz`).then((r) => (r.ok ? true : undefined), () => undefined), 20_000);
+      await waitUntil(
+        "herald to serve",
+        () =>
+          fetch(`${url}/healthz`).then(
+            (r) => (r.ok ? true : undefined),
+            () => undefined,
+          ),
+        20_000,
+      );
       await waitUntil("the start log", () => (start.output().includes('"message":"event log"') ? true : undefined));
       const log = start.output();
       expect(log).toContain(`"url":"${url}/"`);

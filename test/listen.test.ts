@@ -144,7 +144,12 @@ describe("herald listen with a config: one receiver per local subscription, chec
 
 describe("herald listen refuses what it cannot check", () => {
   it("an unknown scheme, a missing secret or a bad status is a usage error (exit 2)", async () => {
-    const refusals = [["--scheme", "hmac", "--secret", "x"], ["--scheme", "onecodex"], ["--scheme", "basic", "--secret", "nocolon"], ["--scheme", "none", "--status", "99"]];
+    const refusals = [
+      ["--scheme", "hmac", "--secret", "x"],
+      ["--scheme", "onecodex"],
+      ["--scheme", "basic", "--secret", "nocolon"],
+      ["--scheme", "none", "--status", "99"],
+    ];
     const runs = await Promise.all(refusals.map((args) => runCommand([...FROM_SOURCE, "listen", "--port", "0", ...args], { cwd: REPO_ROOT })));
     for (const run of runs) {
       expect(run.exitCode).toBe(2);

@@ -55,7 +55,10 @@ describe("which addresses are refused", () => {
 
 describe("the address checked is the address connected to", () => {
   it("a name is judged by every address it resolves to: one refused address refuses it", async () => {
-    const resolvesTo = (...addresses: string[]) => async () => addresses;
+    const resolvesTo =
+      (...addresses: string[]) =>
+      async () =>
+        addresses;
     expect(await resolveTarget("metadata.example", policy(), resolvesTo("169.254.169.254"))).toEqual({
       error: { kind: "blocked", message: "refused to connect to 169.254.169.254 (metadata.example): a link-local or cloud metadata address; allow it with delivery.allow_networks" },
     });
@@ -85,7 +88,10 @@ describe("a refused target is an attempt error, not a crash", () => {
   it("metadata and link-local URLs, however written, are refused before connecting, and retried on schedule", async () => {
     const urls = ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:8080/hook", "http://[::ffff:169.254.169.254]/", "http://2852039166/", "http://0251.0376.0251.0376/"];
     const clock = new ManualClock();
-    herald = await startTestHerald(configYaml({ subscriptions: urls.map((url, i) => `  - { id: s${i}, url: "${url}", events: ["*"] }`).join("\n"), userSubscriptions: ["s0"] }), { clock, startWorker: false });
+    herald = await startTestHerald(configYaml({ subscriptions: urls.map((url, i) => `  - { id: s${i}, url: "${url}", events: ["*"] }`).join("\n"), userSubscriptions: ["s0"] }), {
+      clock,
+      startWorker: false,
+    });
     const event = (await (await herald.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await herald.worker.drain();
     for (let i = 0; i < urls.length; i++) {
@@ -131,7 +137,12 @@ describe("https to a name: Herald connects to the checked address, and TLS still
   it("delivers to https://localhost with a certificate for localhost, and refuses one for another name", async () => {
     const tls = join(import.meta.dir, "fixtures", "tls");
     const serve = (name: string) =>
-      Bun.serve({ hostname: "127.0.0.1", port: 0, tls: { cert: Bun.file(join(tls, `${name}.pem`)), key: Bun.file(join(tls, `${name}.key`)) }, fetch: async (request) => (await request.text(), new Response(`host=${request.headers.get("host")}`)) });
+      Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { cert: Bun.file(join(tls, `${name}.pem`)), key: Bun.file(join(tls, `${name}.key`)) },
+        fetch: async (request) => (await request.text(), new Response(`host=${request.headers.get("host")}`)),
+      });
     const good = serve("localhost");
     const wrong = serve("other.test");
     try {

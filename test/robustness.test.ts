@@ -45,7 +45,15 @@ describe("the delivery loop outlives a store error", () => {
     const h = await herald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { startWorker: false });
     // Fault injection over the real store: the first claim fails as a locked or full disk would.
     let failures = 0;
-    const store = { ...h.store, claimDue: (...args: Parameters<typeof h.store.claimDue>) => (failures++ === 0 ? (() => { throw new Error("disk I/O error"); })() : h.store.claimDue(...args)) };
+    const store = {
+      ...h.store,
+      claimDue: (...args: Parameters<typeof h.store.claimDue>) =>
+        failures++ === 0
+          ? (() => {
+              throw new Error("disk I/O error");
+            })()
+          : h.store.claimDue(...args),
+    };
     const worker = new DeliveryWorker({ store, live: h.live, directory: h.directory, clock: { now: () => Date.now() }, log: silentLogger });
     await h.publish({ event_type: "sample.uploaded", object: {} });
     worker.start();
@@ -59,7 +67,15 @@ describe("the loop's back-off after an error", () => {
   it("is not cut short by wake-ups, so a failing store is not hammered", async () => {
     const h = await herald(configYaml({ subscriptions: `  - { id: a, url: "http://127.0.0.1:9/x", events: ["*"] }` }), { startWorker: false });
     let calls = 0;
-    const store = { ...h.store, claimDue: () => (calls++, (() => { throw new Error("database is locked"); })()) };
+    const store = {
+      ...h.store,
+      claimDue: () => (
+        calls++,
+        (() => {
+          throw new Error("database is locked");
+        })()
+      ),
+    };
     const worker = new DeliveryWorker({ store, live: h.live, directory: h.directory, clock: { now: () => Date.now() }, log: silentLogger });
     worker.start();
     for (let i = 0; i < 50; i++) {

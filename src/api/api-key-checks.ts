@@ -11,8 +11,7 @@ export function newKeyProblems(body: NewKeyFields, subscriptionExists: (id: stri
   const problems: { path: string; message: string }[] = [];
   const { role, subscriptions } = body;
   if (role === "user" && subscriptions.length === 0) problems.push({ path: "subscriptions", message: "a key with role user needs the subscriptions it may see" });
-  if (role !== "user" && subscriptions.length > 0)
-    problems.push({ path: "subscriptions", message: `only a key with role user is limited to subscriptions; a ${role} key sees all` });
+  if (role !== "user" && subscriptions.length > 0) problems.push({ path: "subscriptions", message: `only a key with role user is limited to subscriptions; a ${role} key sees all` });
   const unknown = subscriptions.filter((id) => !subscriptionExists(id));
   if (unknown.length > 0) problems.push({ path: "subscriptions", message: `no subscription ${unknown.map((id) => `"${id}"`).join(", ")}` });
   if (body.expires_at !== undefined && Date.parse(body.expires_at) <= now) problems.push({ path: "expires_at", message: "the time is already past" });

@@ -67,11 +67,9 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
       ({ params, set }) => {
         const entry = keys.get(params.id);
         if (!entry) return notFound(params.id);
-        if (entry.source === "config")
-          return apiError(409, "config_owned", `API key "${params.id}" is declared in the config file; remove it there (the file is reloaded on change or SIGHUP)`);
+        if (entry.source === "config") return apiError(409, "config_owned", `API key "${params.id}" is declared in the config file; remove it there (the file is reloaded on change or SIGHUP)`);
         const admins = keys.usableAdmins();
-        if (admins.length === 1 && admins[0]!.key.id === params.id)
-          return apiError(409, "last_admin_key", "this is the last admin key that works: create another admin key before deleting it");
+        if (admins.length === 1 && admins[0]!.key.id === params.id) return apiError(409, "last_admin_key", "this is the last admin key that works: create another admin key before deleting it");
         keys.remove(params.id);
         set.status = 204;
       },

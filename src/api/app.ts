@@ -90,15 +90,11 @@ export function createApp(deps: AppDeps) {
     .use(apiKeyRoutes(deps))
     .use(jobRoutes(deps))
     .use(authGuard(deps.keys))
-    .get(
-      "/api/v1/event_types",
-      () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
-      {
-        roles: ["publisher", "admin", "user"],
-        response: { 200: t.Array(EventTypeResponse), ...errors(401) },
-        detail: { tags: ["event types"], summary: "The declared event types" },
-      },
-    );
+    .get("/api/v1/event_types", () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })), {
+      roles: ["publisher", "admin", "user"],
+      response: { 200: t.Array(EventTypeResponse), ...errors(401) },
+      detail: { tags: ["event types"], summary: "The declared event types" },
+    });
   routes = () => app.routes;
   return app;
 }

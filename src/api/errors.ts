@@ -13,8 +13,7 @@ export function invalidFields<const Code extends number>(httpStatus: Code, code:
 }
 
 /** One body field refused: `message` as the envelope's, the same as its one detail. */
-export const fieldError = <const Code extends number>(httpStatus: Code, code: string, path: string, message: string) =>
-  apiError(httpStatus, code, message, bodyDetails([{ path, message }]));
+export const fieldError = <const Code extends number>(httpStatus: Code, code: string, path: string, message: string) => apiError(httpStatus, code, message, bodyDetails([{ path, message }]));
 
 const QUOTE_LIMIT = 100;
 

@@ -56,7 +56,10 @@ export class KeyRing {
 
   /** The key a token belongs to, `expired` for a known key past its expiry, or null. */
   authenticate(token: string): ApiKey | "expired" | null {
-    const key = findKey(this.list().map((entry) => entry.key), token);
+    const key = findKey(
+      this.list().map((entry) => entry.key),
+      token,
+    );
     if (key && key.expiresAt !== null && key.expiresAt <= this.clock.now()) return "expired";
     return key;
   }

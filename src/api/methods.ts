@@ -8,7 +8,13 @@ export interface RouteEntry {
 }
 
 /** `/api/v1/events/:id` as a pattern: a parameter is one non-empty segment. */
-const patternOf = (path: string) => new RegExp(`^${path.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/:[^/]+/g, "[^/]+").replace(/\*$/, ".*")}$`);
+const patternOf = (path: string) =>
+  new RegExp(
+    `^${path
+      .replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      .replace(/:[^/]+/g, "[^/]+")
+      .replace(/\*$/, ".*")}$`,
+  );
 
 /** The methods of the routes matching `pathname`, with HEAD beside GET (Bun answers it) and OPTIONS; [] for none. */
 export function allowedMethods(routes: RouteEntry[], pathname: string): string[] {

@@ -47,8 +47,7 @@ const TestBody = t.Object(
 const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
-const refused = (refusal: Refusal) =>
-  refusal.problems ? invalidFields(refusal.status, refusal.code, refusal.problems) : apiError(refusal.status, refusal.code, refusal.message);
+const refused = (refusal: Refusal) => (refusal.problems ? invalidFields(refusal.status, refusal.code, refusal.problems) : apiError(refusal.status, refusal.code, refusal.message));
 
 export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; onWork: () => void }) {
   const { live, directory, clock } = deps;
@@ -163,7 +162,15 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
           return fieldError(422, "not_subscribed", "event_type", `subscription "${params.id}" does not take event type "${name}"`);
         }
         const now = clock.now();
-        const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object: body.object ?? { id: "herald-test", test: true }, triggeredAt: now, createdAt: now, status: "pending" as const };
+        const event = {
+          id: newId("evt"),
+          eventType: type.name,
+          objectType: type.objectType,
+          object: body.object ?? { id: "herald-test", test: true },
+          triggeredAt: now,
+          createdAt: now,
+          status: "pending" as const,
+        };
         const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
         // Through the subscription's real plugins and sender, but nothing is stored: it is not an event of the log.
         const outcome = await runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery));

@@ -100,7 +100,14 @@ export const ConfigFileSchema = Type.Object(
     ),
     log: Type.Optional(
       Type.Object(
-        { level: Type.Optional(Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { description: LOG_LEVELS.join(", ") })) },
+        {
+          level: Type.Optional(
+            Type.Union(
+              LOG_LEVELS.map((level) => Type.Literal(level)),
+              { description: LOG_LEVELS.join(", ") },
+            ),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -109,9 +116,7 @@ export const ConfigFileSchema = Type.Object(
     subscriptions: Type.Optional(Type.Array(SubscriptionSchema)),
     // None at all: the first start generates an admin key and prints its token once.
     api_keys: Type.Optional(Type.Array(ApiKeySchema)),
-    reload: Type.Optional(
-      Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false }),
-    ),
+    reload: Type.Optional(Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -125,10 +130,7 @@ export type ApiKey = Static<typeof ApiKeySchema>;
 export type PathSegment = string | number;
 
 export function formatPath(segments: PathSegment[]): string {
-  return segments.reduce<string>(
-    (path, s) => (typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s),
-    "",
-  );
+  return segments.reduce<string>((path, s) => (typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s), "");
 }
 
 /** typebox's errors, one per path (a union reports several), as YAML path segments. */
@@ -179,8 +181,7 @@ export interface ValidParts {
  */
 export function validParts(raw: unknown, failed: PathSegment[][]): ValidParts {
   const source: Record<string, unknown> = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-  const sound = (schema: TSchema, value: unknown, at: PathSegment[]) =>
-    Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
+  const sound = (schema: TSchema, value: unknown, at: PathSegment[]) => Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
   const file: Record<string, unknown> = { event_types: [] };
   const origin: ValidParts["origin"] = { plugins: [], event_types: [], subscriptions: [], api_keys: [] };
   const incomplete = new Set(failed.map((path) => String(path[0] ?? "")));

@@ -21,13 +21,7 @@ const RETRY_AFTER_LIMIT = 100;
  * `deadline` bounds the whole attempt (an AbortSignal.timeout): resolving the name, the POST and reading the
  * answer. The connection goes to the address `outbound` checked, never to one the name resolves to later.
  */
-export async function postWebhook(
-  url: string,
-  headers: Record<string, string>,
-  body: Uint8Array<ArrayBuffer>,
-  deadline: AbortSignal,
-  outbound: OutboundPolicy,
-): Promise<SendResult> {
+export async function postWebhook(url: string, headers: Record<string, string>, body: Uint8Array<ArrayBuffer>, deadline: AbortSignal, outbound: OutboundPolicy): Promise<SendResult> {
   const started = performance.now();
   const elapsed = () => Math.round(performance.now() - started);
   try {

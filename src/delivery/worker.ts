@@ -163,10 +163,16 @@ export class DeliveryWorker {
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
     };
-    const first = claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
+    const first = claim(
+      ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]),
+      free,
+    );
     // Counted again after the first claims: those subscriptions are no longer idle.
     const idle = ordered.filter((s) => inflight(s) === 0).length;
-    const more = claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
+    const more = claim(
+      ordered.map((s) => [s, perSubscription - inflight(s)]),
+      free - first - reservedSlots(idle, concurrency),
+    );
     return first + more;
   }
 
@@ -217,7 +223,11 @@ export class DeliveryWorker {
   private failUnconfigured(): number {
     const { store, clock, directory } = this.options;
     const now = clock.now();
-    const orphans = store.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH);
+    const orphans = store.claimOrphans(
+      directory.active().map((s) => s.id),
+      now,
+      ORPHAN_BATCH,
+    );
     if (orphans.length > 0) {
       const outcomes = orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now));
       store.recordAttempts(outcomes, now);

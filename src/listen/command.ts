@@ -89,9 +89,7 @@ function startPlan(plan: ListenerPlan, status: number): Listener {
 }
 
 function describePlan(plan: ListenerPlan, url: string, status: number): string {
-  const routes = [...plan.paths].map(([path, { subscription, expect }]) =>
-    path === "*" ? `  every path: ${expect.scheme}` : `  ${url}${path}  subscription ${subscription} (${expect.scheme})`,
-  );
+  const routes = [...plan.paths].map(([path, { subscription, expect }]) => (path === "*" ? `  every path: ${expect.scheme}` : `  ${url}${path}  subscription ${subscription} (${expect.scheme})`));
   return `listening on ${url}, answering ${status} to each delivery that passes its check (401 otherwise)\n${routes.join("\n")}`;
 }
 

@@ -16,8 +16,7 @@ const BODY_PRINT_LIMIT = 4096;
 
 export function formatDelivery(d: ReceivedDelivery): string {
   const h = (name: string) => d.headers.get(name) ?? "-";
-  const verdict =
-    d.check.verified === null ? "not checked" : d.check.verified ? `verified (${d.expect.scheme})` : `NOT VERIFIED (${d.expect.scheme}: ${d.check.reason})`;
+  const verdict = d.check.verified === null ? "not checked" : d.check.verified ? `verified (${d.expect.scheme})` : `NOT VERIFIED (${d.expect.scheme}: ${d.check.reason})`;
   const summary =
     `${d.at.toISOString().slice(11, 19)}  POST ${d.path}  ${h("herald-event-type")}  event ${h("herald-event-id")}  ` +
     `delivery ${h("herald-delivery-id")}  attempt ${h("herald-attempt")}  ${verdict}  -> ${d.status}`;

@@ -18,7 +18,11 @@ function sumOfEventCounts(db: Db, filter: EventFilter, hours: Hours): number {
     hours.first !== undefined ? gte(t.hour, hours.first) : undefined,
     hours.end !== undefined ? lt(t.hour, hours.end) : undefined,
   );
-  return db.select({ n: sql<number>`coalesce(sum(${t.n}), 0)` }).from(t).where(where).get()!.n;
+  return db
+    .select({ n: sql<number>`coalesce(sum(${t.n}), 0)` })
+    .from(t)
+    .where(where)
+    .get()!.n;
 }
 
 /** Over one delivery, an event's status is that delivery's state's: count those deliveries. */
@@ -31,7 +35,11 @@ function sumOfDeliveryCounts(db: Db, filter: EventFilter, subscriptionId: string
     hours.first !== undefined ? gte(t.hour, hours.first) : undefined,
     hours.end !== undefined ? lt(t.hour, hours.end) : undefined,
   );
-  return db.select({ n: sql<number>`coalesce(sum(${t.n}), 0)` }).from(t).where(where).get()!.n;
+  return db
+    .select({ n: sql<number>`coalesce(sum(${t.n}), 0)` })
+    .from(t)
+    .where(where)
+    .get()!.n;
 }
 
 /**

@@ -24,10 +24,14 @@ export async function spawnListen(args: string[], options: { cwd?: string } = {}
     proc,
     output: () => out,
     waitForOutput: (text, timeoutMs = 10_000) =>
-      waitUntil(`herald listen to print ${text}\n${out}`, () => {
-        if (proc.exitCode !== null) throw new Error(`herald listen exited with ${proc.exitCode}:\n${out}`);
-        return (typeof text === "string" ? out.includes(text) : text.test(out)) ? out : undefined;
-      }, timeoutMs),
+      waitUntil(
+        `herald listen to print ${text}\n${out}`,
+        () => {
+          if (proc.exitCode !== null) throw new Error(`herald listen exited with ${proc.exitCode}:\n${out}`);
+          return (typeof text === "string" ? out.includes(text) : text.test(out)) ? out : undefined;
+        },
+        timeoutMs,
+      ),
     async stop() {
       proc.kill("SIGTERM");
       return proc.exited;

@@ -41,8 +41,7 @@ function setOptions(control: HTMLSelectElement, anyLabel: string, values: readon
   control.replaceChildren(h("option", { value: "" }, anyLabel), ...choices.map((value) => h("option", { value, selected: value === current }, value)));
 }
 
-const field = (name: string, label: string, control: HTMLElement) =>
-  h("div", { class: "field", "data-field": name }, h("label", { for: `filter-${name}` }, label), control);
+const field = (name: string, label: string, control: HTMLElement) => h("div", { class: "field", "data-field": name }, h("label", { for: `filter-${name}` }, label), control);
 
 export function filterForm(filter: EventFilter, perPage: number, context: PageContext): HTMLFormElement {
   const form = h(
@@ -53,16 +52,20 @@ export function filterForm(filter: EventFilter, perPage: number, context: PageCo
     field("subscription", "Subscription", select("subscription", "Any subscription", filter.subscription, [])),
     field("since", "From", h("input", { id: "filter-since", name: "since", type: "datetime-local", step: 1, value: filter.since ? toLocalInput(filter.since) : "" })),
     field("until", "Until", h("input", { id: "filter-until", name: "until", type: "datetime-local", step: 1, value: filter.until ? toLocalInput(filter.until) : "" })),
-    h(
-      "div",
-      { class: "filter-actions" },
-      h("button", { type: "submit", class: "primary" }, "Apply filters"),
-      h("a", { class: "button", href: listHash({}, 1, perPage) }, "Clear"),
-    ),
+    h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "primary" }, "Apply filters"), h("a", { class: "button", href: listHash({}, 1, perPage) }, "Clear")),
   );
   // Types come from the config and subscriptions may change through the API: asked for each time.
   const control = (name: string) => form.querySelector<HTMLSelectElement>(`#filter-${name}`)!;
-  eventTypes().then((types) => setOptions(control("event_type"), "Any type", types.map((t) => t.name), filter.event_type), context.fail);
+  eventTypes().then(
+    (types) =>
+      setOptions(
+        control("event_type"),
+        "Any type",
+        types.map((t) => t.name),
+        filter.event_type,
+      ),
+    context.fail,
+  );
   subscriptionIds().then((ids) => setOptions(control("subscription"), "Any subscription", ids, filter.subscription), context.fail);
 
   form.addEventListener("submit", (e) => {
