@@ -1,10 +1,14 @@
 #!/usr/bin/env bun
-// The command line: serve | check-config | verify | version. Exit 0 ok, 1 runtime failure (verify: invalid
+// The command line: serve | check-config | verify | listen | version. Exit 0 ok, 1 runtime failure (verify: invalid
 // signature), 2 invalid config or usage.
 import { parseArgs } from "node:util";
+import { announceStart } from "./announce.ts";
+import { changeMeFallbacksInForce } from "./config/fallbacks.ts";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
 import { ConfigRejected, ROLES, startHerald, type Role } from "./runtime/herald.ts";
+import { listenCommand, startConfigListeners } from "./listen/command.ts";
+import { jsonLogger } from "./log.ts";
 import { verifyCommand } from "./verify/command.ts";
 import packageJson from "../package.json";
 
@@ -14,8 +18,10 @@ commands:
   serve          run the API and the delivery worker (default config: ./webhooks.config.yaml)
                  --role all|api|worker: both (the default), the API alone, or the worker alone (with jobs
                  and retention), for several processes on one database
+                 --with-listeners also runs \`herald listen\` for the subscriptions that post to 127.0.0.1
   check-config   validate the config file and exit (0 valid, 2 invalid)
   verify         check a saved delivery's signature as its receiver would (0 valid, 1 invalid, 2 usage error)
+  listen         a local receiver: checks each delivery's signature or credentials, prints it, answers
   version        print the version
 
 verify options:
@@ -26,7 +32,17 @@ verify options:
   --header "NAME: VALUE"  a received header: X-OneCodex-Signature, or webhook-id, webhook-timestamp and
                           webhook-signature (svix-* also read); repeat
   --tolerance SECONDS     how far the signed timestamp may be from now (default 300)
-  --now UNIX_SECONDS      the time to check against, for an old saved delivery (default: the current time)`;
+  --now UNIX_SECONDS      the time to check against, for an old saved delivery (default: the current time)
+
+listen options (without --scheme: a receiver for each subscription of --config posting to 127.0.0.1,
+checking it with that subscription's own secrets):
+  --port PORT             default 9000 (with a config: only the subscriptions posting to that port)
+  --host HOST             default 127.0.0.1 (with --scheme)
+  --scheme onecodex|standard-webhooks|basic|none
+  --secret SECRET         as for verify; for basic, username:password; repeat to try several
+  --secret-file FILE      as for verify
+  --status CODE           the status answered to a delivery that passes its check (default 200; 401 to one
+                          that fails): 500 or 503 rehearses Herald's retries`;
 
 function formatProblems(file: string, problems: ConfigProblem[]): string {
   return problems.map((p) => `${file}${p.line === null ? "" : `:${p.line}`}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n");
@@ -51,6 +67,12 @@ async function main(argv: string[]): Promise<number> {
         header: { type: "string", multiple: true },
         tolerance: { type: "string" },
         now: { type: "string" },
+        // listen
+        port: { type: "string" },
+        host: { type: "string" },
+        status: { type: "string" },
+        // serve
+        "with-listeners": { type: "boolean" },
       },
     });
   } catch (error) {
@@ -67,6 +89,7 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   if (command === "verify") return verifyCommand(parsed.values, USAGE);
+  if (command === "listen") return listenCommand(parsed.values, USAGE);
   if (command !== "serve" && command !== "check-config") {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
@@ -86,10 +109,13 @@ async function main(argv: string[]): Promise<number> {
     console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
     return 0;
   }
+  // The listeners first, so that deliveries left due by a previous run do not find their receivers missing.
+  const listeners = parsed.values["with-listeners"] ? startConfigListeners(loaded.config, jsonLogger(loaded.config.log.level)) : null;
   let herald;
   try {
     herald = await startHerald({ config: loaded.config, plugins: loaded.plugins, problemAt: loaded.problemAt, role: role as Role });
   } catch (error) {
+    await listeners?.stop();
     if (error instanceof ConfigRejected) {
       console.error(`invalid configuration:\n${formatProblems(file, error.problems)}`);
       return 2;
@@ -97,13 +123,13 @@ async function main(argv: string[]): Promise<number> {
     console.error(`herald: ${(error as Error).message}`);
     return 1;
   }
+  announceStart(loaded.config, herald.url, changeMeFallbacksInForce(await Bun.file(loaded.config.file).text(), process.env), herald.log);
   // SIGHUP re-reads the config, as daemons do; an invalid file is logged and the running config stays.
   process.on("SIGHUP", () => void herald.reload());
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       herald.log.info("shutting down", { signal });
-      void herald
-        .stop()
+      void Promise.all([herald.stop(), listeners?.stop()])
         .catch((error) => herald.log.error("shutdown failed", { error: String(error) }))
         .finally(resolve);
     };

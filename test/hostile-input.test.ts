@@ -233,9 +233,9 @@ describe("query strings and ids", () => {
     }
   });
 
-  it("an unknown route or method is a 404 with the envelope", async () => {
-    await refused({ method: "PUT", path: "/api/v1/events", body: "{}" }, 404);
-    await refused({ method: "DELETE", path: `/api/v1/events/${eventId}`, contentType: null }, 404);
+  it("an unknown route is a 404, a method its path does not support a 405 (issue 14), both with the envelope", async () => {
+    await refused({ method: "PUT", path: "/api/v1/events", body: "{}" }, 405);
+    await refused({ method: "DELETE", path: `/api/v1/events/${eventId}`, contentType: null }, 405);
     await refused({ method: "GET", path: "/api/v2/events", contentType: null }, 404);
   });
 });

@@ -1,6 +1,6 @@
 // The receiver's side (src/verify and `herald verify`), checked against signatures computed here with node:crypto
 // from the documents, and, for Standard Webhooks, against the published `standardwebhooks` package both ways.
-import { afterAll, describe, expect, it, spyOn } from "bun:test";
+import { afterAll, describe, expect, it, setDefaultTimeout, spyOn } from "bun:test";
 import { createHmac } from "node:crypto";
 import { rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -9,6 +9,9 @@ import { verifyCommand, type VerifyArgs } from "../src/verify/command.ts";
 import { type VerifyResult, verifyOneCodex, verifyStandardWebhooks, wholeSeconds } from "../src/verify/index.ts";
 import { tempDir } from "./support/herald.ts";
 import { FROM_SOURCE, runCommand } from "./support/process.ts";
+
+// Some tests run `herald verify` from source several times in a row: seconds each on a loaded machine.
+setDefaultTimeout(20_000);
 
 const T = 1_760_000_000; // the signed send time, unix seconds
 const NOW = (T + 30) * 1000; // the receiver's clock, unix ms: 30 s later

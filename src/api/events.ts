@@ -8,6 +8,7 @@ import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { FILTER_PARAM_LIST, FilterParams, filterOf, namesAFilter } from "./event-filter.ts";
 import { apiError, refused } from "./errors.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
+import { queryCheck } from "./query-check.ts";
 import { eventResource, jobResource } from "./resources.ts";
 import { errors, EventResponse, JobResponse, unchecked } from "./schemas.ts";
 
@@ -36,6 +37,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
   const { events } = deps;
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(deps.keys))
+    .use(queryCheck)
     .post(
       "",
       async ({ body, set }) => {
@@ -66,6 +68,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
       {
         roles: ["admin", "user"],
         query: ListQuery,
+        wholeQuery: ListQuery,
         response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
         detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
       },

@@ -5,6 +5,7 @@ import { Elysia } from "elysia";
 import swaggerBundle from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import swaggerCss from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import packageJson from "../../package.json";
+import { polishDocument } from "./openapi-polish.ts";
 
 // The browser itself refuses any request to another host. Swagger UI sets inline styles, nothing more.
 const DOCS_CSP = "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -30,26 +31,32 @@ const DOCS_START = `window.ui = SwaggerUIBundle({ url: "/openapi.json", dom_id: 
 
 export function apiDocument() {
   const asset = (path: string, type: string) => new Response(Bun.file(path), { headers: { "content-type": type, "cache-control": "public, max-age=86400" } });
-  return new Elysia()
-    .use(
-      openapi({
-        provider: null, // the JSON only: the page below is served from the binary, not from a CDN
-        specPath: "/openapi.json",
-        exclude: { paths: ["/openapi.json", "/metrics", "/healthz", "/readyz", /^\/docs/] },
-        documentation: {
-          info: { title: "Herald", version: packageJson.version, description: "Self-hosted webhook delivery: publish events, read the event log, resend, manage subscriptions and API keys." },
-          components: {
-            securitySchemes: {
-              bearer: { type: "http", scheme: "bearer", description: "an API key's token" },
-              basic: { type: "http", scheme: "basic", description: "the token as username, as One Codex clients send it" },
+  return (
+    new Elysia()
+      // Registered before the plugin so that it wraps the plugin's route: the document as validators accept it.
+      .onAfterHandle(({ request, response }) => {
+        if (new URL(request.url).pathname === "/openapi.json" && typeof response === "object" && response !== null) return polishDocument(response);
+      })
+      .use(
+        openapi({
+          provider: null, // the JSON only: the page below is served from the binary, not from a CDN
+          specPath: "/openapi.json",
+          exclude: { paths: ["/openapi.json", "/metrics", "/healthz", "/readyz", /^\/docs/] },
+          documentation: {
+            info: { title: "Herald", version: packageJson.version, description: "Self-hosted webhook delivery: publish events, read the event log, resend, manage subscriptions and API keys." },
+            components: {
+              securitySchemes: {
+                bearer: { type: "http", scheme: "bearer", description: "an API key's token" },
+                basic: { type: "http", scheme: "basic", description: "the token as username, as One Codex clients send it" },
+              },
             },
+            security: [{ bearer: [] }, { basic: [] }],
           },
-          security: [{ bearer: [] }, { basic: [] }],
-        },
-      }),
-    )
-    .get("/docs", () => new Response(DOCS_PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": DOCS_CSP } }))
-    .get("/docs/swagger-ui.css", () => asset(swaggerCss, "text/css; charset=utf-8"))
-    .get("/docs/swagger-ui-bundle.js", () => asset(swaggerBundle, "text/javascript; charset=utf-8"))
-    .get("/docs/start.js", () => new Response(DOCS_START, { headers: { "content-type": "text/javascript; charset=utf-8" } }));
+        }),
+      )
+      .get("/docs", () => new Response(DOCS_PAGE, { headers: { "content-type": "text/html; charset=utf-8", "content-security-policy": DOCS_CSP } }))
+      .get("/docs/swagger-ui.css", () => asset(swaggerCss, "text/css; charset=utf-8"))
+      .get("/docs/swagger-ui-bundle.js", () => asset(swaggerBundle, "text/javascript; charset=utf-8"))
+      .get("/docs/start.js", () => new Response(DOCS_START, { headers: { "content-type": "text/javascript; charset=utf-8" } }))
+  );
 }

@@ -6,10 +6,10 @@ export const MAX_PER_PAGE = 500;
 /** Beyond this the offset (page × per_page) would not be an exact integer; no store holds that many events. */
 export const MAX_PAGE = Math.floor(Number.MAX_SAFE_INTEGER / MAX_PER_PAGE);
 
-/** The query fields of every list. Elysia checks a query value alone and loses its name: the message names it. */
+/** The query fields of every list; a list route checks them with the rest of its query (see query-check.ts). */
 export const PageQuery = {
-  page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE, error: `page must be an integer from 1 to ${MAX_PAGE}` })),
-  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE, error: `per_page must be an integer from 1 to ${MAX_PER_PAGE}` })),
+  page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PAGE, description: "from 1 (default 1)" })),
+  per_page: t.Optional(t.Integer({ minimum: 1, maximum: MAX_PER_PAGE, description: `1 to ${MAX_PER_PAGE} (default ${DEFAULT_PER_PAGE})` })),
 };
 
 export function paginationHeaders(url: URL, page: number, perPage: number, total: number): Record<string, string> {

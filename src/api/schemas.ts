@@ -5,13 +5,20 @@ import { t, type TSchema } from "elysia";
 import { PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
 import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
+import { ErrorDetail } from "./error-details.ts";
 
 const Time = t.String({ format: "date-time" });
 const OrNull = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
 const OneOf = <const T extends readonly [string, ...string[]]>(values: T) => t.UnionEnum(values);
 
 export const ErrorResponse = t.Object(
-  { error: t.Object({ code: t.String({ description: "stable, for programs" }), message: t.String({ description: "for people: what is wrong" }) }) },
+  {
+    error: t.Object({
+      code: t.String({ description: "stable, for programs" }),
+      message: t.String({ description: "for people: what is wrong" }),
+      details: t.Optional(t.Array(ErrorDetail, { description: "on a 400 or 422 about the request's fields: every bad field" })),
+    }),
+  },
   { description: "every error answer" },
 );
 

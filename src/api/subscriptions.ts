@@ -13,6 +13,7 @@ import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
+import { queryCheck } from "./query-check.ts";
 import { attemptResource, subscriptionResource } from "./resources.ts";
 import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
 
@@ -55,6 +56,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
 
   return new Elysia({ prefix: "/api/v1/subscriptions", normalize: false })
     .use(authGuard(deps.keys))
+    .use(queryCheck)
     .get(
       "",
       ({ query, apiKey, set, request }) => {
@@ -68,6 +70,7 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
       {
         roles: ["admin", "user"],
         query: ListQuery,
+        wholeQuery: ListQuery,
         response: { 200: t.Array(SubscriptionResponse), ...errors(400, 401, 403) },
         detail: { tags: ["subscriptions"], summary: "List subscriptions, the config file's and the API's (a user key: its own)" },
       },

@@ -4,6 +4,7 @@ import { Value } from "@sinclair/typebox/value";
 import { LOG_LEVELS } from "../log.ts";
 import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
+import { salvageItem } from "./salvage.ts";
 import { SIZE_PATTERN } from "./size.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
 
@@ -140,20 +141,31 @@ export function formatPath(segments: PathSegment[]): string {
 export function schemaErrors(schema: TSchema, value: unknown): { segments: PathSegment[]; message: string }[] {
   const seen = new Map<string, string>();
   for (const error of Value.Errors(schema, value)) {
-    if (!seen.has(error.path)) seen.set(error.path, describeSchemaError(error.message, error.schema));
+    if (!seen.has(error.path)) seen.set(error.path, describeSchemaError(error.message, error.schema, error.value));
   }
-  return [...seen].map(([pointer, message]) => ({
-    segments: pointer
-      .split("/")
-      .slice(1)
-      .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
-      .map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
-    message,
-  }));
+  return [...seen].map(([pointer, message]) => ({ segments: pointerSegments(pointer), message }));
 }
 
-function describeSchemaError(message: string, schema: { description?: string }): string {
+/** A JSON pointer (`/subscriptions/0/url`) as path segments (`["subscriptions", 0, "url"]`). */
+export function pointerSegments(pointer: string): PathSegment[] {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((s) => s.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
+export function describeSchemaError(message: string, schema: TSchema, value: unknown): string {
+  const allowed = enumValues(schema);
+  if (allowed) return `must be one of ${allowed.join(", ")}${typeof value === "string" ? `, not ${JSON.stringify(value.slice(0, 100))}` : ""}`;
   return schema.description ? `${message} (${schema.description})` : message;
+}
+
+/** The values of a union of literals (an enum), which typebox alone reports as "Expected union value". */
+export function enumValues(schema: TSchema): string[] | null {
+  const options = (schema as { anyOf?: { const?: unknown }[] }).anyOf;
+  if (!options?.length || !options.every((option) => typeof option.const === "string" || typeof option.const === "number")) return null;
+  return options.map((option) => String(option.const));
 }
 
 type ListSection = "plugins" | "event_types" | "subscriptions" | "api_keys";
@@ -176,17 +188,29 @@ export function validParts(raw: unknown, failed: PathSegment[][]): ValidParts {
   const sound = (schema: TSchema, value: unknown, at: PathSegment[]) => Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
   const file: Record<string, unknown> = { event_types: [] };
   const origin: ValidParts["origin"] = { plugins: [], event_types: [], subscriptions: [], api_keys: [] };
+  const incomplete = new Set(failed.map((path) => String(path[0] ?? "")));
   for (const [key, schema] of Object.entries(ConfigFileSchema.properties)) {
     const value = source[key];
     if (value === undefined) continue;
     if (!KindGuard.IsArray(schema)) {
       if (sound(schema, value, [key])) file[key] = value;
     } else if (Array.isArray(value)) {
-      const kept = [...value.entries()].filter(([index, item]) => sound(schema.items, item, [key, index]));
+      // An item that failed is kept with stand-ins for what failed, so the rest of it is still checked; a
+      // section is incomplete only if an item was lost or lost its name (a reference to it cannot be judged).
+      let whole = true;
+      const kept: [number, unknown][] = [];
+      value.forEach((item, index) => {
+        if (sound(schema.items, item, [key, index])) return void kept.push([index, item]);
+        const fields = new Set(failed.filter((path) => path[0] === key && path[1] === index && path.length > 2).map((path) => String(path[2])));
+        const salvaged = salvageItem(key, schema.items, item, index, fields);
+        if (salvaged) kept.push([index, salvaged.item]);
+        if (!salvaged || salvaged.identityLost) whole = false;
+      });
       file[key] = kept.map(([, item]) => item);
       origin[key as ListSection] = kept.map(([index]) => index);
+      if (whole) incomplete.delete(key);
     }
   }
   // Each part passed its own piece of the schema, and only the file's own keys were copied.
-  return { file: file as ConfigFile, origin, incomplete: new Set(failed.map((path) => String(path[0] ?? ""))) };
+  return { file: file as ConfigFile, origin, incomplete };
 }

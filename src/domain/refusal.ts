@@ -8,9 +8,29 @@ export interface Refusal<Status extends RefusalStatus = RefusalStatus> {
   status: Status;
   code: string;
   message: string;
+  /** Each bad field of the request, when it names fields: every one, not only the first. */
+  details?: FieldProblem[];
+}
+
+/** One bad field: its path in the request's body and what is wrong with it. */
+export interface FieldProblem {
+  path: string;
+  message: string;
 }
 
 export const refuse = <const Status extends RefusalStatus>(status: Status, code: string, message: string): Refusal<Status> => ({ refused: true, status, code, message });
+
+/** A refusal listing every bad field, in the message (`path: message; ...`) and as details. */
+export const refuseFields = <const Status extends RefusalStatus>(status: Status, code: string, problems: FieldProblem[]): Refusal<Status> => ({
+  ...refuse(status, code, problems.map((p) => `${p.path}: ${p.message}`).join("; ")),
+  details: problems,
+});
+
+/** A refusal about one field: the message as it is, and that field as the one detail. */
+export const refuseField = <const Status extends RefusalStatus>(status: Status, code: string, path: string, message: string): Refusal<Status> => ({
+  ...refuse(status, code, message),
+  details: [{ path, message }],
+});
 
 export const isRefusal = <T>(value: T): value is Extract<T, Refusal<RefusalStatus>> => typeof value === "object" && value !== null && (value as { refused?: unknown }).refused === true;
 

@@ -1,6 +1,7 @@
 // `herald serve`: wires the store, the services, the API and the delivery worker, and starts them in order.
 // `role` picks what this process runs: the API, the worker (with jobs and retention), or both (the default).
 import { createApp } from "../api/app.ts";
+import { assertCanListen } from "../api/port-probe.ts";
 import { systemClock, type Clock } from "../clock.ts";
 import type { PathSegment } from "../config/schema.ts";
 import type { Config, ConfigProblem, LiveConfig } from "../config/types.ts";
@@ -60,6 +61,8 @@ export async function startHerald(options: HeraldOptions) {
   const clock = options.clock ?? systemClock;
   const live: LiveConfig = { config: options.config, plugins: options.plugins };
   const log = options.log ?? jsonLogger(() => live.config.log.level);
+  // A process that cannot listen must fail before it opens (and writes to) the database.
+  if (runsApi) assertCanListen(live.config.server.host, live.config.server.port);
   const store = openSqliteStore(live.config.storage.sqlitePath);
   const directory = new SubscriptionDirectory(store, live, clock);
   const keys = new KeyRing(store, live, clock);

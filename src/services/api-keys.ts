@@ -4,7 +4,7 @@
 import { timingSafeEqual } from "node:crypto";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
-import { refuse, type Refusal } from "../domain/refusal.ts";
+import { refuse, refuseFields, type FieldProblem, type Refusal } from "../domain/refusal.ts";
 import { type Store } from "../store/index.ts";
 import { newToken, sha256Hex } from "../tokens.ts";
 import type { ApiKey } from "../domain/subscription.ts";
@@ -78,22 +78,24 @@ export class KeyRing {
   }
 
   /** Makes a key after checking it: a unique name, subscriptions for (and only for) a user key, a future expiry. */
-  async create(input: NewKey, subscriptionExists: (id: string) => boolean): Promise<{ entry: KeyEntry; token: string } | Refusal> {
+  async create(input: NewKey, subscriptionExists: (id: string) => boolean): Promise<{ entry: KeyEntry; token: string } | Refusal<409 | 422>> {
     return this.exclusive(async () => {
       const problem = this.createProblem(input, subscriptionExists);
       return problem ?? this.insert(input);
     });
   }
 
-  private createProblem(input: NewKey, subscriptionExists: (id: string) => boolean): Refusal | null {
+  private createProblem(input: NewKey, subscriptionExists: (id: string) => boolean): Refusal<409 | 422> | null {
     const { name, role, subscriptions, expiresAt } = input;
     if (this.list().some((entry) => entry.key.name === name)) return refuse(409, "name_taken", `an API key named "${name.slice(0, 100)}" exists; names tell keys apart, choose another`);
-    if (role === "user" && subscriptions.length === 0) return refuse(422, "invalid_api_key", "subscriptions: a key with role user needs the subscriptions it may see");
-    if (role !== "user" && subscriptions.length > 0) return refuse(422, "invalid_api_key", `subscriptions: only a key with role user is limited to subscriptions; a ${role} key sees all`);
+    // Every other problem at once, by the body's field.
+    const problems: FieldProblem[] = [];
+    if (role === "user" && subscriptions.length === 0) problems.push({ path: "subscriptions", message: "a key with role user needs the subscriptions it may see" });
+    if (role !== "user" && subscriptions.length > 0) problems.push({ path: "subscriptions", message: `only a key with role user is limited to subscriptions; a ${role} key sees all` });
     const unknown = subscriptions.filter((id) => !subscriptionExists(id));
-    if (unknown.length > 0) return refuse(422, "invalid_api_key", `subscriptions: no subscription ${unknown.map((id) => `"${id}"`).join(", ")}`);
-    if (expiresAt !== null && expiresAt <= this.clock.now()) return refuse(422, "invalid_api_key", "expires_at: the time is already past");
-    return null;
+    if (unknown.length > 0) problems.push({ path: "subscriptions", message: `no subscription ${unknown.map((id) => `"${id}"`).join(", ")}` });
+    if (expiresAt !== null && expiresAt <= this.clock.now()) problems.push({ path: "expires_at", message: "the time is already past" });
+    return problems.length > 0 ? refuseFields(422, "invalid_api_key", problems) : null;
   }
 
   private async insert(input: NewKey): Promise<{ entry: KeyEntry; token: string }> {

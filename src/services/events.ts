@@ -6,7 +6,7 @@ import type { Metrics } from "../metrics.ts";
 import { newId } from "../domain/vocabulary.ts";
 import type { EventDetail, EventFilter, JobRecord, Page, EventWithDeliveries, PublishOutcome, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "./subscriptions/directory.ts";
-import { quote, refuse, type Refusal } from "../domain/refusal.ts";
+import { quote, refuse, refuseField, type Refusal } from "../domain/refusal.ts";
 
 export interface EventServiceDeps {
   live: LiveConfig;
@@ -50,10 +50,10 @@ export class EventService {
     const declared = this.eventTypes().get(input.eventType);
     if (!declared) {
       const names = [...this.eventTypes().keys()].join(", ");
-      return refuse(422, "unknown_event_type", `event_type ${quote(input.eventType)} is not declared; declared: ${names}`);
+      return refuseField(422, "unknown_event_type", "event_type", `event_type ${quote(input.eventType)} is not declared; declared: ${names}`);
     }
     if (input.objectType !== undefined && input.objectType !== declared.objectType) {
-      return refuse(422, "wrong_object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(input.objectType)}`);
+      return refuseField(422, "wrong_object_type", "object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(input.objectType)}`);
     }
     const event = {
       id: input.id ?? newId("evt"),
@@ -88,7 +88,7 @@ export class EventService {
     const problem = this.targetProblem(requested, visible);
     if (problem) return problem;
     const undelivered = (requested ?? []).filter((target) => !event.deliveries.some((d) => d.subscriptionId === target));
-    if (undelivered.length > 0) return refuse(422, "not_subscribed", `event "${id}" has no delivery to ${quoted(undelivered)}`);
+    if (undelivered.length > 0) return refuseField(422, "not_subscribed", "subscriptions", `event "${id}" has no delivery to ${quoted(undelivered)}`);
     await store.events.resend({ ids: [id], visibleSubscriptions: visible }, requested, clock.now());
     onWork();
     return (await store.events.get(id, visible))!;
@@ -119,9 +119,9 @@ export class EventService {
     const hidden = visible ? (requested ?? []).filter((id) => !visible.includes(id)) : [];
     if (hidden.length > 0) return refuse(404, "not_found", `no subscription ${quoted(hidden)}`);
     const unknown = (requested ?? []).filter((id) => !directory.get(id));
-    if (unknown.length > 0) return refuse(422, "unknown_subscription", `no subscription ${quoted(unknown)}`);
+    if (unknown.length > 0) return refuseField(422, "unknown_subscription", "subscriptions", `no subscription ${quoted(unknown)}`);
     const inactive = (requested ?? []).filter((id) => !directory.active().some((s) => s.id === id));
-    if (inactive.length > 0) return refuse(422, "subscription_disabled", `subscription ${quoted(inactive)} is disabled: enable it first`);
+    if (inactive.length > 0) return refuseField(422, "subscription_disabled", "subscriptions", `subscription ${quoted(inactive)} is disabled: enable it first`);
     return null;
   }
 }

@@ -7,7 +7,7 @@ import { outboundPolicy } from "../delivery/outbound.ts";
 import { newId } from "../domain/vocabulary.ts";
 import type { AttemptOutcome } from "../store/index.ts";
 import type { SubscriptionDirectory } from "./subscriptions/directory.ts";
-import { refuse, type Refusal } from "../domain/refusal.ts";
+import { refuse, refuseField, type Refusal } from "../domain/refusal.ts";
 
 export interface TestSent {
   eventId: string;
@@ -31,7 +31,7 @@ export async function sendTest(deps: { live: LiveConfig; directory: Subscription
   const declared = live.config.eventTypes;
   const type = request.eventType === undefined ? declared.find((e) => takes(e.name)) : declared.find((e) => e.name === request.eventType);
   if (!type || !takes(type.name)) {
-    return refuse(422, "not_subscribed", `subscription "${subscriptionId}" does not take event type "${request.eventType ?? "(any declared type)"}"`);
+    return refuseField(422, "not_subscribed", "event_type", `subscription "${subscriptionId}" does not take event type "${request.eventType ?? "(any declared type)"}"`);
   }
   const now = clock.now();
   const object = request.object ?? { id: "herald-test", test: true };

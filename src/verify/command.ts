@@ -15,7 +15,7 @@ export interface VerifyArgs {
 const optionalSeconds = (text: string | undefined) => (text === undefined ? undefined : wholeSeconds(text));
 
 /** The secrets of `--secret-file` arguments, or what is wrong with one of the files (never its content). */
-async function secretsFromFiles(files: string[]): Promise<string[] | string> {
+export async function secretsFromFiles(files: string[]): Promise<string[] | string> {
   const secrets: string[] = [];
   for (const file of files) {
     let secret: string;

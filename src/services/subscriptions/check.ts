@@ -9,17 +9,17 @@ import { hostOf, outboundPolicy, refusalOf } from "../../delivery/outbound.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { SubscriptionSpec } from "../../store/types.ts";
 
-/** Every problem, as `path: message`; none means the subscription may be stored and delivered to. */
-export function specProblems(spec: SubscriptionSpec, config: Config, plugins: PluginRegistry): string[] {
+/** Every problem, by path in the subscription's fields; none means it may be stored and delivered to. */
+export function specProblems(spec: SubscriptionSpec, config: Config, plugins: PluginRegistry): { path: string; message: string }[] {
   const problem = (segments: PathSegment[], message: string): ConfigProblem => ({ path: formatPath(segments), line: null, message });
   const subscription = resolveSubscription(spec, config.retry);
   const declared = config.eventTypes.map((t) => t.name);
-  const problems = subscriptionProblems(subscription, spec, [], declared, plugins, problem).map((p) => `${p.path}: ${p.message}`);
+  const problems = subscriptionProblems(subscription, spec, [], declared, plugins, problem).map(({ path, message }) => ({ path, message }));
   // An address written in the URL can be judged now; a name is judged on what it resolves to, at each attempt.
   const host = hostOf(spec.url);
   const refused = host !== null && isIP(host) ? refusalOf(host, outboundPolicy(config.delivery)) : null;
-  if (refused) problems.push(`url: ${host} is ${refused}; allow it with delivery.allow_networks`);
+  if (refused) problems.push({ path: "url", message: `${host} is ${refused}; allow it with delivery.allow_networks` });
   const retention = retentionProblem(config.retentionMs, spec.id, subscription.retry);
-  if (retention) problems.push(`retry: ${retention}`);
+  if (retention) problems.push({ path: "retry", message: retention });
   return problems;
 }
