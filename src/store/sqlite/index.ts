@@ -8,14 +8,24 @@ import { walDurability } from "./durable.ts";
 import { countEvents, getEvent, listEvents } from "./event-log.ts";
 import { prepareEventStatements, publishEvents, resendEvents, type Publication } from "./events.ts";
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
+import { lockDatabase } from "./lock.ts";
 import { purgeBatch } from "./purge.ts";
 import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
 import type { Store } from "../port.ts";
 
 export { IN_MEMORY } from "./db.ts";
 
+/** Opens the store at `path`; throws DatabaseInUse if another process (or store in this one) has it open. */
 export function openSqliteStore(path: string): Store {
-  const db = openDatabase(path);
+  // Taken before the migrations: a second process must not touch the schema under the first.
+  const lock = path === IN_MEMORY ? null : lockDatabase(path);
+  let db;
+  try {
+    db = openDatabase(path);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   // SQLite's count of rows this connection changed: what a sync covers, so one that started later suffices.
   const changes = db.$client.prepare<{ n: number }, []>("SELECT total_changes() AS n");
   const durability = walDurability(path === IN_MEMORY ? null : path, () => changes.get()!.n);
@@ -82,6 +92,7 @@ export function openSqliteStore(path: string): Store {
           checkpointer?.close();
           durability.close();
           db.$client.close();
+          lock?.release();
         });
       return closed;
     },
