@@ -11,6 +11,7 @@ import { apiKeyRoutes } from "./api-keys.ts";
 import { authGuard, keyOf } from "./auth.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
+import { StorageUnavailable } from "../store/errors.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { jobRoutes } from "./jobs.ts";
@@ -31,6 +32,9 @@ export interface AppDeps {
   /** Rejects while the store cannot be used (readiness). */
   ready: () => Promise<void>;
 }
+
+/** What a 503 storage_unavailable asks the client to wait, in seconds. */
+const STORAGE_RETRY_AFTER_S = 5;
 
 export function createApp(deps: AppDeps) {
   // The server section is fixed at start (a reload keeps it): so is the body limit.
@@ -71,6 +75,13 @@ export function createApp(deps: AppDeps) {
       if (code === "NOT_FOUND") {
         set.status = 404;
         return { error: { code: "not_found", message: "no such route" } };
+      }
+      if (error instanceof StorageUnavailable) {
+        // Nothing was taken: the client sends the same request again later (a publish with its id stays idempotent).
+        deps.log.warn("storage unavailable", { error: error.message });
+        set.status = 503;
+        set.headers["retry-after"] = String(STORAGE_RETRY_AFTER_S);
+        return { error: { code: error.code, message: "the database cannot take writes right now; try again later" } };
       }
       deps.log.error("request failed", { error: String(error) });
       set.status = 500;

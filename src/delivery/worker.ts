@@ -116,6 +116,9 @@ export class DeliveryWorker {
   }
 
   private async step() {
+    // Outcomes a store error left unrecorded go first: were their deliveries claimed again once their leases
+    // ended, the answers already received would be asked for again.
+    if (!(await this.flush())) throw new Error(`${this.outcomes.length} attempt outcomes not recorded yet`);
     // Orphans are looked for now and then, busy or not: a loaded worker must not leave them pending.
     const moreOrphans = this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS && (await this.failUnconfigured()) === ORPHAN_BATCH;
     const free = this.options.live.config.delivery.concurrency - this.inflight.size;
@@ -203,16 +206,21 @@ export class DeliveryWorker {
     }
   }
 
-  private async flush() {
+  /** Records the outcomes waiting; false if the store failed, and then they wait for the next try. */
+  private async flush(): Promise<boolean> {
     this.flushQueued = false;
-    if (this.outcomes.length === 0) return;
+    if (this.outcomes.length === 0) return true;
     const batch = this.outcomes;
     this.outcomes = [];
     try {
       await this.options.store.queue.recordAttempts(batch, this.options.clock.now());
+      return true;
     } catch (error) {
-      // Nothing is lost, but these deliveries stay leased and are POSTed again when their leases end.
-      this.log.error("could not record attempts", { count: batch.length, error: String(error) });
+      // Kept, not dropped: the loop tries again (step) before it claims anything more.
+      this.outcomes = [...batch, ...this.outcomes];
+      this.log.error("could not record attempts; will retry", { count: batch.length, error: String(error) });
+      this.wake();
+      return false;
     }
   }
 
