@@ -160,12 +160,16 @@ export class DeliveryWorker {
     const { live, directory, store, clock } = this.options;
     const { concurrency, perSubscription } = live.config.delivery;
     const free = concurrency - this.inflight.size;
-    const subscriptions = directory.active();
-    if (free <= 0 || subscriptions.length === 0) return 0;
-    this.rotation = (this.rotation + 1) % subscriptions.length;
-    const ordered = [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
+    const active = directory.active();
+    if (free <= 0 || active.length === 0) return 0;
+    // Only subscriptions with something due are asked about: the claim's cost follows the work due, not the
+    // number of subscriptions (a thousand idle ones beside a busy one cost nothing).
+    const due = (await store.queue.dueSubscriptions(clock.now())).flatMap((id) => directory.activeSubscription(id) ?? []);
+    if (due.length === 0) return 0;
+    this.rotation = (this.rotation + 1) % due.length;
+    const ordered = [...due.slice(this.rotation), ...due.slice(0, this.rotation)];
     const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
-    const byId = new Map(subscriptions.map((s) => [s.id, s]));
+    const byId = new Map(due.map((s) => [s.id, s]));
     const claim = async (counts: [Subscription, number][], total: number) => {
       const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
       const claimed = total > 0 && limits.size > 0 ? await store.queue.claimDue(limits, total, clock.now()) : [];
@@ -173,8 +177,9 @@ export class DeliveryWorker {
       return claimed.length;
     };
     const first = await claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
-    // Counted again after the first claims: those subscriptions are no longer idle.
-    const idle = ordered.filter((s) => inflight(s) === 0).length;
+    // Counted after the first claims (those subscriptions are no longer idle), over every active subscription,
+    // due or not: the slots are kept for whichever of them gets an event next.
+    const idle = active.length - [...this.inflightBySubscription.keys()].filter((id) => directory.activeSubscription(id)).length;
     const more = await claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
     return first + more;
   }
@@ -190,7 +195,10 @@ export class DeliveryWorker {
       })
       .catch((error) => this.log.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
       .finally(() => {
-        counts.set(subscription.id, counts.get(subscription.id)! - 1);
+        // Only subscriptions with something in flight keep an entry: the count of busy ones stays cheap.
+        const left = counts.get(subscription.id)! - 1;
+        if (left === 0) counts.delete(subscription.id);
+        else counts.set(subscription.id, left);
         this.inflight.delete(task);
         this.wake();
       });
@@ -232,7 +240,9 @@ export class DeliveryWorker {
     const { store, clock, directory } = this.options;
     if (this.options.refreshSubscriptions) await directory.refresh();
     const now = clock.now();
-    const orphans = await store.queue.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH);
+    // Asked only when a subscription with something due is unknown: the list of known ones can be long.
+    const unknownDue = (await store.queue.dueSubscriptions(now)).some((id) => !directory.activeSubscription(id));
+    const orphans = unknownDue ? await store.queue.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH) : [];
     if (orphans.length > 0) {
       const outcomes = orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now));
       await store.queue.recordAttempts(outcomes, now);

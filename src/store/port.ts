@@ -58,6 +58,11 @@ export interface DeliveryQueue {
    * claim takes it; when the lease ends unanswered, it is due again.
    */
   claimDue(limits: ClaimLimits, total: number, now: number): Promise<ClaimedDelivery[]>;
+  /**
+   * The subscriptions that have a delivery due at `now`, by id: what a claim is worth asking about. Its cost
+   * follows the subscriptions with unfinished deliveries, not all of them (a thousand idle ones cost nothing).
+   */
+  dueSubscriptions(now: number): Promise<string[]>;
   /** Claims due deliveries of subscriptions not in `known`, so they can be failed with a reason. */
   claimOrphans(known: string[], now: number, limit: number): Promise<OrphanDelivery[]>;
   /**

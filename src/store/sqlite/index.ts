@@ -3,7 +3,7 @@
 import { batched } from "./batcher.ts";
 import { startCheckpointer } from "./checkpointer.ts";
 import { BUSY_TIMEOUT_MS, IN_MEMORY, openDatabase } from "./db.ts";
-import { claimDue, claimOrphans, deliveryBacklog, dueNow, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
+import { claimDue, claimOrphans, dueSubscriptions, deliveryBacklog, dueNow, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { walDurability } from "./durable.ts";
 import { passingFailure, writeHealth } from "./health.ts";
 import { countEvents, getEvent, listEvents } from "./event-log.ts";
@@ -71,6 +71,7 @@ export function openSqliteStore(path: string): Store {
     },
     queue: {
       claimDue: (limits, total, now) => write(() => claimDue(db, deliveryStatements, limits, total, now)),
+      dueSubscriptions: (now) => read(() => dueSubscriptions(deliveryStatements, now)),
       claimOrphans: (known, now, limit) => write(() => claimOrphans(db, deliveryStatements, known, now, limit)),
       recordAttempts: (outcomes, now) => write(() => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now)),
       nextDueAt: () => read(() => nextDueAt(deliveryStatements)),
