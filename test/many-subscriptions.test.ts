@@ -43,3 +43,30 @@ describe("one busy subscription beside 999 idle ones", () => {
     expect({ ...figures, atLeastHalf: figures.ratio >= 0.5 }).toEqual({ ...figures, atLeastHalf: true });
   }, 60_000);
 });
+
+describe("creating subscriptions one after another (the subscription service behind POST /api/v1/subscriptions)", () => {
+  it("takes about as long for the last 200 of 2,000 as for the first 200: a create does not re-read them all", async () => {
+    const receiver = startReceiver();
+    receivers.push(receiver);
+    const herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${receiver.url}/a", events: ["*"] }` }));
+    const createSome = async (from: number, count: number) => {
+      const started = performance.now();
+      for (let i = from; i < from + count; i++) {
+        const made = await herald.directory.create({ id: `made_${i}`, url: `${receiver.url}/made/${i}`, events: ["analysis.failed"] });
+        expect("entry" in made).toBe(true);
+      }
+      return performance.now() - started;
+    };
+    const first = await createSome(0, 200);
+    await createSome(200, 1_600);
+    const last = await createSome(1_800, 200);
+    expect(herald.directory.active()).toHaveLength(2_001);
+    expect((await herald.api("/api/v1/subscriptions/made_1999")).status).toBe(200);
+    // Every one of them is delivered to, at once.
+    expect((await herald.publish({ event_type: "analysis.failed", object: { id: "an_1" } })).status).toBe(202);
+    await waitUntil("the 2,001 deliveries", () => (receiver.requests.length >= 2_001 ? true : undefined), 20_000, 20);
+    const figures = { firstMs: Math.round(first), lastMs: Math.round(last), ratio: last / first };
+    expect({ ...figures, atMostTwice: figures.ratio <= 2 }).toEqual({ ...figures, atMostTwice: true });
+    await herald.close();
+  }, 60_000);
+});
