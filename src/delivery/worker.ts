@@ -2,6 +2,7 @@
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { StorageUnavailable } from "../store/errors.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "../subscriptions/directory.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
@@ -224,9 +225,15 @@ export class DeliveryWorker {
       await this.options.store.queue.recordAttempts(batch, this.options.clock.now());
       return true;
     } catch (error) {
+      if (!(error instanceof StorageUnavailable)) {
+        // Not one that passes (a bug): retrying would stop every delivery. These stay leased and are POSTed
+        // again when their leases end.
+        this.log.error("could not record attempts", { count: batch.length, error: String(error) });
+        return true;
+      }
       // Kept, not dropped: the loop tries again (step) before it claims anything more.
       this.outcomes = [...batch, ...this.outcomes];
-      this.log.error("could not record attempts; will retry", { count: batch.length, error: String(error) });
+      this.log.error("could not record attempts; will retry", { count: batch.length, error: error.message });
       this.wake();
       return false;
     }
