@@ -42,7 +42,11 @@ const step = (what: string) => console.error(`[bench ${new Date().toISOString().
 function busyProcesses(): string {
   const top = Bun.spawnSync(["top", "-b", "-n", "2", "-d", "1", "-w", "200"]).stdout.toString();
   const frame = top.slice(top.lastIndexOf("PID USER"));
-  const busy = frame.split("\n").slice(1).map((l) => l.trim().split(/\s+/)).filter((cols) => Number(cols[8]) >= 5 && Number(cols[0]) !== process.pid);
+  const busy = frame
+    .split("\n")
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((cols) => Number(cols[8]) >= 5 && Number(cols[0]) !== process.pid);
   return busy.map((cols) => `${cols[11]} ${cols[8]}%`).join(", ") || "none above 5% CPU";
 }
 
@@ -68,7 +72,10 @@ async function run(): Promise<number> {
     step("ingest");
     const ingest = await measureIngest(freshDir(), receiver, { events: SIZES.requests, warmup: 2_000 });
     const endToEnd = [];
-    for (const [subscriptions, events] of [[1, SIZES.endToEndEvents], [10, SIZES.fanoutEvents]] as const) {
+    for (const [subscriptions, events] of [
+      [1, SIZES.endToEndEvents],
+      [10, SIZES.fanoutEvents],
+    ] as const) {
       step(`end-to-end, ${subscriptions} subscription(s)`);
       endToEnd.push(await measureEndToEnd(freshDir(), receiver, { subscriptions, events, warmup: 1_000, deadlineMs: PHASE_DEADLINE_MS }));
     }
@@ -89,7 +96,9 @@ async function run(): Promise<number> {
       latency.missing ? `latency: ${latency.missing} events never arrived` : "",
     ].filter(Boolean);
     const notes = [
-      `Machine: ${machine()}. Load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(", ")}, after ${loadavg().map((l) => l.toFixed(2)).join(", ")}; busy at the start: ${busyBefore}.`,
+      `Machine: ${machine()}. Load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(", ")}, after ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(", ")}; busy at the start: ${busyBefore}.`,
       `Durability: SQLite WAL, synchronous=${SYNCHRONOUS}, and no publish is answered 202 before an fdatasync of the WAL has covered its commit (shared by the commits before it, run off the event loop): every accepted event is on disk, as with synchronous=FULL.`,
       `Herald's CPU time per event (user + system, all its threads): ingest ${ingest.cpuMsPerEvent.toFixed(3)} ms, end-to-end ${endToEnd.map((e) => `${e.cpuMsPerEvent.toFixed(3)} ms with ${e.subscriptions} subscription${e.subscriptions > 1 ? "s" : ""}`).join(", ")}; publishes accepted meanwhile in end-to-end: ${endToEnd.map((e) => `${Math.round(e.publishRate).toLocaleString("en-US")}/s`).join(", ")}.`,
       `Processes: Herald is \`dist/herald\` (bun build --compile) alone in its process; the load generator and the receivers are two other processes sharing the same cores.`,

@@ -93,7 +93,12 @@ export async function startHeraldProcess(dir: string, yaml: (port: number) => st
   const proc = Bun.spawn([...heraldCommand(), "serve", "--config", file], { cwd: dir, stdout: log, stderr: log });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + READY_TIMEOUT_MS;
-  while (!(await fetch(`${url}/readyz`).then((r) => r.ok, () => false))) {
+  while (
+    !(await fetch(`${url}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
     if (proc.exitCode !== null || Date.now() > deadline) {
       await stopProcess(proc);
       throw new Error(`herald did not become ready (exit ${proc.exitCode}):\n${await log.text()}`);

@@ -78,7 +78,10 @@ export async function seedEventLog(path: string, count: number, days: number): P
       await store.events.publish(batch, at);
       sample.push(batch[Math.floor(size / 2)]!.id);
       const claimed = await store.queue.claimDue(limits, 2 * size, at);
-      await store.queue.recordAttempts(claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)), at);
+      await store.queue.recordAttempts(
+        claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)),
+        at,
+      );
     }
   } finally {
     await store.close();

@@ -9,7 +9,11 @@ const receiver = await startReceiverProcess();
 const dirs: string[] = [];
 try {
   const result = await measureSubscriptionScale(() => (dirs.push(mkdtempSync(join(tmpdir(), "herald-bench-"))), dirs.at(-1)!), receiver, SUBSCRIPTION_SCALE);
-  console.log(subscriptionScaleNotes(result).map((line) => `- ${line}`).join("\n"));
+  console.log(
+    subscriptionScaleNotes(result)
+      .map((line) => `- ${line}`)
+      .join("\n"),
+  );
 } finally {
   await receiver.stop();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

@@ -31,9 +31,7 @@ verify options:
   --now UNIX_SECONDS      the time to check against, for an old saved delivery (default: the current time)`;
 
 function formatProblems(file: string, problems: ConfigProblem[]): string {
-  return problems
-    .map((p) => `${file}${p.line === null ? "" : `:${p.line}`}: ${p.path ? `${p.path}: ` : ""}${p.message}`)
-    .join("\n");
+  return problems.map((p) => `${file}${p.line === null ? "" : `:${p.line}`}: ${p.path ? `${p.path}: ` : ""}${p.message}`).join("\n");
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -110,7 +108,10 @@ async function main(argv: string[]): Promise<number> {
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       herald.log.info("shutting down", { signal });
-      void herald.stop().catch((error) => herald.log.error("shutdown failed", { error: String(error) })).finally(resolve);
+      void herald
+        .stop()
+        .catch((error) => herald.log.error("shutdown failed", { error: String(error) }))
+        .finally(resolve);
     };
     process.once("SIGTERM", () => shutdown("SIGTERM"));
     process.once("SIGINT", () => shutdown("SIGINT"));

@@ -81,7 +81,11 @@ describe("without a valid key every API route answers 401, and does nothing", ()
 
   it("whatever the Authorization header holds (property)", async () => {
     const printable = fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 200 });
-    const header = fc.oneof(printable, printable.map((t) => `Bearer ${t}`), printable.map((t) => basic(t)));
+    const header = fc.oneof(
+      printable,
+      printable.map((t) => `Bearer ${t}`),
+      printable.map((t) => basic(t)),
+    );
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...API_ROUTES), header, async (route, authorization) => {
         fc.pre(!Object.values(TOKENS).some((token) => authorization.includes(token)));

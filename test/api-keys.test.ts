@@ -56,7 +56,11 @@ describe("keys in the config file", () => {
     const listed = await h.api("/api/v1/api_keys");
     const text = await listed.text();
     for (const secret of [ADMIN_TOKEN, PUBLISH_TOKEN, USER_TOKEN, sha256Hex(ADMIN_TOKEN)]) expect(text).not.toContain(secret);
-    expect(JSON.parse(text).map((k: any) => [k.id, k.role, k.source])).toEqual([["platform", "publisher", "config"], ["ops", "admin", "config"], ["partner", "user", "config"]]);
+    expect(JSON.parse(text).map((k: any) => [k.id, k.role, k.source])).toEqual([
+      ["platform", "publisher", "config"],
+      ["ops", "admin", "config"],
+      ["partner", "user", "config"],
+    ]);
     const refused = await h.api("/api/v1/api_keys/ops", { method: "DELETE" });
     expect(refused.status).toBe(409);
     expect((await json(refused)).error.code).toBe("config_owned");

@@ -23,7 +23,10 @@ describe("batched writes", () => {
     const writes: number[][] = [];
     let open!: () => void;
     const gate = new Promise<void>((resolve) => (open = resolve));
-    const write = batched((items: number[]) => (writes.push(items), items), () => gate);
+    const write = batched(
+      (items: number[]) => (writes.push(items), items),
+      () => gate,
+    );
     const first = write(1);
     await Bun.sleep(1);
     const second = write(2); // the first write is still waiting for the disk

@@ -17,7 +17,10 @@ function walDatabase(name: string) {
   client.run("PRAGMA journal_mode = WAL");
   client.run("CREATE TABLE t (body TEXT)");
   const insert = client.prepare("INSERT INTO t VALUES (?)");
-  const write = (rows: number) => client.transaction(() => { for (let i = 0; i < rows; i++) insert.run("x".repeat(2_000)); })();
+  const write = (rows: number) =>
+    client.transaction(() => {
+      for (let i = 0; i < rows; i++) insert.run("x".repeat(2_000));
+    })();
   return { path, client, write };
 }
 

@@ -36,8 +36,7 @@ function writeConfig(folder: string, yaml: string): string {
 }
 
 /** Runs `bun src/main.ts <args>` to its end, with only PATH (and `env`) in its environment. */
-const herald = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) =>
-  runCommand([...FROM_SOURCE, ...args], { cwd: options.cwd ?? dir, env: options.env });
+const herald = (args: string[], options: { cwd?: string; env?: Record<string, string> } = {}) => runCommand([...FROM_SOURCE, ...args], { cwd: options.cwd ?? dir, env: options.env });
 
 /** `file:line: path: message` lines after the header, as [line, path] pairs. */
 function problemLines(stderr: string, file: string): [number, string][] {
@@ -76,7 +75,10 @@ describe("herald check-config", () => {
     const run = await herald(["check-config", "--config", file]);
     expect(run.exitCode).toBe(2);
     expect(run.stdout).toBe("");
-    expect(problemLines(run.stderr, file)).toEqual([[5, "subscriptions[0].url"], [8, "api_keys[0].token"]]);
+    expect(problemLines(run.stderr, file)).toEqual([
+      [5, "subscriptions[0].url"],
+      [8, "api_keys[0].token"],
+    ]);
     expect(run.stderr).toContain(`${file}:5: subscriptions[0].url: Expected string to match '^https?://'`);
   });
 

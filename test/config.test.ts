@@ -27,8 +27,7 @@ async function problemsOf(yaml: string, env: Env = {}): Promise<ConfigProblem[]>
   return result.ok ? [] : result.problems;
 }
 /** `line path`, sorted by line: what an operator reads first. */
-const where = (problems: ConfigProblem[]) =>
-  problems.map((p) => `${p.line} ${p.path}`).sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
+const where = (problems: ConfigProblem[]) => problems.map((p) => `${p.line} ${p.path}`).sort((a, b) => parseInt(a) - parseInt(b) || a.localeCompare(b));
 const at = (problems: ConfigProblem[], path: string) => problems.filter((p) => p.path === path);
 
 describe("the shipped webhooks.config.yaml", () => {
@@ -37,7 +36,11 @@ describe("the shipped webhooks.config.yaml", () => {
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
     const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx", maxRetryAfterMs: 3_600_000 };
     expect(result.config.retry).toEqual(ovation);
-    expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([["lims", ovation], ["reports", ovation], ["analytics", ovation]]);
+    expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([
+      ["lims", ovation],
+      ["reports", ovation],
+      ["analytics", ovation],
+    ]);
     expect(result.config.storage.sqlitePath).toBe(resolve(import.meta.dir, "../data/herald.db"));
     expect(result.config.apiKeys.find((k) => k.role === "user")).toMatchObject({ name: "partner", subscriptions: ["reports"] });
   });
@@ -59,14 +62,14 @@ describe("durations", () => {
         return false;
       }
     };
-    for (const text of ["500ms", "64s", "12m", "1h", "30d", "0s", "1w", "5 s", "s", "10", "1.5h", "10S", " 1s"])
-      expect([text, parses(text)]).toEqual([text, pattern.test(text)]);
+    for (const text of ["500ms", "64s", "12m", "1h", "30d", "0s", "1w", "5 s", "s", "10", "1.5h", "10S", " 1s"]) expect([text, parses(text)]).toEqual([text, pattern.test(text)]);
   });
 });
 
 describe("retry.max_retry_after", () => {
   it("is 1h by default, may be set for all or per subscription, and a bad duration is a problem at its line", async () => {
-    const yaml = (value: string) => `retry:\n  max_retry_after: ${value}\n${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { max_retry_after: 0s } }\n  - { id: b, url: "http://127.0.0.1/b", events: ["*"] }\n${KEYS}`;
+    const yaml = (value: string) =>
+      `retry:\n  max_retry_after: ${value}\n${TYPES}subscriptions:\n  - { id: a, url: "http://127.0.0.1/a", events: ["*"], retry: { max_retry_after: 0s } }\n  - { id: b, url: "http://127.0.0.1/b", events: ["*"] }\n${KEYS}`;
     expect((await load(`${TYPES}${KEYS}`)).retry.maxRetryAfterMs).toBe(3_600_000);
     const config = await load(yaml("10m"));
     expect(config.subscriptions.map((s) => s.retry.maxRetryAfterMs)).toEqual([0, 600_000]);
@@ -155,8 +158,15 @@ ${KEYS}`;
   beforeAll(async () => void (found = await problemsOf(yaml)));
 
   it("reports every one of them in one pass", () => {
-    expect(where(found)).toEqual(["2 server.port", "3 server.colour", "5 retry.timeout", "6 retry.schedule[1]",
-      "12 subscriptions[0].events", "13 subscriptions[0].retries", "14 subscriptions[1].url"]);
+    expect(where(found)).toEqual([
+      "2 server.port",
+      "3 server.colour",
+      "5 retry.timeout",
+      "6 retry.schedule[1]",
+      "12 subscriptions[0].events",
+      "13 subscriptions[0].retries",
+      "14 subscriptions[1].url",
+    ]);
   });
   it("a value of the wrong type is reported at its path and line", () => {
     expect(at(found, "server.port")).toEqual([{ path: "server.port", line: 2, message: "Expected union value (a port number, 0-65535)" }]);
@@ -201,9 +211,18 @@ api_keys:
   const one = (path: string) => at(found, path)[0];
 
   it("reports every one of them in one pass", () => {
-    expect(where(found)).toEqual(["5 event_types[2].name", "9 subscriptions[0].events[1]", "10 subscriptions[0].transformer",
-      "11 subscriptions[0].auth.plugin", "12 subscriptions[1].id", "15 subscriptions[1].transformer.plugin",
-      "16 subscriptions[1].retry.timeout", "19 api_keys[1].token", "20 api_keys[2]", "21 api_keys[3].subscriptions[1]"]);
+    expect(where(found)).toEqual([
+      "5 event_types[2].name",
+      "9 subscriptions[0].events[1]",
+      "10 subscriptions[0].transformer",
+      "11 subscriptions[0].auth.plugin",
+      "12 subscriptions[1].id",
+      "15 subscriptions[1].transformer.plugin",
+      "16 subscriptions[1].retry.timeout",
+      "19 api_keys[1].token",
+      "20 api_keys[2]",
+      "21 api_keys[3].subscriptions[1]",
+    ]);
   });
   it("an unknown event type in a subscription's events is reported with the declared ones", () => {
     expect(one("subscriptions[0].events[1]")?.message).toBe('unknown event type "report_signed"; declared: sample.uploaded, analysis.failed');
@@ -260,8 +279,7 @@ export default { kind: "transformer", name: "prefixed", options: Type.Object({ p
     mkdirSync(join(dir, "plugins"), { recursive: true });
     for (const [name, text] of Object.entries(fixtures)) writeFileSync(join(dir, "plugins", name), text);
   });
-  const withPlugins = (files: string[], subscriptions = "") =>
-    `plugins:\n${files.map((f) => `  - ${f}\n`).join("")}${TYPES}${subscriptions && `subscriptions:\n${subscriptions}`}${KEYS}`;
+  const withPlugins = (files: string[], subscriptions = "") => `plugins:\n${files.map((f) => `  - ${f}\n`).join("")}${TYPES}${subscriptions && `subscriptions:\n${subscriptions}`}${KEYS}`;
 
   it("a valid plugin file loads, relative to the config's folder, and its plugin becomes available", async () => {
     const sub = `  - { id: lims, url: "http://127.0.0.1/l", events: ["*"], transformer: my-lims, auth: { plugin: lims-token } }\n`;
@@ -424,8 +442,7 @@ describe("server", () => {
     expect((await load(yaml("4096B"))).server.maxBodyBytes).toBe(4096);
     expect(await problemsOf(yaml("1 MB"))).toEqual([{ path: "server.max_body_size", line: 3, message: expect.stringContaining("(e.g. 512KiB, 1MiB)") }]);
     expect(await problemsOf(yaml("1048576"))).toEqual([{ path: "server.max_body_size", line: 3, message: "Expected string (e.g. 512KiB, 1MiB)" }]);
-    for (const size of ["1023B", "65MiB"])
-      expect(await problemsOf(yaml(size))).toEqual([{ path: "server.max_body_size", line: 3, message: "max_body_size must be between 1KiB and 64MiB" }]);
+    for (const size of ["1023B", "65MiB"]) expect(await problemsOf(yaml(size))).toEqual([{ path: "server.max_body_size", line: 3, message: "max_body_size must be between 1KiB and 64MiB" }]);
   });
   it("a public_url that does not parse is a problem at its path and line", async () => {
     const yaml = `server:\n  host: 127.0.0.1\n  public_url: "https://hooks example.org"\n${TYPES}${KEYS}`;
@@ -445,19 +462,24 @@ ${KEYS}`;
   });
   it("a retention shorter than the longest retry span (schedule + attempts × timeout) is a problem naming that subscription", async () => {
     const noRetryAfter = (retention: string) => yaml(retention).replace("schedule: [1s] }", "schedule: [1s], max_retry_after: 0s }");
-    expect(await problemsOf(noRetryAfter("retention: 10m\n"))).toEqual([{
-      path: "retention",
-      line: 1,
-      message: 'retention 10m is shorter than the 823s subscription "patient" may spend retrying an event (its schedule plus 3 attempts of 10s): events would be purged while still being retried',
-    }]);
+    expect(await problemsOf(noRetryAfter("retention: 10m\n"))).toEqual([
+      {
+        path: "retention",
+        line: 1,
+        message: 'retention 10m is shorter than the 823s subscription "patient" may spend retrying an event (its schedule plus 3 attempts of 10s): events would be purged while still being retried',
+      },
+    ]);
     expect((await load(noRetryAfter("retention: 823s\n"))).retentionMs).toBe(823_000);
   });
   it("the span counts every wait as long as Retry-After may stretch it (max_retry_after, 1h by default)", async () => {
-    expect(await problemsOf(yaml("retention: 2h\n"))).toEqual([{
-      path: "retention",
-      line: 1,
-      message: 'retention 2h is shorter than the 7230s subscription "patient" may spend retrying an event (its schedule, each wait stretched up to 1h by Retry-After, plus 3 attempts of 10s): events would be purged while still being retried',
-    }]);
+    expect(await problemsOf(yaml("retention: 2h\n"))).toEqual([
+      {
+        path: "retention",
+        line: 1,
+        message:
+          'retention 2h is shorter than the 7230s subscription "patient" may spend retrying an event (its schedule, each wait stretched up to 1h by Retry-After, plus 3 attempts of 10s): events would be purged while still being retried',
+      },
+    ]);
     expect((await load(yaml("retention: 7230s\n"))).retentionMs).toBe(7_230_000);
   });
   it("the default retention is held to the same rule", async () => {
@@ -495,10 +517,25 @@ describe("each kind of mistake, alone in a file, is one problem naming its path 
     ["unknown key", base("delivery:\n  concurency: 4\n"), {}, { line: 4, path: "delivery.concurency", message: /^Unexpected property/ }],
     ["wrong type", base(sub('    events: ["*"]\n    headers: [X-Lab]\n')), {}, { line: 7, path: "subscriptions[0].headers", message: /^Expected object/ }],
     ["bad duration", base("retry:\n  schedule: [64s, 12 minutes]\n"), {}, { line: 4, path: "retry.schedule[1]", message: /e\.g\. 500ms, 64s/ }],
-    ["missing env variable", base(sub('    events: ["*"]\n    auth: { plugin: onecodex-signature, secret: "${LIMS_SECRET}" }\n')), {}, { line: 7, path: "subscriptions[0].auth.secret", message: /^environment variable LIMS_SECRET is not set$/ }],
+    [
+      "missing env variable",
+      base(sub('    events: ["*"]\n    auth: { plugin: onecodex-signature, secret: "${LIMS_SECRET}" }\n')),
+      {},
+      { line: 7, path: "subscriptions[0].auth.secret", message: /^environment variable LIMS_SECRET is not set$/ },
+    ],
     ["unknown plugin", base(sub('    events: ["*"]\n    transformer: lims-v2\n')), {}, { line: 7, path: "subscriptions[0].transformer", message: /^unknown transformer plugin "lims-v2"/ }],
-    ["duplicate ids", base(`${sub('    events: ["*"]\n')}  - { id: lims, url: "http://127.0.0.1:9/other", events: ["*"] }\n`), {}, { line: 7, path: "subscriptions[1].id", message: /^duplicate subscription id "lims"$/ }],
-    ["undeclared event type", base(sub("    events: [sample.uploaded, sample.deleted]\n")), {}, { line: 6, path: "subscriptions[0].events[1]", message: /^unknown event type "sample\.deleted"; declared: sample\.uploaded$/ }],
+    [
+      "duplicate ids",
+      base(`${sub('    events: ["*"]\n')}  - { id: lims, url: "http://127.0.0.1:9/other", events: ["*"] }\n`),
+      {},
+      { line: 7, path: "subscriptions[1].id", message: /^duplicate subscription id "lims"$/ },
+    ],
+    [
+      "undeclared event type",
+      base(sub("    events: [sample.uploaded, sample.deleted]\n")),
+      {},
+      { line: 6, path: "subscriptions[0].events[1]", message: /^unknown event type "sample\.deleted"; declared: sample\.uploaded$/ },
+    ],
     ["bad size", base("server:\n  max_body_size: 1GB\n"), {}, { line: 4, path: "server.max_body_size", message: /e\.g\. 512KiB, 1MiB/ }],
     ["bad network", base("delivery:\n  allow_networks: [169.254.0.0/33]\n"), {}, { line: 4, path: "delivery.allow_networks[0]", message: /is not a network/ }],
   ];

@@ -14,10 +14,14 @@ afterAll(async () => {
 });
 
 describe("a crash during ingest and delivery", () => {
-  it("3,000 events to three receivers, the binary killed with SIGKILL at a random moment and restarted: none lost", async () => {
-    const figures = await runCrashScenario({ dir, events: 3_000, kills: 1 });
-    console.log(`crash test: ${JSON.stringify(figures)}`);
-    expect(figures).toMatchObject({ accepted: 3_000, kills: 1, lost: 0, mixedDeliveryIds: 0, integrity: "ok", unfinished: 0 });
-    expect(figures.delivered).toBe(3 * 3_000);
-  }, 60_000 + BUILD_TIMEOUT_MS);
+  it(
+    "3,000 events to three receivers, the binary killed with SIGKILL at a random moment and restarted: none lost",
+    async () => {
+      const figures = await runCrashScenario({ dir, events: 3_000, kills: 1 });
+      console.log(`crash test: ${JSON.stringify(figures)}`);
+      expect(figures).toMatchObject({ accepted: 3_000, kills: 1, lost: 0, mixedDeliveryIds: 0, integrity: "ok", unfinished: 0 });
+      expect(figures.delivered).toBe(3 * 3_000);
+    },
+    60_000 + BUILD_TIMEOUT_MS,
+  );
 });

@@ -120,10 +120,7 @@ describe("retries follow the declared schedule exactly (Ovation: 10 s timeout, 6
     const detail = await eventDetail(h, event.id);
     expect(detail.status).toBe("success");
     expect(detail.deliveries[0].attempt_log.map((x: any) => x.success)).toEqual([false, true]);
-    expect(a.requests.map((r) => r.headers["herald-delivery-id"])).toEqual([
-      detail.deliveries[0].id,
-      detail.deliveries[0].id,
-    ]); // the same delivery id on every attempt
+    expect(a.requests.map((r) => r.headers["herald-delivery-id"])).toEqual([detail.deliveries[0].id, detail.deliveries[0].id]); // the same delivery id on every attempt
   });
 
   it("a subscription's retry override wins over the default policy", async () => {
@@ -272,10 +269,7 @@ describe("Retry-After on a 429 or 503 is honoured, within max_retry_after, and s
     const clock = new ManualClock();
     const limited = receivers.start(() => new Response("no", { status: 429, headers: { "retry-after": "1" } }));
     const broken = receivers.start(() => new Response("no", { status: 500, headers: { "retry-after": "3600" } }));
-    const h = await start(
-      `  - { id: a, url: "${limited.url}", events: ["*"], retry: { schedule: [] } }\n  - { id: b, url: "${broken.url}", events: ["*"], retry: { schedule: [5s] } }`,
-      clock,
-    );
+    const h = await start(`  - { id: a, url: "${limited.url}", events: ["*"], retry: { schedule: [] } }\n  - { id: b, url: "${broken.url}", events: ["*"], retry: { schedule: [5s] } }`, clock);
     const event = (await (await h.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await h.worker.drain();
     const detail = await eventDetail(h, event.id);

@@ -31,7 +31,10 @@ function manualSync() {
 
 const settled = async (promise: Promise<unknown>) => {
   let done = false;
-  void promise.then(() => (done = true), () => (done = true));
+  void promise.then(
+    () => (done = true),
+    () => (done = true),
+  );
   await Bun.sleep(0);
   return done;
 };

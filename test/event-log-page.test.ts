@@ -245,7 +245,12 @@ describe("resending from the list", () => {
     await notice(page, "Resent 2 events.");
     await herald.worker.drain();
     await countSays(page, "37 events match the filter");
-    expect(flaky.requests.slice(before).map((r) => r.headers["herald-event-id"]).sort()).toEqual([...ids].sort());
+    expect(
+      flaky.requests
+        .slice(before)
+        .map((r) => r.headers["herald-event-id"])
+        .sort(),
+    ).toEqual([...ids].sort());
     expect(await stillSameWindow(page)).toBe(true);
   });
 

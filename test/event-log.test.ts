@@ -36,15 +36,34 @@ function fill(db: Db, count: number, hours: number) {
       const eventType = TYPES[(i + k) % TYPES.length]!;
       return { id: `e${i + k}`, eventType, objectType: "x", object: { n: i + k }, triggeredAt: null, subscriptionIds: eventType === "report_signed" ? ["a", "b"] : ["a"] };
     });
-    publishEvents(db, events, batch.map((event) => ({ event, now: at })));
+    publishEvents(
+      db,
+      events,
+      batch.map((event) => ({ event, now: at })),
+    );
     if (i % 5 === 0) continue; // some stay pending
     const claimed = claimDue(db, statements, limits, 1_000, at);
     const outcomes = claimed.map((d, k): AttemptOutcome => {
       const fate = FATES[(i + k) % FATES.length]!;
       return {
-        deliveryId: d.id, eventId: d.event.id, number: d.number, claim: d.claim, startedAt: at, durationMs: 1, url: "http://x", requestHeaders: {},
-        responseStatus: fate === "succeeded" ? 200 : 500, responseBody: "", errorKind: null, errorMessage: null, retryAfter: null, retryAfterMs: null, success: fate === "succeeded",
-        roundAttempts: 1, nextState: fate, nextDueAt: fate === "retrying" ? at + HOUR : null,
+        deliveryId: d.id,
+        eventId: d.event.id,
+        number: d.number,
+        claim: d.claim,
+        startedAt: at,
+        durationMs: 1,
+        url: "http://x",
+        requestHeaders: {},
+        responseStatus: fate === "succeeded" ? 200 : 500,
+        responseBody: "",
+        errorKind: null,
+        errorMessage: null,
+        retryAfter: null,
+        retryAfterMs: null,
+        success: fate === "succeeded",
+        roundAttempts: 1,
+        nextState: fate,
+        nextDueAt: fate === "retrying" ? at + HOUR : null,
       };
     });
     recordAttempts(db, statements, events, outcomes, at);
@@ -55,11 +74,16 @@ function fill(db: Db, count: number, hours: number) {
 /** Filters over every dimension the totals answer, with since/until on and off hour boundaries. */
 function filters(): EventFilter[] {
   const found: EventFilter[] = [{}];
-  const ranges = [{}, { since: START + 2 * HOUR }, { until: START + 5 * HOUR + 17 }, { since: START + HOUR + 999, until: START + 7 * HOUR - 1 }, { since: START + 3 * HOUR + 5, until: START + 4 * HOUR + 9 }];
+  const ranges = [
+    {},
+    { since: START + 2 * HOUR },
+    { until: START + 5 * HOUR + 17 },
+    { since: START + HOUR + 999, until: START + 7 * HOUR - 1 },
+    { since: START + 3 * HOUR + 5, until: START + 4 * HOUR + 9 },
+  ];
   for (const range of ranges)
     for (const status of [undefined, ...EVENT_STATUSES])
-      for (const eventType of [undefined, "report_signed"])
-        for (const subscription of [undefined, "a", "b"]) found.push({ ...range, status, eventType, subscription });
+      for (const eventType of [undefined, "report_signed"]) for (const subscription of [undefined, "a", "b"]) found.push({ ...range, status, eventType, subscription });
   found.push({ visibleSubscriptions: ["b"] }, { visibleSubscriptions: ["a", "b"], status: "failed" }, { ids: ["e1", "e2", "e30"] });
   return found;
 }
@@ -88,7 +112,11 @@ describe("X-Total-Count from the per-hour totals", () => {
     const older = drizzle({ client, schema });
     // The database as it was before the totals existed.
     const internals = older as unknown as { dialect: { migrate(m: MigrationMeta[], session: unknown, config: object): void }; session: unknown };
-    internals.dialect.migrate(embeddedMigrations().filter((m) => m.tag < "0003"), internals.session, {});
+    internals.dialect.migrate(
+      embeddedMigrations().filter((m) => m.tag < "0003"),
+      internals.session,
+      {},
+    );
     const insertEvent = client.prepare("INSERT INTO events (id, event_type, object_type, object, triggered_at, created_at, status) VALUES (?, ?, 'x', '{}', ?, ?, ?)");
     const insertDelivery = client.prepare("INSERT INTO deliveries (id, event_id, subscription_id, state, created_at, updated_at) VALUES (?, ?, 'a', ?, ?, ?)");
     for (let i = 0; i < 50; i++) {
@@ -110,7 +138,12 @@ describe("a page filtered on one subscription", () => {
   it("holds the same events in the same order as the same filter judged event by event", () => {
     const db = openDatabase(join(dir, "pages.db"));
     fill(db, 300, 4);
-    for (const filter of [{ subscription: "a" }, { subscription: "b", status: "failed" as const }, { visibleSubscriptions: ["b"], since: START + HOUR }, { subscription: "a", eventType: "sample.uploaded", status: "success" as const }]) {
+    for (const filter of [
+      { subscription: "a" },
+      { subscription: "b", status: "failed" as const },
+      { visibleSubscriptions: ["b"], since: START + HOUR },
+      { subscription: "a", eventType: "sample.uploaded", status: "success" as const },
+    ]) {
       const expected = countRows(db, filter);
       const seen: string[] = [];
       for (let offset = 0; offset < expected + 20; offset += 20) seen.push(...listEvents(db, filter, offset, 20).items.map((e) => e.id));

@@ -96,7 +96,8 @@ describe("a published event is validated", () => {
     let sent = 0;
     const body = new ReadableStream({
       pull(controller) {
-        if (sent++ < 80) controller.enqueue(chunk); // 5 MiB in all
+        if (sent++ < 80)
+          controller.enqueue(chunk); // 5 MiB in all
         else controller.close();
       },
     });

@@ -51,7 +51,15 @@ describe("faulty receivers beside a healthy one", () => {
     const resets = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data: (socket) => socket.terminate() } });
     sockets.push(resets);
 
-    const faulty = { neverAnswers: neverAnswers.url, resets: `http://127.0.0.1:${resets.port}`, fails: fails.url, limited: limited.url, redirects: redirects.url, endless: endless.url, drips: drips.url };
+    const faulty = {
+      neverAnswers: neverAnswers.url,
+      resets: `http://127.0.0.1:${resets.port}`,
+      fails: fails.url,
+      limited: limited.url,
+      redirects: redirects.url,
+      endless: endless.url,
+      drips: drips.url,
+    };
     // The faulty ones retry every 100 ms (up to 8 times), so they misbehave for the whole run; the 429 one's
     // Retry-After (an hour) is honoured only up to its 2 s max_retry_after.
     const retry = "{ timeout: 1s, schedule: [100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms, 100ms] }";
@@ -93,7 +101,14 @@ describe("faulty receivers beside a healthy one", () => {
       healthyDelivered: latencies.length,
       latencyMs: { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99), max: latencies.at(-1) },
       rssMb: { before: rssBefore, peak: rssPeak, after: rssAfter },
-      attempts: { neverAnswers: neverAnswers.requests.length, fails: fails.requests.length, limited: limited.requests.length, redirects: redirects.requests.length, endless: endless.requests.length, drips: drips.requests.length },
+      attempts: {
+        neverAnswers: neverAnswers.requests.length,
+        fails: fails.requests.length,
+        limited: limited.requests.length,
+        redirects: redirects.requests.length,
+        endless: endless.requests.length,
+        drips: drips.requests.length,
+      },
       endlessMbSent: Math.round(endlessBytes / 1024 / 1024),
       limitedGapsMs: { min: Math.min(...gaps), max: Math.max(...gaps) },
     };
@@ -113,7 +128,9 @@ describe("faulty receivers beside a healthy one", () => {
 
     // Each failure is in the attempt log with its kind; Herald is still healthy.
     const events = (await (await herald.api(`/api/v1/events?per_page=500`)).json()) as { id: string }[];
-    const detail = (await (await herald.api(`/api/v1/events/${events.at(-1)!.id}`)).json()) as { deliveries: { subscription: string; attempt_log: { response: { status: number } | null; error: { kind: string } | null; retry_after: unknown }[] }[] };
+    const detail = (await (await herald.api(`/api/v1/events/${events.at(-1)!.id}`)).json()) as {
+      deliveries: { subscription: string; attempt_log: { response: { status: number } | null; error: { kind: string } | null; retry_after: unknown }[] }[];
+    };
     const first = Object.fromEntries(detail.deliveries.map((d) => [d.subscription, d.attempt_log[0]]));
     expect(first.healthy).toMatchObject({ response: { status: 200 }, error: null });
     expect(first.neverAnswers!.error!.kind).toBe("timeout");

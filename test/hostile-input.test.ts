@@ -44,10 +44,12 @@ afterEach(async () => {
 /** Everything a refused request could have touched: every table's rows, and what changes in place. */
 function fingerprint(): string {
   return JSON.stringify(
-    db.query(`SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM attempts) AS attempts,
+    db
+      .query(`SELECT (SELECT count(*) FROM events) AS events, (SELECT count(*) FROM attempts) AS attempts,
                      (SELECT group_concat(id || ':' || state || ':' || claim || ':' || updated_at) FROM deliveries) AS deliveries,
                      (SELECT group_concat(id || ':' || updated_at || ':' || coalesce(deleted_at, '')) FROM subscriptions) AS subscriptions,
-                     (SELECT group_concat(id) FROM api_keys) AS api_keys`).get(),
+                     (SELECT group_concat(id) FROM api_keys) AS api_keys`)
+      .get(),
   );
 }
 
@@ -143,7 +145,16 @@ describe("publishing: fields missing, of the wrong type, or out of bounds", () =
   });
 
   it("a field of the wrong type is a 400 naming it", async () => {
-    const cases: [string, unknown][] = [["event_type", 1], ["event_type", null], ["object", []], ["object", "x"], ["object", 7], ["id", 5], ["triggered_at", 1767225600], ["object_type", null]];
+    const cases: [string, unknown][] = [
+      ["event_type", 1],
+      ["event_type", null],
+      ["object", []],
+      ["object", "x"],
+      ["object", 7],
+      ["id", 5],
+      ["triggered_at", 1767225600],
+      ["object_type", null],
+    ];
     for (const [field, value] of cases) expect((await publish({ ...valid, [field]: value }, 400)).message).toContain(field);
   });
 
@@ -242,7 +253,12 @@ describe("properties (fast-check)", () => {
       object: mostly(fc.dictionary(anyText, fc.jsonValue({ maxDepth: 4 })), fc.jsonValue()),
       object_type: optional(mostly(fc.constantFrom("sample", "analysis"), anyText)),
       id: optional(mostly(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,20}$/), anyText)),
-      triggered_at: optional(mostly(fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4e12) }).map((d) => d.toISOString()), anyText)),
+      triggered_at: optional(
+        mostly(
+          fc.date({ noInvalidDate: true, min: new Date(0), max: new Date(4e12) }).map((d) => d.toISOString()),
+          anyText,
+        ),
+      ),
       extra: mostly(fc.constant(undefined), fc.jsonValue()),
     });
     await fc.assert(

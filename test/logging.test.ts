@@ -61,7 +61,10 @@ describe("attempt log lines", () => {
   it("at debug, one line per attempt, successes included", async () => {
     const logged = attemptLines(await deliverOneGoodOneBad("debug"));
     expect(logged.map((l) => [l.level, l.subscription, l.message])).toEqual(
-      expect.arrayContaining([["debug", "good", "delivery attempt succeeded"], ["info", "flaky", "delivery attempt failed"]]),
+      expect.arrayContaining([
+        ["debug", "good", "delivery attempt succeeded"],
+        ["info", "flaky", "delivery attempt failed"],
+      ]),
     );
     expect(logged).toHaveLength(2);
   });
@@ -106,7 +109,10 @@ describe("the log level", () => {
   it("read from a function at each line, follows a change (a config reload) at once", () => {
     const lines: string[] = [];
     let level: "info" | "debug" = "info";
-    const log = jsonLogger(() => level, (line) => lines.push(line));
+    const log = jsonLogger(
+      () => level,
+      (line) => lines.push(line),
+    );
     log.debug("hidden");
     level = "debug";
     log.debug("shown");

@@ -35,7 +35,11 @@ const scrape = async () => {
   expect(response.status).toBe(200);
   expect(response.headers.get("content-type")).toContain("text/plain");
   const text = await response.text();
-  return (series: string) => text.split("\n").find((l) => l.startsWith(`${series} `))?.split(" ")[1];
+  return (series: string) =>
+    text
+      .split("\n")
+      .find((l) => l.startsWith(`${series} `))
+      ?.split(" ")[1];
 };
 
 describe("who may read GET /metrics: it names every subscription", () => {

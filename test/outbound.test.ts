@@ -41,7 +41,18 @@ describe("which addresses are refused", () => {
     const metadata = ["::ffff:a9fe:a9fe", "::169.254.169.254", "::a9fe:a9fe", "64:ff9b::169.254.169.254", "64:ff9b::a9fe:a9fe", "2002:a9fe:a9fe::1", "2002:a9fe:a9fe:1::5"];
     for (const address of metadata) expect({ address, why: refusalOf(address, policy()) }).toEqual({ address, why: "a link-local or cloud metadata address" });
     const strict = policy({ blockPrivateNetworks: true });
-    const loopbackOrPrivate = ["::127.0.0.1", "::7f00:1", "::ffff:7f00:1", "64:ff9b::7f00:1", "64:ff9b::10.0.0.1", "64:ff9b::c0a8:101", "2002:7f00:1::", "2002:a00:1::1", "2002:c0a8:0101::1", "::0.0.0.5"];
+    const loopbackOrPrivate = [
+      "::127.0.0.1",
+      "::7f00:1",
+      "::ffff:7f00:1",
+      "64:ff9b::7f00:1",
+      "64:ff9b::10.0.0.1",
+      "64:ff9b::c0a8:101",
+      "2002:7f00:1::",
+      "2002:a00:1::1",
+      "2002:c0a8:0101::1",
+      "::0.0.0.5",
+    ];
     for (const address of loopbackOrPrivate) {
       expect({ address, why: refusalOf(address, strict) }).toEqual({ address, why: "a loopback or private address (delivery.block_private_networks)" });
       expect({ address, why: refusalOf(address, policy()) }).toEqual({ address, why: null });
@@ -72,7 +83,10 @@ describe("which addresses are refused", () => {
 
 describe("the address checked is the address connected to", () => {
   it("a name is judged by every address it resolves to: one refused address refuses it", async () => {
-    const resolvesTo = (...addresses: string[]) => async () => addresses;
+    const resolvesTo =
+      (...addresses: string[]) =>
+      async () =>
+        addresses;
     expect(await resolveTarget("metadata.example", policy(), resolvesTo("169.254.169.254"))).toEqual({
       error: { kind: "blocked", message: "refused to connect to 169.254.169.254 (metadata.example): a link-local or cloud metadata address; allow it with delivery.allow_networks" },
     });
@@ -94,14 +108,19 @@ describe("the address checked is the address connected to", () => {
 });
 
 describe("every checked address is tried in turn when it cannot be connected to", () => {
-  const resolvesTo = (...addresses: string[]) => async () => addresses;
+  const resolvesTo =
+    (...addresses: string[]) =>
+    async () =>
+      addresses;
   const post = (url: string, resolve: () => Promise<string[]>, settings: Partial<OutboundSettings> = {}) =>
     postWebhook(url, { "content-type": "application/json" }, new TextEncoder().encode("{}"), AbortSignal.timeout(5_000), policy(settings), resolve);
 
   it("in RFC 8305's order: the resolver's first address, then the two families alternating, each in the resolver's order", async () => {
     expect(connectionOrder(["2001:db8::1", "2001:db8::2", "2001:db8::3", "192.0.2.1", "192.0.2.2"])).toEqual(["2001:db8::1", "192.0.2.1", "2001:db8::2", "192.0.2.2", "2001:db8::3"]);
     expect(connectionOrder(["192.0.2.1", "192.0.2.2", "2001:db8::1"])).toEqual(["192.0.2.1", "2001:db8::1", "192.0.2.2"]);
-    expect(await resolveTargets("both.example", policy(), resolvesTo("93.184.215.14", "93.184.215.15", "2606:4700::1111"))).toEqual({ addresses: ["93.184.215.14", "2606:4700::1111", "93.184.215.15"] });
+    expect(await resolveTargets("both.example", policy(), resolvesTo("93.184.215.14", "93.184.215.15", "2606:4700::1111"))).toEqual({
+      addresses: ["93.184.215.14", "2606:4700::1111", "93.184.215.15"],
+    });
   });
 
   it("a name listing a dead address first is still delivered to, at the live one, under its name", async () => {
@@ -145,7 +164,10 @@ describe("a refused target is an attempt error, not a crash", () => {
   it("metadata and link-local URLs, however written, are refused before connecting, and retried on schedule", async () => {
     const urls = ["http://169.254.169.254/latest/meta-data/", "http://[fe80::1]:8080/hook", "http://[::ffff:169.254.169.254]/", "http://2852039166/", "http://0251.0376.0251.0376/"];
     const clock = new ManualClock();
-    herald = await startTestHerald(configYaml({ subscriptions: urls.map((url, i) => `  - { id: s${i}, url: "${url}", events: ["*"] }`).join("\n"), userSubscriptions: ["s0"] }), { clock, startWorker: false });
+    herald = await startTestHerald(configYaml({ subscriptions: urls.map((url, i) => `  - { id: s${i}, url: "${url}", events: ["*"] }`).join("\n"), userSubscriptions: ["s0"] }), {
+      clock,
+      startWorker: false,
+    });
     const event = (await (await herald.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await herald.worker.drain();
     for (let i = 0; i < urls.length; i++) {
@@ -191,7 +213,12 @@ describe("https to a name: Herald connects to the checked address, and TLS still
   it("delivers to https://localhost with a certificate for localhost, and refuses one for another name", async () => {
     const tls = join(import.meta.dir, "fixtures", "tls");
     const serve = (name: string) =>
-      Bun.serve({ hostname: "127.0.0.1", port: 0, tls: { cert: Bun.file(join(tls, `${name}.pem`)), key: Bun.file(join(tls, `${name}.key`)) }, fetch: async (request) => (await request.text(), new Response(`host=${request.headers.get("host")}`)) });
+      Bun.serve({
+        hostname: "127.0.0.1",
+        port: 0,
+        tls: { cert: Bun.file(join(tls, `${name}.pem`)), key: Bun.file(join(tls, `${name}.key`)) },
+        fetch: async (request) => (await request.text(), new Response(`host=${request.headers.get("host")}`)),
+      });
     const good = serve("localhost");
     const wrong = serve("other.test");
     try {

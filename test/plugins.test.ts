@@ -35,7 +35,11 @@ function folderWithPlugins(...fixtures: string[]): string {
 function oneCodexReceiverAccepts(header: string, rawBody: string, secret: string): boolean {
   const [timestampPart, ...signatureParts] = header.split(" ");
   if (!timestampPart?.startsWith("t=") || signatureParts.length === 0) return false;
-  const expected = Buffer.from(createHmac("sha256", secret).update(`${timestampPart.slice(2)}.${rawBody}`).digest("hex"));
+  const expected = Buffer.from(
+    createHmac("sha256", secret)
+      .update(`${timestampPart.slice(2)}.${rawBody}`)
+      .digest("hex"),
+  );
   return signatureParts.some((part) => {
     if (!part.startsWith("v1=")) return false;
     const given = Buffer.from(part.slice(3));
@@ -51,10 +55,10 @@ describe("onecodex-signature", () => {
   it("signs <t>.<raw body> so that One Codex's documented receiver steps accept it, with t the send time", async () => {
     const clock = new ManualClock(Date.parse("2026-03-01T12:00:00Z"));
     const r = receivers.start();
-    herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], auth: { plugin: onecodex-signature, secret: "s3cret-key" } }` }),
-      { clock, startWorker: false },
-    );
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], auth: { plugin: onecodex-signature, secret: "s3cret-key" } }` }), {
+      clock,
+      startWorker: false,
+    });
     await herald.publish({ event_type: "sample.uploaded", object: { id: "s1", note: "größe ✓" }, triggered_at: "2026-01-01T00:00:00Z" });
     clock.advance(5_000);
     await herald.worker.drain();
@@ -98,10 +102,10 @@ describe("onecodex-signature", () => {
 describe("basic-auth", () => {
   it("sends Authorization: Basic base64(user:password) in UTF-8 (RFC 7617), redacted in the attempt log", async () => {
     const r = receivers.start();
-    herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], auth: { plugin: basic-auth, username: "jürgen", password: "pa:ss✓" } }` }),
-      { clock: new ManualClock(), startWorker: false },
-    );
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], auth: { plugin: basic-auth, username: "jürgen", password: "pa:ss✓" } }` }), {
+      clock: new ManualClock(),
+      startWorker: false,
+    });
     const event = (await (await herald.publish({ event_type: "sample.uploaded", object: {} })).json()) as any;
     await herald.worker.drain();
     const [scheme, encoded] = r.requests[0]!.headers.authorization!.split(" ");
@@ -117,10 +121,10 @@ describe("basic-auth", () => {
 describe("ovation", () => {
   it("POSTs the event name with the object whole", async () => {
     const r = receivers.start();
-    herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: [report_signed], transformer: ovation }`, extraTypes: OVATION_TYPES }),
-      { clock: new ManualClock(), startWorker: false },
-    );
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: [report_signed], transformer: ovation }`, extraTypes: OVATION_TYPES }), {
+      clock: new ManualClock(),
+      startWorker: false,
+    });
     const event = (await (await herald.publish({ event_type: "report_signed", object: { id: "rep-1", status: "signed" }, triggered_at: "2026-02-03T04:05:06Z" })).json()) as any;
     await herald.worker.drain();
     expect(r.requests[0]!.headers["content-type"]).toBe("application/json");
@@ -197,10 +201,11 @@ export default {
 `,
     );
     const r = receivers.start();
-    herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], transformer: checked-envelope }`, extra: "plugins: [./checked-envelope.ts]" }),
-      { clock: new ManualClock(), startWorker: false, dir },
-    );
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"], transformer: checked-envelope }`, extra: "plugins: [./checked-envelope.ts]" }), {
+      clock: new ManualClock(),
+      startWorker: false,
+      dir,
+    });
     await herald.publish({ event_type: "sample.uploaded", object: { id: "s9" } });
     await herald.worker.drain();
     expect(JSON.parse(r.requests[0]!.body)).toEqual({ valid: false, sample: { id: "s9", reads: 0 } });

@@ -40,10 +40,16 @@ describe("a valid file is applied at once", () => {
     const before = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
     await h.worker.drain();
 
-    rewrite(configFile(h), (text) => text.replace(sub("b", `${r.url}/b`), [sub("c", `${r.url}/c`), sub("a", `${r.url}/a2`, "[analysis.failed]")].join("\n")).replace(sub("a", `${r.url}/a`) + "\n", ""));
+    rewrite(configFile(h), (text) =>
+      text.replace(sub("b", `${r.url}/b`), [sub("c", `${r.url}/c`), sub("a", `${r.url}/a2`, "[analysis.failed]")].join("\n")).replace(sub("a", `${r.url}/a`) + "\n", ""),
+    );
     expect(await h.reload()).toEqual({ ok: true, restartNeeded: [] });
 
-    expect(await ids(h)).toEqual([["a", true], ["b", false], ["c", true]]);
+    expect(await ids(h)).toEqual([
+      ["a", true],
+      ["b", false],
+      ["c", true],
+    ]);
     const removed = await json(await h.api("/api/v1/subscriptions/b"));
     expect(removed).toMatchObject({ source: "config", enabled: false, removed_from_config_at: expect.any(String) });
     expect((await json(await h.api("/api/v1/subscriptions/a"))).url).toBe(`${r.url}/a2`);
@@ -51,7 +57,10 @@ describe("a valid file is applied at once", () => {
     const after = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
     expect(after.deliveries.map((d: any) => d.subscription)).toEqual(["c"]); // a takes analysis.failed now, b is gone
     const history = await json(await h.api(`/api/v1/events/${before.id}`));
-    expect(history.deliveries.map((d: any) => [d.subscription, d.state])).toEqual([["a", "succeeded"], ["b", "succeeded"]]);
+    expect(history.deliveries.map((d: any) => [d.subscription, d.state])).toEqual([
+      ["a", "succeeded"],
+      ["b", "succeeded"],
+    ]);
   });
 
   it("event types and API keys follow the file", async () => {
@@ -80,11 +89,16 @@ describe("a valid file is applied at once", () => {
 describe("an invalid file is refused and the running config stays in force", () => {
   it("with the same line-precise problems as at start-up", async () => {
     const h = await start(sub("a", "http://127.0.0.1:9/a"));
-    rewrite(configFile(h), (text) => text.replace(sub("a", "http://127.0.0.1:9/a"), sub("a", "http://127.0.0.1:9/a", "[sample.deleted]")).replace("retry: { timeout: 2s", "retry: { timeout: 2 seconds"));
+    rewrite(configFile(h), (text) =>
+      text.replace(sub("a", "http://127.0.0.1:9/a"), sub("a", "http://127.0.0.1:9/a", "[sample.deleted]")).replace("retry: { timeout: 2s", "retry: { timeout: 2 seconds"),
+    );
     const result = await h.reload();
     expect(result.ok).toBe(false);
     const problems = (result as { problems: { path: string; line: number | null; message: string }[] }).problems;
-    const lineOf = (needle: string) => readFileSync(configFile(h), "utf8").split("\n").findIndex((l) => l.includes(needle)) + 1;
+    const lineOf = (needle: string) =>
+      readFileSync(configFile(h), "utf8")
+        .split("\n")
+        .findIndex((l) => l.includes(needle)) + 1;
     expect(problems).toContainEqual(expect.objectContaining({ path: "retry.timeout", line: lineOf("timeout: 2 seconds") }));
     expect(problems).toContainEqual(expect.objectContaining({ path: "subscriptions[0].events[0]", line: lineOf("sample.deleted") }));
     expect((await h.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(202);
@@ -137,12 +151,15 @@ describe("what triggers a reload", () => {
     herald.proc.kill("SIGHUP");
     await waitUntil("SIGHUP to apply the file", async () => ((await ids(herald)).some(([id]: [string]) => id === "hup") ? true : undefined), 5_000);
 
-    rewrite(file, (text) => text.replace("events: [\"*\"] }", "events: [nope] }"));
+    rewrite(file, (text) => text.replace('events: ["*"] }', "events: [nope] }"));
     herald.proc.kill("SIGHUP");
     await waitUntil("the rejection to be logged", () => (herald.output().includes("config reload rejected") ? true : undefined), 5_000);
     expect(herald.output()).toMatch(/line \d+: subscriptions\[0\]\.events\[0\]: unknown event type \\"nope\\"/);
     expect((await herald.publish({ event_type: "sample.uploaded", object: {} })).status).toBe(202);
-    expect(await ids(herald)).toEqual([["a", true], ["hup", true]]);
+    expect(await ids(herald)).toEqual([
+      ["a", true],
+      ["hup", true],
+    ]);
   });
 });
 
@@ -168,7 +185,11 @@ describe("a file saved in several writes is never applied half-written", () => {
     await waitUntil("the whole file to be applied", async () => ((await ids(h)).some(([id]: [string]) => id === "c") ? true : undefined), 5_000);
     await Bun.sleep(500); // a second reload, if any, would come within this
     expect(applied()).toHaveLength(1);
-    expect(await ids(h)).toEqual([["a", true], ["b", true], ["c", true]]);
+    expect(await ids(h)).toEqual([
+      ["a", true],
+      ["b", true],
+      ["c", true],
+    ]);
   });
 
   it("a file without its subscriptions and API keys is refused; once whole it is applied, and no publish was refused meanwhile", async () => {

@@ -50,7 +50,10 @@ describe("resending a delivery that is in flight", () => {
     expect(r.requests[1]!.receivedAt).toBeGreaterThanOrEqual(answeredAt);
     const detail = await json(await h.api(`/api/v1/events/${event.id}`));
     expect(detail.status).toBe("success"); // resent at once, where the 500 alone would have waited 64 s to retry
-    expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.success])).toEqual([[1, false], [2, true]]);
+    expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.success])).toEqual([
+      [1, false],
+      [2, true],
+    ]);
     expect(r.requests.map((req) => req.headers["herald-attempt"])).toEqual(["1", "2"]);
   });
 });
@@ -66,7 +69,10 @@ describe("resending a delivery whose attempt outlived its lease", () => {
     await first;
     // The late 200 is logged, but the resend stands and goes out.
     const detail = await json(await h.api(`/api/v1/events/${event.id}`));
-    expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.response.status])).toEqual([[1, 200], [2, 200]]);
+    expect(detail.deliveries[0].attempt_log.map((a: any) => [a.number, a.response.status])).toEqual([
+      [1, 200],
+      [2, 200],
+    ]);
     expect(r.requests).toHaveLength(2);
   });
 });
@@ -76,10 +82,10 @@ describe("choosing what to resend", () => {
     const ok = startReceiver();
     const bad = startReceiver(() => new Response("no", { status: 500 }));
     receivers.push(ok, bad);
-    herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${ok.url}", events: ["*"] }\n  - { id: b, url: "${bad.url}", events: ["*"], retry: { schedule: [] } }` }),
-      { clock: new ManualClock(), startWorker: false },
-    );
+    herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${ok.url}", events: ["*"] }\n  - { id: b, url: "${bad.url}", events: ["*"], retry: { schedule: [] } }` }), {
+      clock: new ManualClock(),
+      startWorker: false,
+    });
     const event = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
     await herald.worker.drain();
     return { ok, bad, event };
@@ -108,8 +114,10 @@ describe("choosing what to resend", () => {
     const r = startReceiver();
     receivers.push(r);
     herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }
-  - { id: later, url: "${r.url}", events: [analysis.failed] }` }),
+      configYaml({
+        subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }
+  - { id: later, url: "${r.url}", events: [analysis.failed] }`,
+      }),
       { clock: new ManualClock(), startWorker: false },
     );
     const other = await json(await herald.publish({ event_type: "sample.uploaded", object: {} }));
@@ -213,10 +221,15 @@ describe("a bulk resend is a job", () => {
       await first.h.store.jobs.resendStep(job.id, 500, first.clock.now()); // one batch done, then the process went away
       await first.h.close();
       herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${first.r.url}", events: ["*"] }` }), { clock: first.clock, startWorker: false, dir });
-      const resumed = await waitUntil("the job to finish", async () => {
-        const current = (await herald!.store.jobs.get(job.id))!;
-        return current.state === "running" ? undefined : current;
-      }, 5_000, 2);
+      const resumed = await waitUntil(
+        "the job to finish",
+        async () => {
+          const current = (await herald!.store.jobs.get(job.id))!;
+          return current.state === "running" ? undefined : current;
+        },
+        5_000,
+        2,
+      );
       expect(resumed).toMatchObject({ state: "done", total: 700, done: 700, resent: 700 });
     } finally {
       await herald?.close();

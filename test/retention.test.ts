@@ -14,10 +14,7 @@ const clock = new ManualClock();
 
 beforeAll(async () => {
   receiver = startReceiver();
-  herald = await startTestHerald(
-    configYaml({ subscriptions: `  - { id: a, url: "${receiver.url}", events: ["*"] }`, extra: "retention: 30d" }),
-    { clock, startWorker: false },
-  );
+  herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${receiver.url}", events: ["*"] }`, extra: "retention: 30d" }), { clock, startWorker: false });
 });
 
 afterAll(async () => {

@@ -45,7 +45,10 @@ describe("the delivery loop outlives a store error", () => {
     const h = await herald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}", events: ["*"] }` }), { startWorker: false });
     // Fault injection over the real store: the first claim fails as a locked or full disk would.
     let failures = 0;
-    const queue = { ...h.store.queue, claimDue: (...args: Parameters<typeof h.store.queue.claimDue>) => (failures++ === 0 ? Promise.reject(new Error("disk I/O error")) : h.store.queue.claimDue(...args)) };
+    const queue = {
+      ...h.store.queue,
+      claimDue: (...args: Parameters<typeof h.store.queue.claimDue>) => (failures++ === 0 ? Promise.reject(new Error("disk I/O error")) : h.store.queue.claimDue(...args)),
+    };
     const store = { ...h.store, queue };
     const worker = new DeliveryWorker({ store, live: h.live, directory: h.directory, clock: { now: () => Date.now() }, log: silentLogger });
     await h.publish({ event_type: "sample.uploaded", object: {} });

@@ -150,7 +150,7 @@ describe("leaseMs: a claim outlives twice the longest attempt timeout, so a slow
   });
 });
 
-describe("matchingSubscriptions: those naming the event type, and those subscribed to \"*\"", () => {
+describe('matchingSubscriptions: those naming the event type, and those subscribed to "*"', () => {
   const subscription = (id: string, events: string[]): Subscription => ({
     id,
     url: `https://example.org/${id}`,
@@ -162,13 +162,9 @@ describe("matchingSubscriptions: those naming the event type, and those subscrib
     enabled: true,
     description: null,
   });
-  const subscriptions = [
-    subscription("everything", ["*"]),
-    subscription("uploads", ["sample.uploaded"]),
-    subscription("analyses", ["analysis.succeeded", "analysis.failed"]),
-  ];
+  const subscriptions = [subscription("everything", ["*"]), subscription("uploads", ["sample.uploaded"]), subscription("analyses", ["analysis.succeeded", "analysis.failed"])];
 
-  it("an exact name and \"*\" match, in the subscriptions' order", () => {
+  it('an exact name and "*" match, in the subscriptions\' order', () => {
     expect(matchingSubscriptions("sample.uploaded", subscriptions)).toEqual(["everything", "uploads"]);
     expect(matchingSubscriptions("analysis.failed", subscriptions)).toEqual(["everything", "analyses"]);
   });
@@ -199,11 +195,7 @@ describe("isRfc3339: date-times as RFC 3339 writes them, days that exist only", 
 });
 
 describe("redactSecrets: an answer that echoes the request loses its secret values", () => {
-  const secrets = secretValues(
-    "https://lims.example.org/in?lab=7&token=tok_query_123",
-    { authorization: "Basic aGVyYWxkOnMzY3JldA==", "x-api-key": "sk_live_abc", "x-lab": "north-lab" },
-    [],
-  );
+  const secrets = secretValues("https://lims.example.org/in?lab=7&token=tok_query_123", { authorization: "Basic aGVyYWxkOnMzY3JldA==", "x-api-key": "sk_live_abc", "x-lab": "north-lab" }, []);
 
   it("collects secret headers (with and without their scheme) and secret query parameters, not the rest", () => {
     expect(secrets.sort()).toEqual(["Basic aGVyYWxkOnMzY3JldA==", "aGVyYWxkOnMzY3JldA==", "sk_live_abc", "tok_query_123"].sort());
@@ -242,7 +234,8 @@ describe("names that mark a value as secret", () => {
   });
 
   it("headers and options: tokens, keys, passwords and the like, but not their neighbours", () => {
-    for (const name of ["Authorization", "X-Api-Key", "api_keys", "apiKeys", "x-access-key", "password", "pwd", "client_secret", "Cookie", "session"]) expect([name, isSecretName(name)]).toEqual([name, true]);
+    for (const name of ["Authorization", "X-Api-Key", "api_keys", "apiKeys", "x-access-key", "password", "pwd", "client_secret", "Cookie", "session"])
+      expect([name, isSecretName(name)]).toEqual([name, true]);
     for (const name of ["X-Lab-Id", "username", "region", "monkey", "keyboard", "header_prefix"]) expect([name, isSecretName(name)]).toEqual([name, false]);
   });
 });

@@ -46,7 +46,17 @@ describe("secrets never appear in any API answer, log line or attempt record", (
     const sw = await call("/api/v1/subscriptions", { method: "POST", json: { id: "sw", url: `${ok.url}/sw`, events: ["*"], auth: { plugin: "standard-webhooks" } } });
     const generated: string = sw.body.signing_secret;
     answers.pop(); // the answer that creates it shows the generated secret, by design: it is the only time
-    await call("/api/v1/subscriptions", { method: "POST", json: { id: "c", url: `${failing.url}/c`, events: ["*"], auth: { plugin: "basic-auth", username: "u", password: API_PASSWORD }, headers: { Authorization2: API_HEADER_SECRET }, retry: { schedule: [] } } });
+    await call("/api/v1/subscriptions", {
+      method: "POST",
+      json: {
+        id: "c",
+        url: `${failing.url}/c`,
+        events: ["*"],
+        auth: { plugin: "basic-auth", username: "u", password: API_PASSWORD },
+        headers: { Authorization2: API_HEADER_SECRET },
+        retry: { schedule: [] },
+      },
+    });
     const key = await call("/api/v1/api_keys", { method: "POST", json: { name: "extra", role: "admin" } });
     const madeToken: string = key.body.token;
     answers.pop(); // likewise the new key's token
@@ -61,7 +71,8 @@ describe("secrets never appear in any API answer, log line or attempt record", (
     answers.pop(); // it shows the new secret, once, by design
     await call("/api/v1/subscriptions/sw/test", { method: "POST" });
     await call("/api/v1/subscriptions/c/test", { method: "POST" });
-    for (const path of ["/api/v1/events", "/api/v1/subscriptions", "/api/v1/api_keys", "/api/v1/subscriptions/a", "/api/v1/subscriptions/b", "/api/v1/subscriptions/c", "/api/v1/subscriptions/sw"]) await call(path);
+    for (const path of ["/api/v1/events", "/api/v1/subscriptions", "/api/v1/api_keys", "/api/v1/subscriptions/a", "/api/v1/subscriptions/b", "/api/v1/subscriptions/c", "/api/v1/subscriptions/sw"])
+      await call(path);
     const events = (await call("/api/v1/events")).body as { id: string }[];
     for (const event of events) await call(`/api/v1/events/${event.id}`);
     await call("/api/v1/events", { token: USER_TOKEN });
@@ -99,7 +110,12 @@ describe("secrets never appear in any API answer, log line or attempt record", (
     const storedSubscriptions = db.query("SELECT spec FROM subscriptions WHERE source = 'config'").all();
     db.close();
     expect(attempts.length).toBeGreaterThan(8);
-    const places = { "API answers": answers.join("\n"), "process output": herald.output(), "attempt log": JSON.stringify(attempts), "stored config subscriptions": JSON.stringify(storedSubscriptions) };
+    const places = {
+      "API answers": answers.join("\n"),
+      "process output": herald.output(),
+      "attempt log": JSON.stringify(attempts),
+      "stored config subscriptions": JSON.stringify(storedSubscriptions),
+    };
     for (const [where, text] of Object.entries(places)) for (const secret of secrets) expect({ where, leaked: text.includes(secret) ? secret : null }).toEqual({ where, leaked: null });
   }, 30_000);
 });

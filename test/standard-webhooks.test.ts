@@ -188,9 +188,7 @@ api_keys:
   });
 
   it("a previous secret's `until` must be an RFC 3339 date-time, and a signing_key a whsk_ seed", async () => {
-    const problems = await problemsOf(
-      withAuth(`secret: "${newSecret()}", previous_secrets: [{ secret: "${newSecret()}", until: "next week" }], signing_key: "whsk_abc"`),
-    );
+    const problems = await problemsOf(withAuth(`secret: "${newSecret()}", previous_secrets: [{ secret: "${newSecret()}", until: "next week" }], signing_key: "whsk_abc"`));
     expect(problems.map((p) => p.path).sort()).toEqual(["subscriptions[0].auth.previous_secrets[0].until", "subscriptions[0].auth.signing_key"]);
   });
 

@@ -87,10 +87,15 @@ describe.skipIf(!canMount)("a full disk (a small tmpfs)", () => {
     rmSync(ballast);
     await Bun.sleep(1_200); // a checkpoint's turn comes first: it must leave the freed space to the writers
     // No restart: the refused publish is taken once space is back, and readiness returns.
-    const retried = await waitUntil("the refused publish to be taken", async () => {
-      const response = await herald.publish({ ...sample(refusedId), object: { id: "smp_1", padding: "x".repeat(2_000) } });
-      return response.status === 202 ? response : undefined;
-    }, 10_000, 100);
+    const retried = await waitUntil(
+      "the refused publish to be taken",
+      async () => {
+        const response = await herald.publish({ ...sample(refusedId), object: { id: "smp_1", padding: "x".repeat(2_000) } });
+        return response.status === 202 ? response : undefined;
+      },
+      10_000,
+      100,
+    );
     expect(retried.status).toBe(202);
     expect((await fetch(`${herald.url}/readyz`)).status).toBe(200);
     await herald.close();
@@ -155,9 +160,7 @@ describe("another connection holding the write lock", () => {
     let answer: (() => void) | null = null;
     const target = receiver(() => new Promise<Response>((resolve) => (answer = () => resolve(new Response("ok")))));
     // A lease (2 × 1s + 1s) shorter than the hold: a dropped outcome would be POSTed again after it.
-    const herald = await startTestHerald(
-      configYaml({ subscriptions: `  - { id: a, url: "${target.url}/hook", events: ["*"] }`, retry: "retry: { timeout: 1s, schedule: [64s], success: 2xx }" }),
-    );
+    const herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${target.url}/hook", events: ["*"] }`, retry: "retry: { timeout: 1s, schedule: [64s], success: 2xx }" }));
     cleanups.push(() => void herald.close());
     expect((await herald.publish(sample("evt_held"))).status).toBe(202);
     await target.waitFor(1, 5_000);
@@ -167,10 +170,15 @@ describe("another connection holding the write lock", () => {
     await Bun.sleep(6_500); // past the busy timeout and the lease
     lock.release();
 
-    const event = await waitUntil("the outcome to be recorded", async () => {
-      const body = (await (await herald.api("/api/v1/events/evt_held")).json()) as { status: string; deliveries: { attempt_log: unknown[] }[] };
-      return body.status === "success" ? body : undefined;
-    }, 5_000, 50);
+    const event = await waitUntil(
+      "the outcome to be recorded",
+      async () => {
+        const body = (await (await herald.api("/api/v1/events/evt_held")).json()) as { status: string; deliveries: { attempt_log: unknown[] }[] };
+        return body.status === "success" ? body : undefined;
+      },
+      5_000,
+      50,
+    );
     expect(event.deliveries[0]!.attempt_log).toHaveLength(1);
     expect(target.requests).toHaveLength(1);
     await herald.close();
@@ -197,10 +205,15 @@ describe("a bulk resend while another connection holds the write lock", () => {
     other.run("COMMIT");
     other.close();
 
-    const finished = await waitUntil("the job to finish", async () => {
-      const current = (await store.jobs.get(job.id))!;
-      return current.state === "running" ? undefined : current;
-    }, 5_000, 50);
+    const finished = await waitUntil(
+      "the job to finish",
+      async () => {
+        const current = (await store.jobs.get(job.id))!;
+        return current.state === "running" ? undefined : current;
+      },
+      5_000,
+      50,
+    );
     expect(finished).toMatchObject({ state: "done", done: 3, resent: 3, error: null });
     await runner.stop();
   }, 30_000);

@@ -14,7 +14,9 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("migrations", () => {
   it("every migration drizzle-kit generated is embedded in src/store/migrations.ts", () => {
-    const files = readdirSync(join(import.meta.dir, "../drizzle")).filter((f) => f.endsWith(".sql")).map((f) => f.replace(/\.sql$/, ""));
+    const files = readdirSync(join(import.meta.dir, "../drizzle"))
+      .filter((f) => f.endsWith(".sql"))
+      .map((f) => f.replace(/\.sql$/, ""));
     expect(EMBEDDED_TAGS.sort()).toEqual(files.sort());
     expect(journal.entries.map((e) => e.tag).sort()).toEqual(files.sort());
   });

@@ -19,10 +19,10 @@ const json = async (response: Response) => (await response.json()) as any;
 
 /** A Herald whose config declares subscription `a` (basic-auth) and gives the user key subscription `a`. */
 async function start(r: Receiver, clock = new ManualClock(Date.now())) {
-  herald = await startTestHerald(
-    configYaml({ subscriptions: `  - { id: a, url: "${r.url}/a", events: ["*"], auth: { plugin: basic-auth, username: lab, password: config-password-1 } }` }),
-    { clock, startWorker: false },
-  );
+  herald = await startTestHerald(configYaml({ subscriptions: `  - { id: a, url: "${r.url}/a", events: ["*"], auth: { plugin: basic-auth, username: lab, password: config-password-1 } }` }), {
+    clock,
+    startWorker: false,
+  });
   return herald;
 }
 
@@ -140,7 +140,15 @@ describe("secrets are accepted and used, never returned", () => {
     const h = await start(r);
     const bodies: string[] = [];
     const keep = async (response: Response) => (bodies.push(await response.clone().text()), response);
-    await keep(await create(h, { id: "b", url: `${r.url}/b`, events: ["*"], auth: { plugin: "basic-auth", username: "u", password: "api-password-1" }, headers: { "X-Api-Key": "header-secret-1", "X-Lab": "1" } }));
+    await keep(
+      await create(h, {
+        id: "b",
+        url: `${r.url}/b`,
+        events: ["*"],
+        auth: { plugin: "basic-auth", username: "u", password: "api-password-1" },
+        headers: { "X-Api-Key": "header-secret-1", "X-Lab": "1" },
+      }),
+    );
     await keep(await h.api("/api/v1/subscriptions"));
     await keep(await h.api("/api/v1/subscriptions/b"));
     await keep(await h.api("/api/v1/subscriptions/a"));
@@ -243,7 +251,7 @@ describe("secrets are accepted and used, never returned", () => {
     await create(h, { id: "oc", url: "http://127.0.0.1:9/x", events: ["*"], auth: { plugin: "onecodex-signature", secret: "first-secret" } });
     const rotated = await json(await h.api("/api/v1/subscriptions/oc/rotate_secret", { method: "POST", json: { secret: "second-secret" } }));
     expect(rotated.signing_secret).toBeUndefined();
-    expect(JSON.stringify(rotated)).not.toContain("secret\":\"");
+    expect(JSON.stringify(rotated)).not.toContain('secret":"');
     await create(h, { id: "plain", url: "http://127.0.0.1:9/x", events: ["*"] });
     const refused = await h.api("/api/v1/subscriptions/plain/rotate_secret", { method: "POST" });
     expect(refused.status).toBe(422);
@@ -303,11 +311,19 @@ describe("changing, disabling and deleting", () => {
     const event = await json(await h.publish({ event_type: "sample.uploaded", object: {} }));
     await h.worker.drain(); // b and c failed once; their retry is an hour away (the clock does not move)
     const states = async () => (await json(await h.api(`/api/v1/events/${event.id}`))).deliveries.map((d: any) => [d.subscription, d.state, d.attempt_log.at(-1)?.error?.kind ?? null]);
-    expect(await states()).toEqual([["a", "succeeded", null], ["b", "retrying", null], ["c", "retrying", null]]);
+    expect(await states()).toEqual([
+      ["a", "succeeded", null],
+      ["b", "retrying", null],
+      ["c", "retrying", null],
+    ]);
     await patch(h, "b", { enabled: false });
     await h.api("/api/v1/subscriptions/c", { method: "DELETE" });
     await h.worker.drain();
-    expect(await states()).toEqual([["a", "succeeded", null], ["b", "failed", "disabled"], ["c", "failed", "unconfigured"]]);
+    expect(await states()).toEqual([
+      ["a", "succeeded", null],
+      ["b", "failed", "disabled"],
+      ["c", "failed", "unconfigured"],
+    ]);
     expect(failing.requests).toHaveLength(2); // nothing more was sent
   });
 
@@ -356,7 +372,14 @@ describe("POST /api/v1/subscriptions/{id}/test", () => {
 describe("who may do what with subscriptions", () => {
   it("a publisher key may not read or change them (403)", async () => {
     const h = await start(receivers.start());
-    for (const [method, path] of [["GET", "/api/v1/subscriptions"], ["GET", "/api/v1/subscriptions/a"], ["POST", "/api/v1/subscriptions"], ["PATCH", "/api/v1/subscriptions/a"], ["DELETE", "/api/v1/subscriptions/a"], ["POST", "/api/v1/subscriptions/a/test"]] as const)
+    for (const [method, path] of [
+      ["GET", "/api/v1/subscriptions"],
+      ["GET", "/api/v1/subscriptions/a"],
+      ["POST", "/api/v1/subscriptions"],
+      ["PATCH", "/api/v1/subscriptions/a"],
+      ["DELETE", "/api/v1/subscriptions/a"],
+      ["POST", "/api/v1/subscriptions/a/test"],
+    ] as const)
       expect((await h.api(path, { method, token: PUBLISH_TOKEN, json: method === "GET" ? undefined : {} })).status).toBe(403);
   });
 
@@ -372,7 +395,13 @@ describe("who may do what with subscriptions", () => {
     const missing = await h.api("/api/v1/subscriptions/never-existed", { token: USER_TOKEN });
     expect([hidden.status, missing.status]).toEqual([404, 404]);
     expect((await json(hidden)).error.message).toBe('no subscription "hidden"'); // the same answer as for one that never existed
-    for (const [method, path, body] of [["POST", "/api/v1/subscriptions", { url: "http://127.0.0.1:9/x", events: ["*"] }], ["PATCH", "/api/v1/subscriptions/a", { enabled: false }], ["DELETE", "/api/v1/subscriptions/a", undefined], ["POST", "/api/v1/subscriptions/a/test", undefined], ["POST", "/api/v1/subscriptions/a/rotate_secret", undefined]] as const)
+    for (const [method, path, body] of [
+      ["POST", "/api/v1/subscriptions", { url: "http://127.0.0.1:9/x", events: ["*"] }],
+      ["PATCH", "/api/v1/subscriptions/a", { enabled: false }],
+      ["DELETE", "/api/v1/subscriptions/a", undefined],
+      ["POST", "/api/v1/subscriptions/a/test", undefined],
+      ["POST", "/api/v1/subscriptions/a/rotate_secret", undefined],
+    ] as const)
       expect((await h.api(path, { method, token: USER_TOKEN, json: body })).status).toBe(403);
   });
 });

@@ -20,7 +20,9 @@ const OLD_ONECODEX_SECRET = "onecodex-api-key-old-fedcba9876543210";
 
 /** One Codex, "Checking Signatures": lowercase hex HMAC-SHA256 of `<t>.<raw body>`. */
 function oneCodexSignature(secret: string, t: number | string, body: string | Uint8Array = BODY_BYTES): string {
-  return createHmac("sha256", secret).update(Buffer.concat([Buffer.from(`${t}.`), Buffer.from(body)])).digest("hex");
+  return createHmac("sha256", secret)
+    .update(Buffer.concat([Buffer.from(`${t}.`), Buffer.from(body)]))
+    .digest("hex");
 }
 
 const STANDARD_KEY = Buffer.from("herald-test-standard-webhooks-k!"); // 32 bytes
@@ -30,7 +32,9 @@ const MSG_ID = "msg_2mN8qXbT0yJ4";
 
 /** Standard Webhooks v1: base64 HMAC-SHA256, keyed with the secret's decoded bytes, of `<id>.<timestamp>.<body>`. */
 function standardSignature(key: Uint8Array, id: string, t: number, body: string | Uint8Array = BODY_BYTES): string {
-  return createHmac("sha256", key).update(Buffer.concat([Buffer.from(`${id}.${t}.`), Buffer.from(body)])).digest("base64");
+  return createHmac("sha256", key)
+    .update(Buffer.concat([Buffer.from(`${id}.${t}.`), Buffer.from(body)]))
+    .digest("base64");
 }
 
 function standardHeaders(signature: string, t = T, id = MSG_ID) {
@@ -256,7 +260,17 @@ describe("herald verify", () => {
   writeFileSync(bodyFile, BODY_BYTES);
   const tamperedFile = join(dir, "tampered.json");
   writeFileSync(tamperedFile, BODY.replace("sample.uploaded", "analysis.failed"));
-  const oneCodexArgs = (file: string) => ["verify", "--scheme", "onecodex", "--secret", ONECODEX_SECRET, "--body", file, "--header", `X-OneCodex-Signature: t=${T} v1=${oneCodexSignature(ONECODEX_SECRET, T)}`];
+  const oneCodexArgs = (file: string) => [
+    "verify",
+    "--scheme",
+    "onecodex",
+    "--secret",
+    ONECODEX_SECRET,
+    "--body",
+    file,
+    "--header",
+    `X-OneCodex-Signature: t=${T} v1=${oneCodexSignature(ONECODEX_SECRET, T)}`,
+  ];
 
   /** Runs `bun src/main.ts <args>` to its end. */
   const herald = (args: string[]) => runCommand([...FROM_SOURCE, ...args], { cwd: dir });
@@ -288,8 +302,23 @@ describe("herald verify", () => {
   it("a Standard Webhooks delivery signed by the published package, with --secret repeated for rotation", async () => {
     const signature = new Webhook(STANDARD_SECRET).sign(MSG_ID, new Date(T * 1000), BODY);
     const run = await herald([
-      "verify", "--scheme", "standard-webhooks", "--secret", OLD_STANDARD_SECRET, "--secret", STANDARD_SECRET, "--body", bodyFile,
-      "--header", `webhook-id: ${MSG_ID}`, "--header", `webhook-timestamp: ${T}`, "--header", `webhook-signature: ${signature}`, "--now", String(T),
+      "verify",
+      "--scheme",
+      "standard-webhooks",
+      "--secret",
+      OLD_STANDARD_SECRET,
+      "--secret",
+      STANDARD_SECRET,
+      "--body",
+      bodyFile,
+      "--header",
+      `webhook-id: ${MSG_ID}`,
+      "--header",
+      `webhook-timestamp: ${T}`,
+      "--header",
+      `webhook-signature: ${signature}`,
+      "--now",
+      String(T),
     ]);
     expect(run).toEqual({ exitCode: 0, stdout: `valid (timestamp ${T})\n`, stderr: "" });
   });

@@ -22,37 +22,37 @@ async function succeeded(herald: HeraldProcess): Promise<number> {
   return Number((await herald.api("/api/v1/events?status=success&per_page=1")).headers.get("x-total-count"));
 }
 
-export async function measureEndToEnd(
-  dir: string,
-  receiver: ReceiverProcess,
-  options: { subscriptions: number; events: number; warmup: number; deadlineMs: number },
-): Promise<EndToEndResult> {
+export async function measureEndToEnd(dir: string, receiver: ReceiverProcess, options: { subscriptions: number; events: number; warmup: number; deadlineMs: number }): Promise<EndToEndResult> {
   const fanout = options.subscriptions;
   const subscriptions = Array.from({ length: fanout }, (_, k) => `{ id: s${k}, url: "${receiver.url}/s${k}", events: ["*"] }`);
-  const { result, peakRss } = await withHerald(dir, (port) => heraldYaml({ port, subscriptions }), async (herald) => {
-    const bodies = Array.from({ length: options.warmup + options.events }, (_, i) => publishBody(i));
-    const publish = (offset: number) => async (i: number) => {
-      const response = await fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: publishHeaders, body: bodies[offset + i] });
-      await response.arrayBuffer();
-      return response.status === 202;
-    };
-    // The receiver's count is cheap to read; the API is asked only once every POST has arrived.
-    const delivered = async (sinceReset: number, inAll: number) => {
-      const arrived = await pollUntil(async () => (await receiver.stats()).received >= sinceReset * fanout, options.deadlineMs);
-      return arrived && (await pollUntil(async () => (await succeeded(herald)) >= inAll, options.deadlineMs));
-    };
+  const { result, peakRss } = await withHerald(
+    dir,
+    (port) => heraldYaml({ port, subscriptions }),
+    async (herald) => {
+      const bodies = Array.from({ length: options.warmup + options.events }, (_, i) => publishBody(i));
+      const publish = (offset: number) => async (i: number) => {
+        const response = await fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: publishHeaders, body: bodies[offset + i] });
+        await response.arrayBuffer();
+        return response.status === 202;
+      };
+      // The receiver's count is cheap to read; the API is asked only once every POST has arrived.
+      const delivered = async (sinceReset: number, inAll: number) => {
+        const arrived = await pollUntil(async () => (await receiver.stats()).received >= sinceReset * fanout, options.deadlineMs);
+        return arrived && (await pollUntil(async () => (await succeeded(herald)) >= inAll, options.deadlineMs));
+      };
 
-    const warm = await closedLoop(options.warmup, CONCURRENCY, 60_000, publish(0));
-    await delivered(warm.ok, warm.ok);
-    await receiver.reset();
-    const cpuBefore = herald.cpuSeconds();
-    const started = performance.now();
-    const run = await closedLoop(options.events, CONCURRENCY, options.deadlineMs, publish(options.warmup));
-    const finished = await delivered(run.ok, warm.ok + run.ok);
-    const seconds = (performance.now() - started) / 1000;
-    const cpuMsPerEvent = ((herald.cpuSeconds() - cpuBefore) * 1000) / run.ok;
-    return { run, seconds, finished, cpuMsPerEvent };
-  });
+      const warm = await closedLoop(options.warmup, CONCURRENCY, 60_000, publish(0));
+      await delivered(warm.ok, warm.ok);
+      await receiver.reset();
+      const cpuBefore = herald.cpuSeconds();
+      const started = performance.now();
+      const run = await closedLoop(options.events, CONCURRENCY, options.deadlineMs, publish(options.warmup));
+      const finished = await delivered(run.ok, warm.ok + run.ok);
+      const seconds = (performance.now() - started) / 1000;
+      const cpuMsPerEvent = ((herald.cpuSeconds() - cpuBefore) * 1000) / run.ok;
+      return { run, seconds, finished, cpuMsPerEvent };
+    },
+  );
   const { run, seconds, finished, cpuMsPerEvent } = result;
   return {
     subscriptions: fanout,

@@ -44,34 +44,38 @@ export async function measureEventLog(dir: string, receiver: ReceiverProcess, op
   const bytesPerMillion = (fileSize(database) / options.events) * 1_000_000;
 
   const subscriptions = SEEDED_SUBSCRIPTIONS.map((id) => `{ id: ${id}, url: "${receiver.url}/${id}", events: ["*"] }`);
-  const { result, peakRss } = await withHerald(dir, (port) => heraldYaml({ port, subscriptions }), async (herald) => {
-    const day = new Date(Date.now() - 10 * DAY_MS);
-    const since = day.toISOString();
-    const until = new Date(day.getTime() + DAY_MS).toISOString();
-    const filters: [string, string][] = [
-      ["status=failed", "status=failed"],
-      ["status=success", "status=success"],
-      ["event_type=analysis.failed", "event_type=analysis.failed"],
-      ["subscription=reports", "subscription=reports"],
-      ["subscription=reports&status=failed", "subscription=reports&status=failed"],
-      ["one day (since, until)", `since=${since}&until=${until}`],
-    ];
-    const read = async (label: string, path: (i: number) => string): Promise<ReadLatency> => {
-      let total: number | null = null;
-      const call = async (i: number) => {
-        const response = await herald.api(path(i));
-        await response.arrayBuffer();
-        if (i === 0 && response.headers.has("x-total-count")) total = Number(response.headers.get("x-total-count"));
-        return response.ok;
+  const { result, peakRss } = await withHerald(
+    dir,
+    (port) => heraldYaml({ port, subscriptions }),
+    async (herald) => {
+      const day = new Date(Date.now() - 10 * DAY_MS);
+      const since = day.toISOString();
+      const until = new Date(day.getTime() + DAY_MS).toISOString();
+      const filters: [string, string][] = [
+        ["status=failed", "status=failed"],
+        ["status=success", "status=success"],
+        ["event_type=analysis.failed", "event_type=analysis.failed"],
+        ["subscription=reports", "subscription=reports"],
+        ["subscription=reports&status=failed", "subscription=reports&status=failed"],
+        ["one day (since, until)", `since=${since}&until=${until}`],
+      ];
+      const read = async (label: string, path: (i: number) => string): Promise<ReadLatency> => {
+        let total: number | null = null;
+        const call = async (i: number) => {
+          const response = await herald.api(path(i));
+          await response.arrayBuffer();
+          if (i === 0 && response.headers.has("x-total-count")) total = Number(response.headers.get("x-total-count"));
+          return response.ok;
+        };
+        await closedLoop(Math.ceil(options.reads / 10), 1, 60_000, call); // warm-up
+        const run = await closedLoop(options.reads, 1, 120_000, call);
+        return { label, p50: percentile(run.latencies, 50), p99: percentile(run.latencies, 99), total };
       };
-      await closedLoop(Math.ceil(options.reads / 10), 1, 60_000, call); // warm-up
-      const run = await closedLoop(options.reads, 1, 120_000, call);
-      return { label, p50: percentile(run.latencies, 50), p99: percentile(run.latencies, 99), total };
-    };
-    const lists: ReadLatency[] = [];
-    for (const [label, query] of filters) lists.push(await read(label, (i) => `/api/v1/events?${query}&page=${1 + (i % 5)}&per_page=50`));
-    const get = await read("get by id", (i) => `/api/v1/events/${sampleIds[(i * 7919) % sampleIds.length]}`);
-    return { lists, get };
-  });
+      const lists: ReadLatency[] = [];
+      for (const [label, query] of filters) lists.push(await read(label, (i) => `/api/v1/events?${query}&page=${1 + (i % 5)}&per_page=50`));
+      const get = await read("get by id", (i) => `/api/v1/events/${sampleIds[(i * 7919) % sampleIds.length]}`);
+      return { lists, get };
+    },
+  );
   return { events: options.events, seedSeconds, bytesPerMillion, ...result, peakRss };
 }

@@ -62,29 +62,42 @@ export async function measureSubscriptionScale(
 ): Promise<SubscriptionScaleResult> {
   const busy = `{ id: busy, url: "${receiver.url}/busy", events: [sample.uploaded] }`;
   const rate = (subscriptions: string[]) =>
-    withHerald(freshDir(), (port) => heraldYaml({ port, subscriptions }), (herald) => busyRate(herald, receiver, options.events, options.deadlineMs));
+    withHerald(
+      freshDir(),
+      (port) => heraldYaml({ port, subscriptions }),
+      (herald) => busyRate(herald, receiver, options.events, options.deadlineMs),
+    );
   const busyAlone = (await rate([busy])).result;
   const busyBesideIdle = (await rate([busy, ...idleSubscriptions(options.idle, receiver.url)])).result;
 
-  const cpu = (subscriptions: string[]) => withHerald(freshDir(), (port) => heraldYaml({ port, subscriptions }), (herald) => idleCpu(herald, options.idleSeconds));
+  const cpu = (subscriptions: string[]) =>
+    withHerald(
+      freshDir(),
+      (port) => heraldYaml({ port, subscriptions }),
+      (herald) => idleCpu(herald, options.idleSeconds),
+    );
   const idleCpuOne = (await cpu([busy])).result;
   const idleCpuMany = (await cpu(idleSubscriptions(options.manyIdle, receiver.url))).result;
 
-  const { result: creation } = await withHerald(freshDir(), (port) => heraldYaml({ port, subscriptions: [busy] }), async (herald) => {
-    const tenth = Math.max(1, Math.floor(options.created / 10));
-    const times: number[] = [];
-    const started = performance.now();
-    for (let i = 0; i < options.created && performance.now() - started < options.deadlineMs; i++) {
-      const t0 = performance.now();
-      const body = JSON.stringify({ id: `made_${i}`, url: `${receiver.url}/made/${i}`, events: ["report_corrected"] });
-      const response = await herald.api("/api/v1/subscriptions", { method: "POST", body, headers: { "content-type": "application/json" } });
-      await response.arrayBuffer();
-      if (response.status !== 201) throw new Error(`creating subscription ${i} answered ${response.status}`);
-      times.push(performance.now() - t0);
-    }
-    const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
-    return { seconds: (performance.now() - started) / 1000, created: times.length, slowdown: sum(times.slice(-tenth)) / sum(times.slice(0, tenth)) };
-  });
+  const { result: creation } = await withHerald(
+    freshDir(),
+    (port) => heraldYaml({ port, subscriptions: [busy] }),
+    async (herald) => {
+      const tenth = Math.max(1, Math.floor(options.created / 10));
+      const times: number[] = [];
+      const started = performance.now();
+      for (let i = 0; i < options.created && performance.now() - started < options.deadlineMs; i++) {
+        const t0 = performance.now();
+        const body = JSON.stringify({ id: `made_${i}`, url: `${receiver.url}/made/${i}`, events: ["report_corrected"] });
+        const response = await herald.api("/api/v1/subscriptions", { method: "POST", body, headers: { "content-type": "application/json" } });
+        await response.arrayBuffer();
+        if (response.status !== 201) throw new Error(`creating subscription ${i} answered ${response.status}`);
+        times.push(performance.now() - t0);
+      }
+      const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
+      return { seconds: (performance.now() - started) / 1000, created: times.length, slowdown: sum(times.slice(-tenth)) / sum(times.slice(0, tenth)) };
+    },
+  );
   return {
     busyAlone,
     busyBesideIdle,

@@ -44,75 +44,73 @@ export function createApp(deps: AppDeps) {
     const key = keyOf(deps.keys, request.headers.get("authorization"));
     return "role" in key ? null : new BodyRefused(401, key.code, key.message);
   };
-  return new Elysia({ normalize: false })
-    // A declared length over the limit is refused before a byte of the body is read; a chunked body is
-    // counted as it is read (jsonBodies).
-    .onRequest(({ request }) => {
-      if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) {
-        const refused = tooLarge(maxBodyBytes);
-        return apiError(refused.status, refused.code, refused.message);
-      }
-    })
-    .onError(({ code, error, set }) => {
-      set.headers["content-type"] = "application/json";
-      if (code === "VALIDATION") {
-        set.status = 400;
-        if (typeof error.customError === "string") return { error: { code: "invalid_request", message: error.customError } };
-        const first = error.all[0];
-        const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
-        const message = first && "message" in first ? first.message : error.message;
-        return { error: { code: "invalid_request", message: `${where}: ${message}` } };
-      }
-      if (code === "PARSE" && error.cause instanceof BodyRefused) {
-        set.status = error.cause.status;
-        if (error.cause.status === 503) set.headers["retry-after"] = "1";
-        return { error: { code: error.cause.code, message: error.cause.message } };
-      }
-      if (code === "PARSE") {
-        set.status = 400;
-        return { error: { code: "invalid_body", message: "the request body is not valid JSON" } };
-      }
-      if (code === "NOT_FOUND") {
-        set.status = 404;
-        return { error: { code: "not_found", message: "no such route" } };
-      }
-      if (error instanceof StorageUnavailable) {
-        // Nothing was taken: the client sends the same request again later (a publish with its id stays idempotent).
-        deps.log.warn("storage unavailable", { error: error.message });
-        set.status = 503;
-        set.headers["retry-after"] = String(STORAGE_RETRY_AFTER_S);
-        return { error: { code: error.code, message: "the database cannot take writes right now; try again later" } };
-      }
-      deps.log.error("request failed", { error: String(error) });
-      set.status = 500;
-      return { error: { code: "internal", message: "internal error; see the server log" } };
-    })
-    .get("/healthz", () => ({ status: "ok" }))
-    .get("/readyz", async ({ set }) => {
-      try {
-        await deps.ready();
-        return { status: "ready" };
-      } catch (error) {
-        set.status = 503;
-        return { error: { code: "not_ready", message: String(error) } };
-      }
-    })
-    .use(metricsRoute(deps))
-    .use(apiDocument())
-    .use(eventLogPage())
-    .use(jsonBodies(maxBodyBytes, bodyBudget, knownKey))
-    .use(eventRoutes(deps))
-    .use(subscriptionRoutes(deps))
-    .use(apiKeyRoutes(deps))
-    .use(jobRoutes(deps))
-    .use(authGuard(deps.keys))
-    .get(
-      "/api/v1/event_types",
-      () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })),
-      {
+  return (
+    new Elysia({ normalize: false })
+      // A declared length over the limit is refused before a byte of the body is read; a chunked body is
+      // counted as it is read (jsonBodies).
+      .onRequest(({ request }) => {
+        if (Number(request.headers.get("content-length") ?? 0) > maxBodyBytes) {
+          const refused = tooLarge(maxBodyBytes);
+          return apiError(refused.status, refused.code, refused.message);
+        }
+      })
+      .onError(({ code, error, set }) => {
+        set.headers["content-type"] = "application/json";
+        if (code === "VALIDATION") {
+          set.status = 400;
+          if (typeof error.customError === "string") return { error: { code: "invalid_request", message: error.customError } };
+          const first = error.all[0];
+          const where = first && "path" in first && first.path ? `${error.type} ${first.path}` : error.type;
+          const message = first && "message" in first ? first.message : error.message;
+          return { error: { code: "invalid_request", message: `${where}: ${message}` } };
+        }
+        if (code === "PARSE" && error.cause instanceof BodyRefused) {
+          set.status = error.cause.status;
+          if (error.cause.status === 503) set.headers["retry-after"] = "1";
+          return { error: { code: error.cause.code, message: error.cause.message } };
+        }
+        if (code === "PARSE") {
+          set.status = 400;
+          return { error: { code: "invalid_body", message: "the request body is not valid JSON" } };
+        }
+        if (code === "NOT_FOUND") {
+          set.status = 404;
+          return { error: { code: "not_found", message: "no such route" } };
+        }
+        if (error instanceof StorageUnavailable) {
+          // Nothing was taken: the client sends the same request again later (a publish with its id stays idempotent).
+          deps.log.warn("storage unavailable", { error: error.message });
+          set.status = 503;
+          set.headers["retry-after"] = String(STORAGE_RETRY_AFTER_S);
+          return { error: { code: error.code, message: "the database cannot take writes right now; try again later" } };
+        }
+        deps.log.error("request failed", { error: String(error) });
+        set.status = 500;
+        return { error: { code: "internal", message: "internal error; see the server log" } };
+      })
+      .get("/healthz", () => ({ status: "ok" }))
+      .get("/readyz", async ({ set }) => {
+        try {
+          await deps.ready();
+          return { status: "ready" };
+        } catch (error) {
+          set.status = 503;
+          return { error: { code: "not_ready", message: String(error) } };
+        }
+      })
+      .use(metricsRoute(deps))
+      .use(apiDocument())
+      .use(eventLogPage())
+      .use(jsonBodies(maxBodyBytes, bodyBudget, knownKey))
+      .use(eventRoutes(deps))
+      .use(subscriptionRoutes(deps))
+      .use(apiKeyRoutes(deps))
+      .use(jobRoutes(deps))
+      .use(authGuard(deps.keys))
+      .get("/api/v1/event_types", () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })), {
         roles: ["publisher", "admin", "user"],
         response: { 200: t.Array(EventTypeResponse), ...errors(401) },
         detail: { tags: ["event types"], summary: "The declared event types" },
-      },
-    );
+      })
+  );
 }

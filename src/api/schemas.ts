@@ -27,7 +27,9 @@ export const AttemptResponse = t.Object({
     t.Object(
       {
         header: t.String({ description: "the answer's Retry-After header as received" }),
-        wait_ms: OrNull(t.Integer({ description: "the wait before the next attempt it set (429 and 503 only, up to the policy's max_retry_after); null when the schedule's was as long, or no retry was left" })),
+        wait_ms: OrNull(
+          t.Integer({ description: "the wait before the next attempt it set (429 and 503 only, up to the policy's max_retry_after); null when the schedule's was as long, or no retry was left" }),
+        ),
       },
       { description: "present when the answer carried Retry-After" },
     ),
@@ -49,10 +51,7 @@ export const EventResponse = t.Object({
   id: t.String(),
   event_type: t.String(),
   status: OneOf(EVENT_STATUSES),
-  payload: t.Object(
-    { api_version: t.Literal("v1"), event_type: t.String(), object: t.Unknown(), object_type: t.String(), triggered_at: Time },
-    { description: "One Codex's v1 envelope" },
-  ),
+  payload: t.Object({ api_version: t.Literal("v1"), event_type: t.String(), object: t.Unknown(), object_type: t.String(), triggered_at: Time }, { description: "One Codex's v1 envelope" }),
   created_at: Time,
   deliveries: t.Array(DeliveryResponse),
 });
@@ -87,10 +86,7 @@ export const ApiKeyResponse = t.Object({
   token: t.Optional(t.String({ description: "shown in the answer that creates the key, never again" })),
 });
 
-export const TestAttemptResponse = t.Composite([
-  t.Object({ event_id: t.String(), event_type: t.String(), delivery_id: t.String() }),
-  AttemptResponse,
-]);
+export const TestAttemptResponse = t.Composite([t.Object({ event_id: t.String(), event_type: t.String(), delivery_id: t.String() }), AttemptResponse]);
 
 export const EventTypeResponse = t.Object({ name: t.String(), object_type: t.String(), description: OrNull(t.String()) });
 

@@ -3,12 +3,7 @@
 type PathSegment = string | number;
 const REFERENCE = /\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}/g;
 
-export function interpolateEnv(
-  value: unknown,
-  env: Record<string, string | undefined>,
-  report: (path: PathSegment[], message: string) => void,
-  path: PathSegment[] = [],
-): unknown {
+export function interpolateEnv(value: unknown, env: Record<string, string | undefined>, report: (path: PathSegment[], message: string) => void, path: PathSegment[] = []): unknown {
   if (typeof value === "string") {
     return value.replace(REFERENCE, (match, name: string | undefined, fallback: string | undefined) => {
       if (name === undefined) return "${";
@@ -21,9 +16,7 @@ export function interpolateEnv(
   }
   if (Array.isArray(value)) return value.map((item, i) => interpolateEnv(item, env, report, [...path, i]));
   if (typeof value === "object" && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, report, [...path, key])]),
-    );
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, interpolateEnv(item, env, report, [...path, key])]));
   }
   return value;
 }

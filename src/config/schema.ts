@@ -53,7 +53,6 @@ export const SubscriptionSchema = Type.Object(
 /** What a token may contain: a colon would end the username when the token is sent as HTTP Basic. */
 export const TOKEN_PATTERN = "^[^\\s:]+$";
 
-
 export const ApiKeySchema = Type.Object(
   {
     name: Type.String({ minLength: 1 }),
@@ -100,7 +99,14 @@ export const ConfigFileSchema = Type.Object(
     ),
     log: Type.Optional(
       Type.Object(
-        { level: Type.Optional(Type.Union(LOG_LEVELS.map((level) => Type.Literal(level)), { description: LOG_LEVELS.join(", ") })) },
+        {
+          level: Type.Optional(
+            Type.Union(
+              LOG_LEVELS.map((level) => Type.Literal(level)),
+              { description: LOG_LEVELS.join(", ") },
+            ),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -111,14 +117,9 @@ export const ConfigFileSchema = Type.Object(
     api_keys: Type.Optional(Type.Array(ApiKeySchema)),
     // GET /metrics: answered to this token (a Prometheus scraper's), as to an admin key.
     metrics: Type.Optional(
-      Type.Object(
-        { token: Type.Optional(Type.String({ minLength: 16, pattern: TOKEN_PATTERN, description: "at least 16 characters, no whitespace or colon" })) },
-        { additionalProperties: false },
-      ),
+      Type.Object({ token: Type.Optional(Type.String({ minLength: 16, pattern: TOKEN_PATTERN, description: "at least 16 characters, no whitespace or colon" })) }, { additionalProperties: false }),
     ),
-    reload: Type.Optional(
-      Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false }),
-    ),
+    reload: Type.Optional(Type.Object({ watch: Type.Optional(Type.Boolean({ description: "re-read this file when it changes (default true)" })) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -132,10 +133,7 @@ export type ApiKey = Static<typeof ApiKeySchema>;
 export type PathSegment = string | number;
 
 export function formatPath(segments: PathSegment[]): string {
-  return segments.reduce<string>(
-    (path, s) => (typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s),
-    "",
-  );
+  return segments.reduce<string>((path, s) => (typeof s === "number" ? `${path}[${s}]` : path ? `${path}.${s}` : s), "");
 }
 
 /** typebox's errors, one per path (a union reports several), as YAML path segments. */
@@ -175,8 +173,7 @@ export interface ValidParts {
  */
 export function validParts(raw: unknown, failed: PathSegment[][]): ValidParts {
   const source: Record<string, unknown> = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
-  const sound = (schema: TSchema, value: unknown, at: PathSegment[]) =>
-    Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
+  const sound = (schema: TSchema, value: unknown, at: PathSegment[]) => Value.Check(schema, value) && !failed.some((path) => at.every((segment, i) => path[i] === segment));
   const file: Record<string, unknown> = { event_types: [] };
   const origin: ValidParts["origin"] = { plugins: [], event_types: [], subscriptions: [], api_keys: [] };
   for (const [key, schema] of Object.entries(ConfigFileSchema.properties)) {

@@ -32,10 +32,25 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
       else firstIndex.set(value, index);
     });
   };
-  duplicates(file.event_types, (t) => t.name, (i) => [...typeAt(i), "name"], (name) => `duplicate event type "${name}"`);
-  duplicates(file.subscriptions ?? [], (s) => s.id, (i) => [...subscriptionAt(i), "id"], (id) => `duplicate subscription id "${id}"`);
+  duplicates(
+    file.event_types,
+    (t) => t.name,
+    (i) => [...typeAt(i), "name"],
+    (name) => `duplicate event type "${name}"`,
+  );
+  duplicates(
+    file.subscriptions ?? [],
+    (s) => s.id,
+    (i) => [...subscriptionAt(i), "id"],
+    (id) => `duplicate subscription id "${id}"`,
+  );
   const keys = file.api_keys ?? [];
-  duplicates(keys, (k) => k.name, (i) => [...keyAt(i), "name"], (name) => `duplicate API key name "${name}"`);
+  duplicates(
+    keys,
+    (k) => k.name,
+    (i) => [...keyAt(i), "name"],
+    (name) => `duplicate API key name "${name}"`,
+  );
   // A token is a secret and this message goes to stderr and CI logs: name the other key, never the value.
   const tokenField = (i: number) => (keys[i]!.token === undefined ? "token_sha256" : "token");
   duplicates(
@@ -48,26 +63,21 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   if (config.metrics.tokenSha256 !== null && config.apiKeys.some((key) => key.tokenSha256 === config.metrics.tokenSha256))
     problems.push(problem(["metrics", "token"], "the metrics token is also an API key's token; give it a token of its own"));
   keys.forEach((key, i) => {
-    if ((key.token === undefined) === (key.token_sha256 === undefined))
-      problems.push(problem(keyAt(i), "give exactly one of `token` and `token_sha256`"));
+    if ((key.token === undefined) === (key.token_sha256 === undefined)) problems.push(problem(keyAt(i), "give exactly one of `token` and `token_sha256`"));
   });
 
   // A reference into a section that lost a part to the schema is not judged: the lost part may be the one named.
   const declared = incomplete.has("event_types") ? null : [...new Set(config.eventTypes.map((t) => t.name))];
   const subscriptionIds = incomplete.has("subscriptions") ? null : new Set(config.subscriptions.map((s) => s.id));
-  config.subscriptions.forEach((subscription, i) =>
-    problems.push(...subscriptionProblems(subscription, file.subscriptions![i]!, subscriptionAt(i), declared, plugins, problem)),
-  );
+  config.subscriptions.forEach((subscription, i) => problems.push(...subscriptionProblems(subscription, file.subscriptions![i]!, subscriptionAt(i), declared, plugins, problem)));
   if (config.retry.timeoutMs === 0) problems.push(problem(["retry", "timeout"], "timeout must be longer than 0"));
   config.apiKeys.forEach((key, i) => {
     key.subscriptions.forEach((id, j) => {
       if (subscriptionIds && !subscriptionIds.has(id)) problems.push(problem([...keyAt(i), "subscriptions", j], `unknown subscription "${id}"`));
     });
-    if (key.role === "user" && key.subscriptions.length === 0)
-      problems.push(problem(keyAt(i), "a key with role user needs the `subscriptions` it may see"));
+    if (key.role === "user" && key.subscriptions.length === 0) problems.push(problem(keyAt(i), "a key with role user needs the `subscriptions` it may see"));
   });
-  if (file.server?.public_url !== undefined && !URL.canParse(file.server.public_url))
-    problems.push(problem(["server", "public_url"], "not a valid URL"));
+  if (file.server?.public_url !== undefined && !URL.canParse(file.server.public_url)) problems.push(problem(["server", "public_url"], "not a valid URL"));
   (file.delivery?.allow_networks ?? []).forEach((cidr, i) => {
     if (!parseCidr(cidr)) problems.push(problem(["delivery", "allow_networks", i], `"${cidr}" is not a network: write an address with a prefix length, such as 169.254.10.0/24 or fd00::/8`));
   });
@@ -81,20 +91,12 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   return problems;
 }
 
-export function subscriptionProblems(
-  subscription: Subscription,
-  raw: SubscriptionFile,
-  at: PathSegment[],
-  declared: string[] | null,
-  plugins: PluginRegistry,
-  problem: ProblemAt,
-): ConfigProblem[] {
+export function subscriptionProblems(subscription: Subscription, raw: SubscriptionFile, at: PathSegment[], declared: string[] | null, plugins: PluginRegistry, problem: ProblemAt): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
   const wrongUrl = urlProblem(subscription.url);
   if (wrongUrl) problems.push(problem([...at, "url"], wrongUrl));
   subscription.events.forEach((name, j) => {
-    if (declared && name !== "*" && !declared.includes(name))
-      problems.push(problem([...at, "events", j], `unknown event type "${name}"; declared: ${declared.join(", ")}`));
+    if (declared && name !== "*" && !declared.includes(name)) problems.push(problem([...at, "events", j], `unknown event type "${name}"; declared: ${declared.join(", ")}`));
   });
   const transformerAt: PathSegment[] = typeof raw.transformer === "object" ? [...at, "transformer", "plugin"] : [...at, "transformer"];
   problems.push(...choiceProblems(subscription.transformer, plugins.transformers, "transformer", transformerAt, problem));
@@ -107,21 +109,13 @@ export function subscriptionProblems(
   const shapes = plugins.transformers.get(subscription.transformer.name)?.eventTypes;
   const names = subscription.events.includes("*") ? declared : subscription.events;
   const unfit = shapes && names ? names.filter((name) => !shapes.includes(name)) : [];
-  if (shapes && unfit.length > 0)
-    problems.push(problem(transformerAt, `transformer "${subscription.transformer.name}" cannot shape ${unfit.join(", ")}; it handles only ${shapes.join(", ")}`));
+  if (shapes && unfit.length > 0) problems.push(problem(transformerAt, `transformer "${subscription.transformer.name}" cannot shape ${unfit.join(", ")}; it handles only ${shapes.join(", ")}`));
   // Only the subscription's own override: an inherited zero is reported once, at retry.timeout.
-  if (raw.retry?.timeout !== undefined && subscription.retry.timeoutMs === 0)
-    problems.push(problem([...at, "retry", "timeout"], "timeout must be longer than 0"));
+  if (raw.retry?.timeout !== undefined && subscription.retry.timeoutMs === 0) problems.push(problem([...at, "retry", "timeout"], "timeout must be longer than 0"));
   return problems;
 }
 
-function choiceProblems(
-  choice: PluginChoice,
-  available: Map<string, { options?: unknown }>,
-  kind: string,
-  at: PathSegment[],
-  problem: ProblemAt,
-): ConfigProblem[] {
+function choiceProblems(choice: PluginChoice, available: Map<string, { options?: unknown }>, kind: string, at: PathSegment[], problem: ProblemAt): ConfigProblem[] {
   const plugin = available.get(choice.name);
   if (!plugin) return [problem(at, `unknown ${kind} plugin "${choice.name}"; available: ${[...available.keys()].join(", ")}`)];
   const optionsSchema = plugin.options;
@@ -138,8 +132,7 @@ export function urlProblem(text: string): string | null {
   const url = URL.parse(text);
   if (!url) return "not a valid URL";
   if (url.protocol !== "http:" && url.protocol !== "https:") return "the URL must use http or https";
-  if (url.username !== "" || url.password !== "")
-    return "the URL carries credentials, which attempt logs would show; use the basic-auth plugin (auth: { plugin: basic-auth, username, password })";
+  if (url.username !== "" || url.password !== "") return "the URL carries credentials, which attempt logs would show; use the basic-auth plugin (auth: { plugin: basic-auth, username, password })";
   return null;
 }
 
@@ -149,11 +142,9 @@ const HTTP_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 export function headerProblem(name: string, value: string, authHeaderNames: readonly string[] = []): string | null {
   if (!HTTP_TOKEN.test(name)) return `header name ${JSON.stringify(name)} is not an HTTP token (letters, digits and !#$%&'*+-.^_\`|~ only)`;
   if (/[\r\n\0]/.test(value)) return `the value of header ${name} contains a CR, LF or NUL`;
-  if (isReservedHeader(name, authHeaderNames))
-    return `header ${name} is set by Herald or the subscription's auth plugin and cannot be configured`;
+  if (isReservedHeader(name, authHeaderNames)) return `header ${name} is set by Herald or the subscription's auth plugin and cannot be configured`;
   return null;
 }
-
 
 function retentionProblems({ file, incomplete }: ValidParts, config: Config, problem: ProblemAt): ConfigProblem[] {
   if (incomplete.has("retention")) return [];

@@ -9,13 +9,7 @@ import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
 import type { Subscription } from "../domain/subscription.ts";
 import { afterAttempt, isSuccess } from "../domain/retry.ts";
 
-export async function runAttempt(
-  claimed: ClaimedDelivery,
-  subscription: Subscription,
-  plugins: PluginRegistry,
-  clock: Clock,
-  outbound: OutboundPolicy,
-): Promise<AttemptOutcome> {
+export async function runAttempt(claimed: ClaimedDelivery, subscription: Subscription, plugins: PluginRegistry, clock: Clock, outbound: OutboundPolicy): Promise<AttemptOutcome> {
   const startedAt = clock.now();
   // One deadline for the whole attempt, plugins included: a plugin that never returns cannot hold a slot.
   const deadline = AbortSignal.timeout(subscription.retry.timeoutMs);

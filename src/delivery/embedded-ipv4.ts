@@ -8,9 +8,7 @@ export function ipv6Bytes(text: string): Uint8Array | null {
   if (isIP(address) !== 6) return null;
   // A dotted IPv4 tail (`::ffff:10.0.0.1`) is the last two groups written another way.
   const dotted = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(address);
-  const hex = dotted
-    ? address.slice(0, dotted.index) + [0, 2].map((i) => ((Number(dotted[i + 1]) << 8) | Number(dotted[i + 2])).toString(16)).join(":")
-    : address;
+  const hex = dotted ? address.slice(0, dotted.index) + [0, 2].map((i) => ((Number(dotted[i + 1]) << 8) | Number(dotted[i + 2])).toString(16)).join(":") : address;
   const [head = "", tail] = hex.split("::");
   const groups = (part: string) => (part === "" ? [] : part.split(":").map((group) => Number.parseInt(group, 16)));
   const left = groups(head);

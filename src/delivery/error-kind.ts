@@ -3,15 +3,7 @@ export type ErrorKind = "timeout" | "connection_refused" | "dns" | "tls" | "rese
 
 // Certificate-verification codes Bun reports on fetch errors (BoringSSL/Node names),
 // plus EPROTO, which Bun uses when the TLS handshake itself fails.
-const TLS_CODES = new Set([
-  "EPROTO",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "INVALID_CA",
-  "INVALID_PURPOSE",
-  "PATH_LENGTH_EXCEEDED",
-  "HOSTNAME_MISMATCH",
-]);
+const TLS_CODES = new Set(["EPROTO", "DEPTH_ZERO_SELF_SIGNED_CERT", "SELF_SIGNED_CERT_IN_CHAIN", "INVALID_CA", "INVALID_PURPOSE", "PATH_LENGTH_EXCEEDED", "HOSTNAME_MISMATCH"]);
 const TLS_CODE_PREFIXES = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|CRL_|ERROR_IN_C)/;
 const DNS_CODES = new Set(["ENOTFOUND", "EAI_AGAIN", "EAI_NONAME", "EAI_FAIL", "ENODATA"]);
 const RESET_CODES = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED"]);

@@ -6,7 +6,6 @@ import { BlockList, isIP } from "node:net";
 import { parseCidr, type Range } from "../domain/network.ts";
 import { embeddedIpv4 } from "./embedded-ipv4.ts";
 
-
 /** Link-local networks (where clouds serve instance metadata and credentials) and metadata addresses outside them. */
 const LINK_LOCAL_AND_METADATA: readonly Range[] = [
   ["169.254.0.0", 16],

@@ -15,13 +15,7 @@ export interface BuiltRequest {
   secretHeaders: string[];
 }
 
-export async function buildRequest(
-  subscription: Subscription,
-  event: WebhookEvent,
-  plugins: PluginRegistry,
-  delivery: { id: string; attempt: number },
-  ctx: PluginContext,
-): Promise<BuiltRequest> {
+export async function buildRequest(subscription: Subscription, event: WebhookEvent, plugins: PluginRegistry, delivery: { id: string; attempt: number }, ctx: PluginContext): Promise<BuiltRequest> {
   const transformer = plugins.transformers.get(subscription.transformer.name);
   if (!transformer) throw new Error(`transformer plugin "${subscription.transformer.name}" is not loaded`);
   const shaped = await transformer.transform(event, subscription.transformer.options, ctx);
@@ -113,11 +107,14 @@ export function redactUrl(url: string): string {
   if (query === -1) return url;
   const fragment = url.indexOf("#", query);
   const end = fragment === -1 ? url.length : fragment;
-  const pairs = url.slice(query + 1, end).split("&").map((pair) => {
-    const eq = pair.indexOf("=");
-    if (eq === -1) return pair;
-    const name = safeDecode(pair.slice(0, eq).replaceAll("+", " "));
-    return isSecretParam(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
-  });
+  const pairs = url
+    .slice(query + 1, end)
+    .split("&")
+    .map((pair) => {
+      const eq = pair.indexOf("=");
+      if (eq === -1) return pair;
+      const name = safeDecode(pair.slice(0, eq).replaceAll("+", " "));
+      return isSecretParam(name) ? `${pair.slice(0, eq)}=[redacted]` : pair;
+    });
   return `${url.slice(0, query + 1)}${pairs.join("&")}${url.slice(end)}`;
 }

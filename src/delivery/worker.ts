@@ -177,11 +177,17 @@ export class DeliveryWorker {
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
     };
-    const first = await claim(ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]), free);
+    const first = await claim(
+      ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]),
+      free,
+    );
     // Counted after the first claims (those subscriptions are no longer idle), over every active subscription,
     // due or not: the slots are kept for whichever of them gets an event next.
     const idle = active.length - [...this.inflightBySubscription.keys()].filter((id) => directory.activeSubscription(id)).length;
-    const more = await claim(ordered.map((s) => [s, perSubscription - inflight(s)]), free - first - reservedSlots(idle, concurrency));
+    const more = await claim(
+      ordered.map((s) => [s, perSubscription - inflight(s)]),
+      free - first - reservedSlots(idle, concurrency),
+    );
     return first + more;
   }
 
@@ -249,7 +255,13 @@ export class DeliveryWorker {
     const now = clock.now();
     // Asked only when a subscription with something due is unknown: the list of known ones can be long.
     const unknownDue = (await store.queue.dueSubscriptions(now)).some((id) => !directory.activeSubscription(id));
-    const orphans = unknownDue ? await store.queue.claimOrphans(directory.active().map((s) => s.id), now, ORPHAN_BATCH) : [];
+    const orphans = unknownDue
+      ? await store.queue.claimOrphans(
+          directory.active().map((s) => s.id),
+          now,
+          ORPHAN_BATCH,
+        )
+      : [];
     if (orphans.length > 0) {
       const outcomes = orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now));
       await store.queue.recordAttempts(outcomes, now);

@@ -81,9 +81,5 @@ export function matchesFilter(event: FilterableEvent, filter: EventFilter): bool
     since: (since) => event.createdAt >= since,
     until: (until) => event.createdAt < until,
   };
-  return (
-    eachSetField(filter, checks).every(Boolean) &&
-    (filter.ids === undefined || filter.ids.includes(event.id)) &&
-    (counted === undefined || judged.length > 0)
-  );
+  return eachSetField(filter, checks).every(Boolean) && (filter.ids === undefined || filter.ids.includes(event.id)) && (counted === undefined || judged.length > 0);
 }

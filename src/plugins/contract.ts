@@ -58,11 +58,7 @@ export interface AuthPlugin<Options extends TSchema = TSchema> {
    * out (shown once) and rotate it with a grace period (the old one stays in previous_secrets until then).
    */
   generateSecret?(): string;
-  headers(
-    request: OutgoingRequest,
-    options: Static<Options>,
-    ctx: PluginContext,
-  ): Record<string, string> | Promise<Record<string, string>>;
+  headers(request: OutgoingRequest, options: Static<Options>, ctx: PluginContext): Record<string, string> | Promise<Record<string, string>>;
 }
 
 export type Plugin = TransformerPlugin<any> | AuthPlugin<any>;

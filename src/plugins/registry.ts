@@ -38,8 +38,7 @@ export function pluginShapeProblem(value: unknown): string | null {
     if (plugin.generateSecret !== undefined && typeof plugin.generateSecret !== "function") return `auth plugin "${plugin.name}" has a \`generateSecret\` that is not a function`;
   } else return `plugin "${plugin.name}" has kind ${JSON.stringify(plugin.kind)}; expected "transformer" or "auth"`;
   // A plain JSON Schema object would make typebox's Value.Errors throw at config load: demand a typebox schema.
-  if (plugin.options !== undefined && !KindGuard.IsSchema(plugin.options))
-    return `plugin "${plugin.name}" has an \`options\` that is not a typebox schema`;
+  if (plugin.options !== undefined && !KindGuard.IsSchema(plugin.options)) return `plugin "${plugin.name}" has an \`options\` that is not a typebox schema`;
   return null;
 }
 

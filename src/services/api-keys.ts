@@ -67,7 +67,10 @@ export class KeyRing {
 
   /** The key a token belongs to, `expired` for a known key past its expiry, or null. */
   authenticate(token: string): ApiKey | "expired" | null {
-    const key = findKey(this.list().map((entry) => entry.key), token);
+    const key = findKey(
+      this.list().map((entry) => entry.key),
+      token,
+    );
     if (key && key.expiresAt !== null && key.expiresAt <= this.clock.now()) return "expired";
     return key;
   }
@@ -82,11 +85,9 @@ export class KeyRing {
 
   private createProblem(input: NewKey, subscriptionExists: (id: string) => boolean): Refusal | null {
     const { name, role, subscriptions, expiresAt } = input;
-    if (this.list().some((entry) => entry.key.name === name))
-      return refuse(409, "name_taken", `an API key named "${name.slice(0, 100)}" exists; names tell keys apart, choose another`);
+    if (this.list().some((entry) => entry.key.name === name)) return refuse(409, "name_taken", `an API key named "${name.slice(0, 100)}" exists; names tell keys apart, choose another`);
     if (role === "user" && subscriptions.length === 0) return refuse(422, "invalid_api_key", "subscriptions: a key with role user needs the subscriptions it may see");
-    if (role !== "user" && subscriptions.length > 0)
-      return refuse(422, "invalid_api_key", `subscriptions: only a key with role user is limited to subscriptions; a ${role} key sees all`);
+    if (role !== "user" && subscriptions.length > 0) return refuse(422, "invalid_api_key", `subscriptions: only a key with role user is limited to subscriptions; a ${role} key sees all`);
     const unknown = subscriptions.filter((id) => !subscriptionExists(id));
     if (unknown.length > 0) return refuse(422, "invalid_api_key", `subscriptions: no subscription ${unknown.map((id) => `"${id}"`).join(", ")}`);
     if (expiresAt !== null && expiresAt <= this.clock.now()) return refuse(422, "invalid_api_key", "expires_at: the time is already past");
@@ -106,11 +107,9 @@ export class KeyRing {
     return this.exclusive(async () => {
       const entry = this.get(id);
       if (!entry) return refuse(404, "not_found", `no API key "${id}"`);
-      if (entry.source === "config")
-        return refuse(409, "config_owned", `API key "${id}" is declared in the config file; remove it there (the file is reloaded on change or SIGHUP)`);
+      if (entry.source === "config") return refuse(409, "config_owned", `API key "${id}" is declared in the config file; remove it there (the file is reloaded on change or SIGHUP)`);
       const admins = this.usableAdmins();
-      if (admins.length === 1 && admins[0]!.key.id === id)
-        return refuse(409, "last_admin_key", "this is the last admin key that works: create another admin key before deleting it");
+      if (admins.length === 1 && admins[0]!.key.id === id) return refuse(409, "last_admin_key", "this is the last admin key that works: create another admin key before deleting it");
       await this.store.apiKeys.remove(id);
       await this.load();
       return { entry };

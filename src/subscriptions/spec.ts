@@ -96,9 +96,7 @@ export function keepStoredSecrets(next: SubscriptionSpec, stored: SubscriptionSp
   }
   if (next.headers && stored.headers) {
     const storedHeaders = stored.headers;
-    merged.headers = Object.fromEntries(
-      Object.entries(next.headers).map(([name, value]) => [name, value === REDACTED && storedHeaders[name] !== undefined ? storedHeaders[name] : value]),
-    );
+    merged.headers = Object.fromEntries(Object.entries(next.headers).map(([name, value]) => [name, value === REDACTED && storedHeaders[name] !== undefined ? storedHeaders[name] : value]));
   }
   return merged;
 }

@@ -12,13 +12,7 @@ const html = files.html.replaceAll("{{version}}", version);
  * Only Herald's own origin, for everything: the browser itself refuses any other host, inline script and
  * inline style, and a form that would be submitted the old way (the key would land in a URL or a log).
  */
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-  "frame-ancestors 'none'",
-].join("; ");
+export const CONTENT_SECURITY_POLICY = ["default-src 'self'", "object-src 'none'", "base-uri 'none'", "form-action 'none'", "frame-ancestors 'none'"].join("; ");
 
 const COMMON_HEADERS = { "x-content-type-options": "nosniff", "referrer-policy": "no-referrer" };
 const ASSET_CACHE = "public, max-age=31536000, immutable";

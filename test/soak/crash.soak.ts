@@ -15,10 +15,14 @@ afterAll(async () => {
 });
 
 describe("crash soak", () => {
-  it(`${EVENTS} events to three receivers, killed with SIGKILL ${KILLS} times: none lost`, async () => {
-    const figures = await runCrashScenario({ dir, events: EVENTS, kills: KILLS, settleTimeoutMs: 120_000 });
-    console.log(`crash soak: ${JSON.stringify(figures)}`);
-    expect(figures).toMatchObject({ accepted: EVENTS, kills: KILLS, lost: 0, mixedDeliveryIds: 0, integrity: "ok", unfinished: 0 });
-    expect(figures.delivered).toBe(3 * EVENTS);
-  }, 600_000 + BUILD_TIMEOUT_MS);
+  it(
+    `${EVENTS} events to three receivers, killed with SIGKILL ${KILLS} times: none lost`,
+    async () => {
+      const figures = await runCrashScenario({ dir, events: EVENTS, kills: KILLS, settleTimeoutMs: 120_000 });
+      console.log(`crash soak: ${JSON.stringify(figures)}`);
+      expect(figures).toMatchObject({ accepted: EVENTS, kills: KILLS, lost: 0, mixedDeliveryIds: 0, integrity: "ok", unfinished: 0 });
+      expect(figures.delivered).toBe(3 * EVENTS);
+    },
+    600_000 + BUILD_TIMEOUT_MS,
+  );
 });

@@ -19,10 +19,18 @@ const deliveryArb = fc.record({ subscription: fc.constantFrom(...SUBSCRIPTIONS),
 const eventArb = fc.record({
   type: fc.constantFrom(...TYPES),
   // Within six hours, often on or beside an hour's edge, where the per-hour totals meet counted rows.
-  at: fc.oneof(fc.integer({ min: 0, max: 6 * HOUR }), fc.integer({ min: 0, max: 6 }).chain((h) => fc.integer({ min: h * HOUR - 2, max: h * HOUR + 2 }))),
+  at: fc.oneof(
+    fc.integer({ min: 0, max: 6 * HOUR }),
+    fc.integer({ min: 0, max: 6 }).chain((h) => fc.integer({ min: h * HOUR - 2, max: h * HOUR + 2 })),
+  ),
   deliveries: fc.uniqueArray(deliveryArb, { maxLength: 3, selector: (d) => d.subscription }),
 });
-const timeArb = fc.oneof(fc.integer({ min: -1, max: 7 * HOUR }), fc.integer({ min: 0, max: 7 }).chain((h) => fc.integer({ min: h * HOUR - 1, max: h * HOUR + 1 }))).map((t) => START + t);
+const timeArb = fc
+  .oneof(
+    fc.integer({ min: -1, max: 7 * HOUR }),
+    fc.integer({ min: 0, max: 7 }).chain((h) => fc.integer({ min: h * HOUR - 1, max: h * HOUR + 1 })),
+  )
+  .map((t) => START + t);
 
 /** A value for each field of the filter: a field added to the table needs one here too. */
 const FIELD_VALUES: EachField<fc.Arbitrary<unknown>> = {
@@ -35,13 +43,14 @@ const FIELD_VALUES: EachField<fc.Arbitrary<unknown>> = {
 const ALL_VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ...FIELD_VALUES,
   visibleSubscriptions: fc.subarray(SUBSCRIPTIONS, { minLength: 1 }),
-  ids: fc.uniqueArray(fc.integer({ min: 0, max: 40 }).map((i) => `e${i}`), { minLength: 1, maxLength: 5 }),
+  ids: fc.uniqueArray(
+    fc.integer({ min: 0, max: 40 }).map((i) => `e${i}`),
+    { minLength: 1, maxLength: 5 },
+  ),
 };
 // A few fields at a time, as people filter: each way of answering (totals, a subscription's deliveries, rows)
 // gets its share.
-const filterArb = fc
-  .subarray(Object.keys(ALL_VALUES), { maxLength: 3 })
-  .chain((keys) => fc.record(Object.fromEntries(keys.map((key) => [key, ALL_VALUES[key]!])))) as fc.Arbitrary<EventFilter>;
+const filterArb = fc.subarray(Object.keys(ALL_VALUES), { maxLength: 3 }).chain((keys) => fc.record(Object.fromEntries(keys.map((key) => [key, ALL_VALUES[key]!])))) as fc.Arbitrary<EventFilter>;
 
 forEachBackend("event log filter", (store) => {
   it("count and pages agree with the rule, event by event, for random filters over random events", async () => {
@@ -57,11 +66,24 @@ forEachBackend("event log filter", (store) => {
           deliveries: e.deliveries.map((d) => ({ subscriptionId: d.subscription, state: d.fate })),
           status: eventStatus(e.deliveries.map((d) => d.fate)),
         }));
-        for (const m of model) await s.events.publish([newEvent(m.id, m.deliveries.map((d) => d.subscriptionId), { eventType: m.eventType })], m.createdAt);
+        for (const m of model)
+          await s.events.publish(
+            [
+              newEvent(
+                m.id,
+                m.deliveries.map((d) => d.subscriptionId),
+                { eventType: m.eventType },
+              ),
+            ],
+            m.createdAt,
+          );
         const claimed = await s.queue.claimDue(limitsFor(SUBSCRIPTIONS, 1_000), 10_000, START + 10 * HOUR);
         const fateOf = (eventId: string, subscription: string) => model.find((m) => m.id === eventId)!.deliveries.find((d) => d.subscriptionId === subscription)!.state;
         const decided = claimed.filter((d) => fateOf(d.event.id, d.subscriptionId) !== "pending");
-        await s.queue.recordAttempts(decided.map((d) => outcome(d, START + 10 * HOUR, { state: fateOf(d.event.id, d.subscriptionId), dueAt: START + 20 * HOUR })), START + 10 * HOUR);
+        await s.queue.recordAttempts(
+          decided.map((d) => outcome(d, START + 10 * HOUR, { state: fateOf(d.event.id, d.subscriptionId), dueAt: START + 20 * HOUR })),
+          START + 10 * HOUR,
+        );
 
         const newestFirst = [...model].sort((x, y) => y.createdAt - x.createdAt || (y.id < x.id ? -1 : y.id > x.id ? 1 : 0));
         for (const filter of filters) {

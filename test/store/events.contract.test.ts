@@ -65,10 +65,16 @@ forEachBackend("events", (store) => {
   it("a resend filtered on a status resends only the deliveries in that state, with a fresh retry budget", async () => {
     await store().events.publish([newEvent("e1", ["a", "b"])], 1_000);
     const claimed = await store().queue.claimDue(limitsFor(["a", "b"]), 10, 1_000);
-    await store().queue.recordAttempts(claimed.map((d) => outcome(d, 1_001, { state: d.subscriptionId === "a" ? "succeeded" : "failed" })), 1_001);
+    await store().queue.recordAttempts(
+      claimed.map((d) => outcome(d, 1_001, { state: d.subscriptionId === "a" ? "succeeded" : "failed" })),
+      1_001,
+    );
     expect(await store().events.resend({ status: "failed" }, undefined, 2_000)).toEqual(["e1"]);
     const event = (await store().events.get("e1"))!;
-    expect(event.deliveries.map((d) => [d.subscriptionId, d.state, d.roundAttempts])).toEqual([["a", "succeeded", 1], ["b", "pending", 0]]);
+    expect(event.deliveries.map((d) => [d.subscriptionId, d.state, d.roundAttempts])).toEqual([
+      ["a", "succeeded", 1],
+      ["b", "pending", 0],
+    ]);
     expect(event.status).toBe("pending");
     expect(await store().events.resend({ ids: ["e1"] }, ["a"], 3_000)).toEqual(["e1"]);
     expect(await store().events.resend({ ids: ["none"] }, undefined, 3_000)).toEqual([]);
@@ -78,7 +84,10 @@ forEachBackend("events", (store) => {
     for (let i = 0; i < 5; i++) await store().events.publish([newEvent(`old${i}`, ["a"])], 1_000 + i);
     await store().events.publish([newEvent("new", ["a"])], 10_000);
     const claimed = await store().queue.claimDue(limitsFor(["a"]), 10, 10_000);
-    await store().queue.recordAttempts(claimed.map((d) => outcome(d, 10_001)), 10_001);
+    await store().queue.recordAttempts(
+      claimed.map((d) => outcome(d, 10_001)),
+      10_001,
+    );
     expect(await store().events.purgeBefore(5_000, 3)).toBe(3);
     expect(await store().events.purgeBefore(5_000, 3)).toBe(2);
     expect(await store().events.purgeBefore(5_000, 3)).toBe(0);

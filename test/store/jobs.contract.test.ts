@@ -21,7 +21,10 @@ forEachBackend("jobs", (store) => {
     await store().events.publish([newEvent("e1", ["a", "b"])], 1_000);
     await store().jobs.createResend({ id: "job_2", createdBy: "key_1", filter: {}, subscriptions: ["b"], now: 2_000 });
     await store().jobs.resendStep("job_2", 10, 3_000);
-    expect((await store().events.get("e1"))!.deliveries.map((d) => [d.subscriptionId, d.updatedAt])).toEqual([["a", 1_000], ["b", 3_000]]);
+    expect((await store().events.get("e1"))!.deliveries.map((d) => [d.subscriptionId, d.updatedAt])).toEqual([
+      ["a", 1_000],
+      ["b", 3_000],
+    ]);
     await store().jobs.createResend({ id: "job_3", createdBy: "key_1", filter: {}, now: 4_000 });
     await store().jobs.fail("job_3", "disk full", 5_000);
     expect(await store().jobs.get("job_3")).toMatchObject({ state: "failed", error: "disk full", finishedAt: 5_000 });

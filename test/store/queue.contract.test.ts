@@ -6,8 +6,19 @@ import { forEachBackend, limitsFor, newEvent, outcome } from "./backends.ts";
 forEachBackend("delivery queue", (store) => {
   it("claims due deliveries within each subscription's count and the total, oldest due first, with their events", async () => {
     await store().events.publish([newEvent("e1", ["a", "b"]), newEvent("e2", ["a", "b"]), newEvent("e3", ["a"])], 1_000);
-    const claimed = await store().queue.claimDue(new Map([["a", { count: 2, leaseMs: 5_000 }], ["b", { count: 5, leaseMs: 5_000 }]]), 3, 1_000);
-    expect(claimed.map((d) => [d.subscriptionId, d.event.id, d.number])).toEqual([["a", "e1", 1], ["a", "e2", 1], ["b", "e1", 1]]);
+    const claimed = await store().queue.claimDue(
+      new Map([
+        ["a", { count: 2, leaseMs: 5_000 }],
+        ["b", { count: 5, leaseMs: 5_000 }],
+      ]),
+      3,
+      1_000,
+    );
+    expect(claimed.map((d) => [d.subscriptionId, d.event.id, d.number])).toEqual([
+      ["a", "e1", 1],
+      ["a", "e2", 1],
+      ["b", "e1", 1],
+    ]);
     expect(claimed[0]!.event).toMatchObject({ eventType: "sample.uploaded", objectType: "sample", object: { id: "e1" }, createdAt: 1_000, triggeredAt: 1_000 });
     expect(await store().queue.claimDue(limitsFor(["a", "b"]), 10, 999)).toEqual([]); // nothing is due before its time
   });
@@ -43,7 +54,10 @@ forEachBackend("delivery queue", (store) => {
     await store().queue.recordAttempts([outcome(stale!, 6_002)], 6_002); // the first POST answered 200 at last
     const event = (await store().events.get("e1"))!;
     expect(event.deliveries[0]).toMatchObject({ state: "retrying", dueAt: 70_000, attempts: 2 });
-    expect(event.deliveries[0]!.attemptLog.map((a) => [a.number, a.success])).toEqual([[1, true], [2, false]]);
+    expect(event.deliveries[0]!.attemptLog.map((a) => [a.number, a.success])).toEqual([
+      [1, true],
+      [2, false],
+    ]);
     expect(event.status).toBe("retryable");
   });
 
@@ -103,7 +117,10 @@ forEachBackend("delivery queue", (store) => {
     const [first] = await store().queue.claimDue(limitsFor(["a"], 1), 1, 1_000);
     await store().queue.recordAttempts([outcome(first!, 1_001, { state: "retrying", dueAt: 9_000 })], 1_001);
     const backlog = await store().queue.backlog(1_001);
-    expect(backlog.sort((x, y) => x.state.localeCompare(y.state))).toEqual([{ state: "pending", unfinished: 1, due: 1 }, { state: "retrying", unfinished: 1, due: 0 }]);
+    expect(backlog.sort((x, y) => x.state.localeCompare(y.state))).toEqual([
+      { state: "pending", unfinished: 1, due: 1 },
+      { state: "retrying", unfinished: 1, due: 0 },
+    ]);
     expect(await store().queue.nextDueAt()).toBe(1_000);
   });
 });

@@ -45,12 +45,13 @@ export async function runCrashScenario(options: CrashOptions): Promise<CrashFigu
   try {
     // Each receiver records, per event, the delivery ids it was sent (a repeat is a duplicate).
     const seen = SUBSCRIPTIONS.map(() => new Map<string, string[]>());
-    const urls = SUBSCRIPTIONS.map((_, i) =>
-      receivers.start((request) => {
-        const eventId = request.headers["herald-event-id"]!;
-        seen[i]!.set(eventId, [...(seen[i]!.get(eventId) ?? []), request.headers["herald-delivery-id"]!]);
-        return new Response("ok");
-      }).url,
+    const urls = SUBSCRIPTIONS.map(
+      (_, i) =>
+        receivers.start((request) => {
+          const eventId = request.headers["herald-event-id"]!;
+          seen[i]!.set(eventId, [...(seen[i]!.get(eventId) ?? []), request.headers["herald-delivery-id"]!]);
+          return new Response("ok");
+        }).url,
     );
     // A short timeout makes a short lease (2 × 500 ms + 1 s): a delivery cut off by a kill is sent again soon.
     const yaml = configYaml({

@@ -88,10 +88,15 @@ export async function startTestHerald(yaml: string, options: TestHeraldOptions =
       const response = await api("/api/v1/events/resend", { method: "POST", json: body, token });
       if (response.status !== 202) throw new Error(`bulk resend answered ${response.status}: ${await response.text()}`);
       const { $uri } = (await response.json()) as { $uri: string };
-      return waitUntil(`job ${$uri} to finish`, async () => {
-        const job = (await (await api($uri, { token })).json()) as { state: string };
-        return job.state === "running" ? undefined : job;
-      }, 5_000, 2);
+      return waitUntil(
+        `job ${$uri} to finish`,
+        async () => {
+          const job = (await (await api($uri, { token })).json()) as { state: string };
+          return job.state === "running" ? undefined : job;
+        },
+        5_000,
+        2,
+      );
     },
     async close() {
       await herald.stop();

@@ -112,7 +112,10 @@ export async function spawnHerald(options: {
       "GET /healthz",
       async () => {
         if (exitedEarly) throw new Error(`herald exited with ${proc.exitCode} before listening`);
-        const ok = await fetch(`${url}/healthz`).then((r) => r.ok, () => false);
+        const ok = await fetch(`${url}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
         return ok ? true : undefined;
       },
       options.readyTimeoutMs ?? 10_000,

@@ -2,10 +2,7 @@
 // publishers pay for one transaction instead of one each. With `ready`, a write also waits for it (the disk
 // finishing its previous sync), and everything arriving meanwhile joins that write: the busier the server,
 // the larger each commit, the fewer commits and syncs per event.
-export function batched<Input, Output>(
-  write: (items: Input[]) => Output[],
-  ready: () => Promise<void> = () => Promise.resolve(),
-): (item: Input) => Promise<Output> {
+export function batched<Input, Output>(write: (items: Input[]) => Output[], ready: () => Promise<void> = () => Promise.resolve()): (item: Input) => Promise<Output> {
   let pending: { item: Input; resolve: (o: Output) => void; reject: (e: unknown) => void }[] = [];
   let flushQueued = false;
   const run = (batch: typeof pending) => {

@@ -40,7 +40,11 @@ function sumOfDeliveryCounts(db: Db, filter: EventFilter, subscriptionId: string
 const hourRange = (hour: SQLiteColumn, hours: Hours) => [hours.first !== undefined ? gte(hour, hours.first) : undefined, hours.end !== undefined ? lt(hour, hours.end) : undefined];
 
 function sum(db: Db, table: typeof eventCounts | typeof deliveryCounts, where: SQL | undefined): number {
-  return db.select({ n: sql<number>`coalesce(sum(${table.n}), 0)` }).from(table).where(where).get()!.n;
+  return db
+    .select({ n: sql<number>`coalesce(sum(${table.n}), 0)` })
+    .from(table)
+    .where(where)
+    .get()!.n;
 }
 
 /**

@@ -61,7 +61,11 @@ export function prepareDeliveryStatements(db: Db) {
       `SELECT id, event_type, object_type, object, triggered_at, created_at, status
        FROM events WHERE id IN (SELECT value FROM json_each($ids))`,
     ),
-    nextDueAt: db.select({ at: min(deliveries.dueAt) }).from(deliveries).where(isNotNull(deliveries.dueAt)).prepare(),
+    nextDueAt: db
+      .select({ at: min(deliveries.dueAt) })
+      .from(deliveries)
+      .where(isNotNull(deliveries.dueAt))
+      .prepare(),
     // A delivery purged meanwhile (retention) logs nothing: there is nothing left to attach the attempt to.
     insertAttempt: db.$client.prepare<never, Record<string, string | number | null>>(
       `INSERT INTO attempts (delivery_id, number, started_at, duration_ms, url, request_headers,
@@ -104,13 +108,7 @@ function withEvents(statements: DeliveryStatements, rows: ClaimedRow[]): Claimed
  * Claims due deliveries, at most `limits[subscription].count` of each subscription (in the map's order), each
  * for its own lease, and at most `total` in all, with their events.
  */
-export function claimDue(
-  db: Db,
-  statements: DeliveryStatements,
-  limits: Map<string, { count: number; leaseMs: number }>,
-  total: number,
-  now: number,
-): ClaimedDelivery[] {
+export function claimDue(db: Db, statements: DeliveryStatements, limits: Map<string, { count: number; leaseMs: number }>, total: number, now: number): ClaimedDelivery[] {
   return db.transaction(() => {
     const rows: ClaimedRow[] = [];
     for (const [subscriptionId, { count, leaseMs }] of limits) {
@@ -170,7 +168,10 @@ export function recordAttempts(db: Db, statements: DeliveryStatements, eventStat
         now,
       });
     }
-    refreshEventStatuses(eventStatements, outcomes.map((o) => o.eventId));
+    refreshEventStatuses(
+      eventStatements,
+      outcomes.map((o) => o.eventId),
+    );
   });
 }
 
@@ -186,9 +187,7 @@ export function nextDueAt(statements: DeliveryStatements): number | null {
  */
 export function dueNow(db: Db, subscriptionIds: string[], now: number) {
   db.$client
-    .query<never, { now: number; ids: string }>(
-      `UPDATE deliveries SET due_at = $now WHERE due_at > $now AND leased = 0 AND subscription_id IN (SELECT value FROM json_each($ids))`,
-    )
+    .query<never, { now: number; ids: string }>(`UPDATE deliveries SET due_at = $now WHERE due_at > $now AND leased = 0 AND subscription_id IN (SELECT value FROM json_each($ids))`)
     .run({ now, ids: JSON.stringify(subscriptionIds) });
 }
 

@@ -19,11 +19,7 @@ export function filterCondition(filter: EventFilter): SQL | undefined {
     since: (since) => gte(events.createdAt, since),
     until: (until) => lt(events.createdAt, until),
   });
-  return and(
-    ...conditions,
-    filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined,
-    counted !== undefined ? hasDeliveryTo(counted) : undefined,
-  );
+  return and(...conditions, filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined, counted !== undefined ? hasDeliveryTo(counted) : undefined);
 }
 
 /**
@@ -101,7 +97,20 @@ export function listEvents(db: Db, filter: EventFilter, offset: number, limit: n
   const total = countEvents(db, filter);
   const scope = visibleDeliveries(filter.visibleSubscriptions);
   const ofPage = rows.length
-    ? db.select().from(deliveries).where(and(inArray(deliveries.eventId, rows.map((e) => e.id)), scope)).orderBy(asc(deliveries.subscriptionId)).all()
+    ? db
+        .select()
+        .from(deliveries)
+        .where(
+          and(
+            inArray(
+              deliveries.eventId,
+              rows.map((e) => e.id),
+            ),
+            scope,
+          ),
+        )
+        .orderBy(asc(deliveries.subscriptionId))
+        .all()
     : [];
   const items = rows.map((event) => scoped({ ...event, deliveries: ofPage.filter((d) => d.eventId === event.id) }, filter.visibleSubscriptions));
   return { items, total };
@@ -110,10 +119,25 @@ export function listEvents(db: Db, filter: EventFilter, offset: number, limit: n
 export function getEvent(db: Db, id: string, visibleSubscriptions?: string[]): EventDetail | null {
   const event = db.select().from(events).where(eq(events.id, id)).get();
   if (!event) return null;
-  const rows = db.select().from(deliveries).where(and(eq(deliveries.eventId, id), visibleDeliveries(visibleSubscriptions))).orderBy(asc(deliveries.subscriptionId)).all();
+  const rows = db
+    .select()
+    .from(deliveries)
+    .where(and(eq(deliveries.eventId, id), visibleDeliveries(visibleSubscriptions)))
+    .orderBy(asc(deliveries.subscriptionId))
+    .all();
   if (visibleSubscriptions && rows.length === 0) return null;
   const log = rows.length
-    ? db.select().from(attempts).where(inArray(attempts.deliveryId, rows.map((d) => d.id))).orderBy(asc(attempts.number)).all()
+    ? db
+        .select()
+        .from(attempts)
+        .where(
+          inArray(
+            attempts.deliveryId,
+            rows.map((d) => d.id),
+          ),
+        )
+        .orderBy(asc(attempts.number))
+        .all()
     : [];
   return scoped({ ...event, deliveries: rows.map((d) => ({ ...d, attemptLog: log.filter((a) => a.deliveryId === d.id) })) }, visibleSubscriptions);
 }

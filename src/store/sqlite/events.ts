@@ -20,8 +20,17 @@ const STATUS_FROM_DELIVERIES = `CASE ${STATUS_PRECEDENCE.map(
 // filling and row mapping cost more than the inserts themselves.
 export function prepareEventStatements(db: Db) {
   return {
-    eventById: db.select().from(events).where(eq(events.id, sql.placeholder("id"))).prepare(),
-    deliveriesOfEvent: db.select().from(deliveries).where(eq(deliveries.eventId, sql.placeholder("eventId"))).orderBy(asc(deliveries.subscriptionId)).prepare(),
+    eventById: db
+      .select()
+      .from(events)
+      .where(eq(events.id, sql.placeholder("id")))
+      .prepare(),
+    deliveriesOfEvent: db
+      .select()
+      .from(deliveries)
+      .where(eq(deliveries.eventId, sql.placeholder("eventId")))
+      .orderBy(asc(deliveries.subscriptionId))
+      .prepare(),
     // An id already taken inserts nothing: that publish is a repeat (or a conflict), read back only then.
     insertEvent: db.$client.prepare<never, Record<"id" | "eventType" | "objectType" | "object" | "status", string> & Record<"triggeredAt" | "createdAt", number>>(
       `INSERT INTO events (id, event_type, object_type, object, triggered_at, created_at, status)
@@ -31,9 +40,7 @@ export function prepareEventStatements(db: Db) {
       `INSERT INTO deliveries (id, event_id, subscription_id, state, due_at, created_at, updated_at)
        VALUES ($id, $eventId, $subscriptionId, $state, $dueAt, $createdAt, $createdAt)`,
     ),
-    refreshStatuses: db.$client.prepare<never, { ids: string }>(
-      `UPDATE events SET status = ${STATUS_FROM_DELIVERIES} WHERE id IN (SELECT value FROM json_each($ids))`,
-    ),
+    refreshStatuses: db.$client.prepare<never, { ids: string }>(`UPDATE events SET status = ${STATUS_FROM_DELIVERIES} WHERE id IN (SELECT value FROM json_each($ids))`),
   };
 }
 export type EventStatements = ReturnType<typeof prepareEventStatements>;
@@ -91,17 +98,11 @@ export function publishEvents(db: Db, statements: EventStatements, batch: Public
 
 /** A repeated publish is the same if it names the same type and object (key order aside) and time, if given. */
 function isSamePublication(existing: EventRecord, input: NewEvent): boolean {
-  return (
-    existing.eventType === input.eventType &&
-    canonicalJson(existing.object) === canonicalJson(input.object) &&
-    (input.triggeredAt === null || input.triggeredAt === existing.triggeredAt)
-  );
+  return existing.eventType === input.eventType && canonicalJson(existing.object) === canonicalJson(input.object) && (input.triggeredAt === null || input.triggeredAt === existing.triggeredAt);
 }
 
 function canonicalJson(value: unknown): string {
-  return JSON.stringify(value, (_, v) =>
-    v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
-  );
+  return JSON.stringify(value, (_, v) => (v && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v));
 }
 
 /**
@@ -110,13 +111,7 @@ function canonicalJson(value: unknown): string {
  * failed). A delivery in flight is never POSTed twice at once: it goes again as soon as its attempt ends.
  * Returns the ids of the events that had a delivery resent.
  */
-export function resendEvents(
-  db: Db,
-  statements: EventStatements,
-  filter: EventFilter,
-  subscriptionIds: string[] | undefined,
-  now: number,
-): string[] {
+export function resendEvents(db: Db, statements: EventStatements, filter: EventFilter, subscriptionIds: string[] | undefined, now: number): string[] {
   return db.transaction(() => {
     const eventIds = db.select({ id: events.id }).from(events).where(filterCondition(filter));
     const inFlight = sql`(${deliveries.leased} AND ${deliveries.dueAt} > ${now})`;

@@ -41,7 +41,12 @@ export function getJob(db: Db, id: string): JobRecord | null {
 }
 
 export function runningJobIds(db: Db): string[] {
-  return db.select({ id: jobs.id }).from(jobs).where(eq(jobs.state, "running")).all().map((row) => row.id);
+  return db
+    .select({ id: jobs.id })
+    .from(jobs)
+    .where(eq(jobs.state, "running"))
+    .all()
+    .map((row) => row.id);
 }
 
 /**

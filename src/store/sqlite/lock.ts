@@ -31,8 +31,7 @@ export function lockDatabase(path: string): ProcessLock {
     client.close();
     if (/locked|busy/i.test(String(error))) {
       throw new DatabaseInUse(
-        `the database ${path} is in use by another Herald process (lock: ${lockPath}). On SQLite one process serves a database: ` +
-          `stop the other one, or run the roles in one process (--role all)`,
+        `the database ${path} is in use by another Herald process (lock: ${lockPath}). On SQLite one process serves a database: ` + `stop the other one, or run the roles in one process (--role all)`,
       );
     }
     throw error;

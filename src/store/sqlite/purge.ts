@@ -8,7 +8,13 @@ import { deliveries, deliveryCounts, eventCounts, events, jobs } from "./schema.
 export function purgeBatch(db: Db, cutoff: number, batchSize: number): number {
   return db.transaction(() => {
     db.delete(jobs).where(lt(jobs.finishedAt, cutoff)).run();
-    const old = db.select({ id: events.id }).from(events).where(lt(events.createdAt, cutoff)).limit(batchSize).all().map((e) => e.id);
+    const old = db
+      .select({ id: events.id })
+      .from(events)
+      .where(lt(events.createdAt, cutoff))
+      .limit(batchSize)
+      .all()
+      .map((e) => e.id);
     // Deliveries first, while their events are there for the count triggers to read (attempts cascade).
     db.delete(deliveries).where(inArray(deliveries.eventId, old)).run();
     db.delete(events).where(inArray(events.id, old)).run();

@@ -28,7 +28,11 @@ export function deleteSubscription(db: Db, id: string, now: number) {
  */
 export function syncConfigSubscriptions(db: Db, specs: SubscriptionSpec[], now: number) {
   db.transaction(() => {
-    const stored = new Map(listSubscriptions(db).filter((r) => r.source === "config").map((r) => [r.id, r]));
+    const stored = new Map(
+      listSubscriptions(db)
+        .filter((r) => r.source === "config")
+        .map((r) => [r.id, r]),
+    );
     for (const spec of specs) {
       const row = stored.get(spec.id);
       if (!row) db.insert(subscriptions).values({ id: spec.id, source: "config", spec, createdAt: now, updatedAt: now }).run();
@@ -38,7 +42,10 @@ export function syncConfigSubscriptions(db: Db, specs: SubscriptionSpec[], now: 
     }
     for (const gone of stored.values()) {
       if (gone.removedAt === null)
-        db.update(subscriptions).set({ removedAt: now, updatedAt: now }).where(and(eq(subscriptions.id, gone.id), isNull(subscriptions.removedAt))).run();
+        db.update(subscriptions)
+          .set({ removedAt: now, updatedAt: now })
+          .where(and(eq(subscriptions.id, gone.id), isNull(subscriptions.removedAt)))
+          .run();
     }
   });
 }

@@ -74,8 +74,7 @@ export const getEvent = (id: string) => request<EventResource>(`/api/v1/events/$
 export const resendEvent = (id: string, subscriptions?: string[]) =>
   request<EventResource>(`/api/v1/events/${encodeURIComponent(id)}/resend`, { method: "POST", body: subscriptions ? { subscriptions } : {} }).then((r) => r.data);
 
-export const resendEvents = (selection: { ids: string[] } | EventFilter) =>
-  request<JobResource>("/api/v1/events/resend", { method: "POST", body: selection }).then((r) => r.data);
+export const resendEvents = (selection: { ids: string[] } | EventFilter) => request<JobResource>("/api/v1/events/resend", { method: "POST", body: selection }).then((r) => r.data);
 
 export const getJob = (uri: string) => request<JobResource>(uri).then((r) => r.data);
 

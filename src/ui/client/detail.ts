@@ -36,9 +36,7 @@ export function mountDetail(main: HTMLElement, id: string, context: PageContext)
     );
     if (payload.textContent === "") payload.textContent = JSON.stringify(event.payload, null, 2);
     resendAll.hidden = event.deliveries.length === 0;
-    deliveries.replaceChildren(
-      ...(event.deliveries.length === 0 ? [h("p", {}, "No subscription wanted this event.")] : event.deliveries.map((d) => delivery(d, toggled, resendOne))),
-    );
+    deliveries.replaceChildren(...(event.deliveries.length === 0 ? [h("p", {}, "No subscription wanted this event.")] : event.deliveries.map((d) => delivery(d, toggled, resendOne))));
     if (focused) main.querySelector<HTMLElement>(`[data-focus-key="${CSS.escape(focused)}"]`)?.focus();
   };
 
@@ -95,7 +93,11 @@ function delivery(d: DeliveryResource, toggled: Map<string, boolean>, resendOne:
     h("p", { class: "meta" }, `Delivery ${d.id} · ${plural(d.attempts, "attempt")} · `, next),
     log.length === 0
       ? h("p", { class: "meta" }, "No attempt yet.")
-      : h("ol", { class: "attempts" }, log.map((a, i) => h("li", {}, attempt(d.id, a, i === log.length - 1, toggled)))),
+      : h(
+          "ol",
+          { class: "attempts" },
+          log.map((a, i) => h("li", {}, attempt(d.id, a, i === log.length - 1, toggled))),
+        ),
   );
 }
 
@@ -126,7 +128,10 @@ function attempt(deliveryId: string, a: AttemptResource, newest: boolean, toggle
       h("h4", {}, "Response"),
       a.response === null
         ? h("p", {}, "No response.")
-        : [h("p", {}, `Status ${a.response.status}`), a.response.body ? h("pre", { class: "code", tabindex: 0, "aria-label": `Response body, attempt ${a.number}` }, a.response.body) : h("p", { class: "meta" }, "Empty body.")],
+        : [
+            h("p", {}, `Status ${a.response.status}`),
+            a.response.body ? h("pre", { class: "code", tabindex: 0, "aria-label": `Response body, attempt ${a.number}` }, a.response.body) : h("p", { class: "meta" }, "Empty body."),
+          ],
       a.error === null ? null : [h("h4", {}, "Error"), h("p", { class: "error" }, `${a.error.kind}: ${a.error.message ?? ""}`)],
     ),
   );
@@ -141,7 +146,11 @@ function headerTable(headers: Record<string, string>): HTMLElement {
     { class: "headers" },
     h("caption", { class: "visually-hidden" }, "Request headers"),
     h("thead", {}, h("tr", {}, h("th", { scope: "col" }, "Header"), h("th", { scope: "col" }, "Value"))),
-    h("tbody", {}, Object.entries(headers).map(([name, value]) => h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, value)))),
+    h(
+      "tbody",
+      {},
+      Object.entries(headers).map(([name, value]) => h("tr", {}, h("th", { scope: "row" }, name), h("td", {}, value))),
+    ),
   );
 }
 

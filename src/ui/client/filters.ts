@@ -58,8 +58,7 @@ function setOptions(control: HTMLSelectElement, anyLabel: string, values: readon
   control.replaceChildren(h("option", { value: "" }, anyLabel), ...choices.map((value) => h("option", { value, selected: value === current }, value)));
 }
 
-const field = (name: string, label: string, control: HTMLElement) =>
-  h("div", { class: "field", "data-field": name }, h("label", { for: `filter-${name}` }, label), control);
+const field = (name: string, label: string, control: HTMLElement) => h("div", { class: "field", "data-field": name }, h("label", { for: `filter-${name}` }, label), control);
 
 export function filterForm(filter: EventFilter, perPage: number, context: PageContext): HTMLFormElement {
   const controls = FORM_ORDER.map((name) => {
@@ -77,12 +76,7 @@ export function filterForm(filter: EventFilter, perPage: number, context: PageCo
     "form",
     { class: "filters", "aria-label": "Filter events" },
     ...controls,
-    h(
-      "div",
-      { class: "filter-actions" },
-      h("button", { type: "submit", class: "primary" }, "Apply filters"),
-      h("a", { class: "button", href: listHash({}, 1, perPage) }, "Clear"),
-    ),
+    h("div", { class: "filter-actions" }, h("button", { type: "submit", class: "primary" }, "Apply filters"), h("a", { class: "button", href: listHash({}, 1, perPage) }, "Clear")),
   );
   form.addEventListener("submit", (e) => {
     e.preventDefault();

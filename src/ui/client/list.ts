@@ -39,7 +39,16 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
     "table",
     { class: "events" },
     h("caption", { class: "visually-hidden" }, "Events, newest first"),
-    h("thead", {}, h("tr", {}, h("th", { scope: "col", class: "select" }, selectPage), headers.map((name) => h("th", { scope: "col" }, name)))),
+    h(
+      "thead",
+      {},
+      h(
+        "tr",
+        {},
+        h("th", { scope: "col", class: "select" }, selectPage),
+        headers.map((name) => h("th", { scope: "col" }, name)),
+      ),
+    ),
     tbody,
   );
   main.replaceChildren(
@@ -133,7 +142,13 @@ function row(event: EventResource, selected: Set<string>, onChange: () => void):
     h(
       "td",
       { "data-label": "Subscriptions" },
-      event.deliveries.length === 0 ? "none" : h("ul", { class: "deliveries" }, event.deliveries.map((d) => h("li", {}, d.subscription, " ", h("span", { class: `state state-${d.state}` }, d.state)))),
+      event.deliveries.length === 0
+        ? "none"
+        : h(
+            "ul",
+            { class: "deliveries" },
+            event.deliveries.map((d) => h("li", {}, d.subscription, " ", h("span", { class: `state state-${d.state}` }, d.state))),
+          ),
     ),
     h("td", { "data-label": "Attempts", class: "number" }, attempts),
   );
@@ -184,8 +199,7 @@ function confirmDialog() {
       action = then;
       title.textContent = question;
       detail.textContent =
-        "Each of their deliveries gets a fresh attempt now and a fresh retry budget." +
-        (filter.status ? ` Only their ${deliveryStateFor(filter.status as EventStatus)} deliveries go again.` : "");
+        "Each of their deliveries gets a fresh attempt now and a fresh retry budget." + (filter.status ? ` Only their ${deliveryStateFor(filter.status as EventStatus)} deliveries go again.` : "");
       element.showModal();
       cancel.focus();
     },
