@@ -11,6 +11,7 @@ import { measureEventLog } from "./phases/event-log.ts";
 import { measureIngest } from "./phases/ingest.ts";
 import { measureLatency } from "./phases/latency.ts";
 import { measureRawLimits } from "./phases/raw.ts";
+import { measureSubscriptionScale, SUBSCRIPTION_SCALE, subscriptionScaleNotes } from "./phases/subscriptions.ts";
 import { BINARY, startReceiverProcess } from "./processes.ts";
 import { markdownTable, resultRows, type RunFigures } from "./report.ts";
 import { publishBody } from "./workload.ts";
@@ -80,6 +81,8 @@ async function run(): Promise<number> {
     }
     step("latency at a steady rate");
     const latency = await measureLatency(freshDir(), receiver, { rate: SIZES.latencyRate, seconds: SIZES.latencySeconds, warmupSeconds: 2 });
+    step("subscriptions: a busy one beside 999 idle ones, idle CPU at 3,000, creating 3,000");
+    const scale = await measureSubscriptionScale(freshDir, receiver, SUBSCRIPTION_SCALE);
     step(`event log: seeding ${SIZES.logEvents} events, then reading`);
     const eventLog = await measureEventLog(freshDir(), receiver, { events: SIZES.logEvents, days: 30, reads: SIZES.reads });
 
@@ -100,6 +103,7 @@ async function run(): Promise<number> {
       `Herald's CPU time per event (user + system, all its threads): ingest ${ingest.cpuMsPerEvent.toFixed(3)} ms, end-to-end ${endToEnd.map((e) => `${e.cpuMsPerEvent.toFixed(3)} ms with ${e.subscriptions} subscription${e.subscriptions > 1 ? "s" : ""}`).join(", ")}; publishes accepted meanwhile in end-to-end: ${endToEnd.map((e) => `${Math.round(e.publishRate).toLocaleString("en-US")}/s`).join(", ")}.`,
       `Processes: Herald is \`dist/herald\` (bun build --compile) alone in its process; the load generator and the receivers are two other processes sharing the same cores.`,
       `Sizes: ${SIZES.requests} publishes (ingest, raw), ${SIZES.endToEndEvents} events with 1 subscription, ${SIZES.fanoutEvents} with 10, ${SIZES.latencySeconds} s at ${SIZES.latencyRate}/s, ${SIZES.logEvents} seeded events (${eventLog.seedSeconds.toFixed(0)} s to seed), ${SIZES.reads} reads per query; the run took ${minutes.toFixed(1)} min.`,
+      ...subscriptionScaleNotes(scale),
       `A target missed: what the profile shows, and why, in bench/PROFILE.md.`,
       ...problems.map((p) => `WARNING: ${p}`),
     ];

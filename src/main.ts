@@ -1,11 +1,12 @@
 #!/usr/bin/env bun
 // The command line: serve | check-config | verify | listen | version. Exit 0 ok, 1 runtime failure (verify: invalid
-// signature), 2 invalid config or usage.
+// signature), 2 invalid config or usage, or a database another Herald process already serves.
 import { parseArgs } from "node:util";
 import { announceStart } from "./announce.ts";
 import { changeMeFallbacksInForce } from "./config/fallbacks.ts";
 import { loadConfigFile } from "./config/load.ts";
 import type { ConfigProblem } from "./config/types.ts";
+import { DatabaseInUse } from "./store/errors.ts";
 import { ConfigRejected, ROLES, startHerald, type Role } from "./runtime/herald.ts";
 import { listenCommand, startConfigListeners } from "./listen/command.ts";
 import { jsonLogger } from "./log.ts";
@@ -17,7 +18,8 @@ const USAGE = `usage: herald <command> [--config FILE]
 commands:
   serve          run the API and the delivery worker (default config: ./webhooks.config.yaml)
                  --role all|api|worker: both (the default), the API alone, or the worker alone (with jobs
-                 and retention), for several processes on one database
+                 and retention); on SQLite one process serves a database (it is locked), so there the
+                 roles run together in one process
                  --with-listeners also runs \`herald listen\` for the subscriptions that post to 127.0.0.1
   check-config   validate the config file and exit (0 valid, 2 invalid)
   verify         check a saved delivery's signature as its receiver would (0 valid, 1 invalid, 2 usage error)
@@ -118,6 +120,10 @@ async function main(argv: string[]): Promise<number> {
     await listeners?.stop();
     if (error instanceof ConfigRejected) {
       console.error(`invalid configuration:\n${formatProblems(file, error.problems)}`);
+      return 2;
+    }
+    if (error instanceof DatabaseInUse) {
+      console.error(`herald: ${error.message}`);
       return 2;
     }
     console.error(`herald: ${(error as Error).message}`);

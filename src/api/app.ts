@@ -13,6 +13,7 @@ import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { compression } from "./compression.ts";
 import { validationDetails } from "./error-details.ts";
+import { StorageUnavailable } from "../store/errors.ts";
 import { apiError } from "./errors.ts";
 import { eventRoutes } from "./events.ts";
 import { methodAnswer, type RouteEntry } from "./methods.ts";
@@ -35,6 +36,9 @@ export interface AppDeps {
   /** The event-log page's routes (ui/), served beside the API. */
   page: AnyElysia;
 }
+
+/** What a 503 storage_unavailable asks the client to wait, in seconds. */
+const STORAGE_RETRY_AFTER_S = 5;
 
 export function createApp(deps: AppDeps) {
   // The server section is fixed at start (a reload keeps it): so is the body limit.
@@ -81,6 +85,13 @@ export function createApp(deps: AppDeps) {
         if (answer) return answer;
         set.status = 404;
         return { error: { code: "not_found", message: "no such route" } };
+      }
+      if (error instanceof StorageUnavailable) {
+        // Nothing was taken: the client sends the same request again later (a publish with its id stays idempotent).
+        deps.log.warn("storage unavailable", { error: error.message });
+        set.status = 503;
+        set.headers["retry-after"] = String(STORAGE_RETRY_AFTER_S);
+        return { error: { code: error.code, message: "the database cannot take writes right now; try again later" } };
       }
       deps.log.error("request failed", { error: String(error) });
       set.status = 500;

@@ -2,6 +2,7 @@
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
+import { StorageUnavailable } from "../store/errors.ts";
 import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
 import { outboundPolicy } from "./outbound.ts";
@@ -20,6 +21,8 @@ const ERROR_BACKOFF_MS = 1_000;
 export interface DeliveryTargets {
   /** Enabled subscriptions: the only ones delivered to. */
   active(): readonly Subscription[];
+  /** The enabled subscription with this id, if there is one. */
+  activeSubscription(id: string): Subscription | undefined;
   /** Why deliveries to `id` cannot go out: they are failed with this in the attempt log. */
   inactiveReason(id: string): { kind: "disabled" | "unconfigured"; message: string };
   /** Reads them again from the store: another process may have changed them. */
@@ -125,6 +128,9 @@ export class DeliveryWorker {
   }
 
   private async step() {
+    // Outcomes a store error left unrecorded go first: were their deliveries claimed again once their leases
+    // ended, the answers already received would be asked for again.
+    if (!(await this.flush())) throw new Error(`${this.outcomes.length} attempt outcomes not recorded yet`);
     // Orphans are looked for now and then, busy or not: a loaded worker must not leave them pending.
     const moreOrphans = this.options.clock.now() - this.lastOrphanCheck >= IDLE_RECHECK_MS && (await this.failUnconfigured()) === ORPHAN_BATCH;
     const free = this.options.live.config.delivery.concurrency - this.inflight.size;
@@ -166,12 +172,16 @@ export class DeliveryWorker {
     const { live, directory, store, clock } = this.options;
     const { concurrency, perSubscription } = live.config.delivery;
     const free = concurrency - this.inflight.size;
-    const subscriptions = directory.active();
-    if (free <= 0 || subscriptions.length === 0) return 0;
-    this.rotation = (this.rotation + 1) % subscriptions.length;
-    const ordered = [...subscriptions.slice(this.rotation), ...subscriptions.slice(0, this.rotation)];
+    const active = directory.active();
+    if (free <= 0 || active.length === 0) return 0;
+    // Only subscriptions with something due are asked about: the claim's cost follows the work due, not the
+    // number of subscriptions (a thousand idle ones beside a busy one cost nothing).
+    const due = (await store.queue.dueSubscriptions(clock.now())).flatMap((id) => directory.activeSubscription(id) ?? []);
+    if (due.length === 0) return 0;
+    this.rotation = (this.rotation + 1) % due.length;
+    const ordered = [...due.slice(this.rotation), ...due.slice(0, this.rotation)];
     const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
-    const byId = new Map(subscriptions.map((s) => [s.id, s]));
+    const byId = new Map(due.map((s) => [s.id, s]));
     const claim = async (counts: [Subscription, number][], total: number) => {
       const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
       const claimed = total > 0 && limits.size > 0 ? await store.queue.claimDue(limits, total, clock.now()) : [];
@@ -182,8 +192,9 @@ export class DeliveryWorker {
       ordered.filter((s) => inflight(s) === 0).map((s) => [s, 1]),
       free,
     );
-    // Counted again after the first claims: those subscriptions are no longer idle.
-    const idle = ordered.filter((s) => inflight(s) === 0).length;
+    // Counted after the first claims (those subscriptions are no longer idle), over every active subscription,
+    // due or not: the slots are kept for whichever of them gets an event next.
+    const idle = active.length - [...this.inflightBySubscription.keys()].filter((id) => directory.activeSubscription(id)).length;
     const more = await claim(
       ordered.map((s) => [s, perSubscription - inflight(s)]),
       free - first - reservedSlots(idle, concurrency),
@@ -202,7 +213,10 @@ export class DeliveryWorker {
       })
       .catch((error) => this.log.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
       .finally(() => {
-        counts.set(subscription.id, counts.get(subscription.id)! - 1);
+        // Only subscriptions with something in flight keep an entry: the count of busy ones stays cheap.
+        const left = counts.get(subscription.id)! - 1;
+        if (left === 0) counts.delete(subscription.id);
+        else counts.set(subscription.id, left);
         this.inflight.delete(task);
         this.wake();
       });
@@ -218,16 +232,27 @@ export class DeliveryWorker {
     }
   }
 
-  private async flush() {
+  /** Records the outcomes waiting; false if the store failed, and then they wait for the next try. */
+  private async flush(): Promise<boolean> {
     this.flushQueued = false;
-    if (this.outcomes.length === 0) return;
+    if (this.outcomes.length === 0) return true;
     const batch = this.outcomes;
     this.outcomes = [];
     try {
       await this.options.store.queue.recordAttempts(batch, this.options.clock.now());
+      return true;
     } catch (error) {
-      // Nothing is lost, but these deliveries stay leased and are POSTed again when their leases end.
-      this.log.error("could not record attempts", { count: batch.length, error: String(error) });
+      if (!(error instanceof StorageUnavailable)) {
+        // Not one that passes (a bug): retrying would stop every delivery. These stay leased and are POSTed
+        // again when their leases end.
+        this.log.error("could not record attempts", { count: batch.length, error: String(error) });
+        return true;
+      }
+      // Kept, not dropped: the loop tries again (step) before it claims anything more.
+      this.outcomes = [...batch, ...this.outcomes];
+      this.log.error("could not record attempts; will retry", { count: batch.length, error: error.message });
+      this.wake();
+      return false;
     }
   }
 
@@ -239,11 +264,15 @@ export class DeliveryWorker {
     const { store, clock, directory } = this.options;
     if (this.options.refreshSubscriptions) await directory.refresh();
     const now = clock.now();
-    const orphans = await store.queue.claimOrphans(
-      directory.active().map((s) => s.id),
-      now,
-      ORPHAN_BATCH,
-    );
+    // Asked only when a subscription with something due is unknown: the list of known ones can be long.
+    const unknownDue = (await store.queue.dueSubscriptions(now)).some((id) => !directory.activeSubscription(id));
+    const orphans = unknownDue
+      ? await store.queue.claimOrphans(
+          directory.active().map((s) => s.id),
+          now,
+          ORPHAN_BATCH,
+        )
+      : [];
     if (orphans.length > 0) {
       const outcomes = orphans.map((d) => undeliverableOutcome(d, directory.inactiveReason(d.subscriptionId), now));
       await store.queue.recordAttempts(outcomes, now);

@@ -2,6 +2,7 @@
 // the delivery worker keep answering while a bulk resend goes through a million events.
 import type { Clock } from "../clock.ts";
 import type { Logger } from "../log.ts";
+import { StorageUnavailable } from "../store/errors.ts";
 import type { Store } from "../store/index.ts";
 
 /** Events per batch: one short transaction each (a few milliseconds). */
@@ -16,6 +17,9 @@ export interface JobRunnerDeps {
   /** Looks for new jobs now and then: they are recorded by another process's API. */
   pollForNew?: boolean;
 }
+
+/** After a store error that may pass (a full disk, a held lock), the job waits this long and tries its step again. */
+const STORAGE_RETRY_MS = 1_000;
 
 /** How often a runner beside no API looks for jobs another process recorded. */
 const POLL_MS = 2_000;
@@ -48,12 +52,25 @@ export class JobRunner {
     await Promise.all(this.running.values());
   }
 
+  /** One batch; null if the store could not take it this time (the step is done again after a pause). */
+  private async step(id: string) {
+    try {
+      return await this.deps.store.jobs.resendStep(id, JOB_BATCH, this.deps.clock.now());
+    } catch (error) {
+      if (!(error instanceof StorageUnavailable)) throw error;
+      this.deps.log.warn("job step could not be written; will retry", { job: id, error: error.message });
+      await new Promise((resolve) => setTimeout(resolve, STORAGE_RETRY_MS));
+      return null;
+    }
+  }
+
   private async run(id: string) {
     const { store, clock, log, onWork } = this.deps;
     try {
       // Yield first: the request that started the job is answered before any work is done.
       while ((await new Promise((resolve) => setImmediate(resolve)), !this.stopping)) {
-        const job = await store.jobs.resendStep(id, JOB_BATCH, clock.now());
+        const job = await this.step(id);
+        if (job === null) continue;
         onWork();
         if (job.state !== "running") return;
       }

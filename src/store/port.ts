@@ -6,6 +6,9 @@
 // The delivery queue's own bookkeeping (claims, outcomes, job steps) resolves once committed: a power cut
 // can lose only the last moments of it, and then a delivery is attempted again (at-least-once) or a job step
 // is done again, never lost.
+//
+// A method that fails for a reason that may pass (disk full, an I/O error, the database locked) rejects with
+// StorageUnavailable (errors.ts): its caller tries again later, and nothing it was given is taken as done.
 import type {
   ApiKeyRow,
   AttemptOutcome,
@@ -55,6 +58,11 @@ export interface DeliveryQueue {
    * claim takes it; when the lease ends unanswered, it is due again.
    */
   claimDue(limits: ClaimLimits, total: number, now: number): Promise<ClaimedDelivery[]>;
+  /**
+   * The subscriptions that have a delivery due at `now`, by id: what a claim is worth asking about. Its cost
+   * follows the subscriptions with unfinished deliveries, not all of them (a thousand idle ones cost nothing).
+   */
+  dueSubscriptions(now: number): Promise<string[]>;
   /** Claims due deliveries of subscriptions not in `known`, so they can be failed with a reason. */
   claimOrphans(known: string[], now: number, limit: number): Promise<OrphanDelivery[]>;
   /**
@@ -110,7 +118,7 @@ export interface Store {
   subscriptions: SubscriptionStore;
   apiKeys: ApiKeyStore;
   jobs: JobStore;
-  /** Rejects if the database cannot be used (readiness). */
+  /** Rejects if the database cannot be used, or cannot take writes right now (readiness). */
   ping(): Promise<void>;
   /** Waits for writes under way, then closes the database. */
   close(): Promise<void>;

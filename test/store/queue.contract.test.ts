@@ -23,6 +23,19 @@ forEachBackend("delivery queue", (store) => {
     expect(await store().queue.claimDue(limitsFor(["a", "b"]), 10, 999)).toEqual([]); // nothing is due before its time
   });
 
+  it("names the subscriptions with a delivery due now, and only those: not one waiting on a retry or a lease, nor one with all delivered", async () => {
+    await store().events.publish([newEvent("e1", ["a", "b", "c"]), newEvent("e2", ["a"])], 1_000);
+    expect((await store().queue.dueSubscriptions(999)).sort()).toEqual([]);
+    expect((await store().queue.dueSubscriptions(1_000)).sort()).toEqual(["a", "b", "c"]);
+    const claimed = await store().queue.claimDue(limitsFor(["a", "b", "c"], 1, 5_000), 10, 1_000);
+    expect((await store().queue.dueSubscriptions(1_000)).sort()).toEqual(["a"]); // e2's, still waiting
+    const by = (id: string) => claimed.find((d) => d.subscriptionId === id)!;
+    await store().queue.recordAttempts([outcome(by("b"), 1_001), outcome(by("c"), 1_001, { state: "retrying", dueAt: 9_000 })], 1_001);
+    expect((await store().queue.dueSubscriptions(5_999)).sort()).toEqual(["a"]);
+    expect((await store().queue.dueSubscriptions(6_000)).sort()).toEqual(["a"]); // a's lease on e1 has ended too
+    expect((await store().queue.dueSubscriptions(9_000)).sort()).toEqual(["a", "c"]);
+  });
+
   it("a leased delivery is not claimed again until its lease ends; then again, with the next attempt number and a new claim", async () => {
     await store().events.publish([newEvent("e1", ["a"])], 1_000);
     const [first] = await store().queue.claimDue(limitsFor(["a"], 1, 5_000), 1, 1_000);

@@ -40,6 +40,9 @@ export class SubscriptionDirectory {
   private entries = new Map<string, SubscriptionEntry>();
   private deleted = new Set<string>();
   private activeList: Subscription[] = [];
+  private activeById = new Map<string, Subscription>();
+  /** Fan-out by event type, worked out once per type until the subscriptions change. */
+  private matchingByType = new Map<string, string[]>();
   /** Changes one at a time: each reads what the one before it wrote. */
   private readonly exclusive = oneAtATime();
 
@@ -94,15 +97,37 @@ export class SubscriptionDirectory {
     const fromConfig = new Map(this.live.config.subscriptions.map((s) => [s.id, s]));
     this.entries.clear();
     this.deleted.clear();
-    for (const row of rows) {
-      if (row.deletedAt !== null) this.deleted.add(row.id);
-      else this.entries.set(row.id, this.entryOf(row, fromConfig.get(row.id)));
-    }
-    const wasActive = this.activeList.map((s) => s.id);
+    for (const row of rows) this.put(row, fromConfig.get(row.id));
+    await this.activeChanged();
+  }
+
+  /**
+   * Applies one change the API just stored, without reading every subscription again: a reload per create
+   * re-read and re-resolved them all, which made creating thousands of them quadratic.
+   */
+  private async applyStored(row: SubscriptionRow) {
+    this.put(row, undefined);
+    await this.activeChanged();
+  }
+
+  private put(row: SubscriptionRow, configured: Subscription | undefined) {
+    if (row.deletedAt === null) return void this.entries.set(row.id, this.entryOf(row, configured));
+    this.entries.delete(row.id);
+    this.deleted.add(row.id);
+  }
+
+  private async activeChanged() {
+    const wasActive = this.activeById;
     this.activeList = [...this.entries.values()].filter(isActive).map((e) => e.subscription);
+    this.activeById = new Map(this.activeList.map((s) => [s.id, s]));
+    this.matchingByType.clear();
     // Deliveries waiting on a retry of a subscription just disabled or removed fail now, not at their retry.
-    const stopped = wasActive.filter((id) => !this.activeList.some((s) => s.id === id));
+    const stopped = [...wasActive.keys()].filter((id) => !this.activeById.has(id));
     if (stopped.length > 0) await this.store.queue.dueNow(stopped, this.clock.now());
+  }
+
+  private rowOf(entry: SubscriptionEntry, spec: SubscriptionSpec, now: number, deletedAt: number | null = null): SubscriptionRow {
+    return { id: spec.id, source: entry.source, spec, createdAt: entry.createdAt, updatedAt: now, removedAt: entry.removedAt, deletedAt };
   }
 
   private entryOf(row: SubscriptionRow, configured: Subscription | undefined): SubscriptionEntry {
@@ -132,8 +157,15 @@ export class SubscriptionDirectory {
     return this.activeList;
   }
 
+  /** The enabled subscription with this id, if there is one. */
+  activeSubscription(id: string): Subscription | undefined {
+    return this.activeById.get(id);
+  }
+
   matching(eventType: string): string[] {
-    return matchingSubscriptions(eventType, this.activeList);
+    let ids = this.matchingByType.get(eventType);
+    if (ids === undefined) this.matchingByType.set(eventType, (ids = matchingSubscriptions(eventType, this.activeList)));
+    return ids;
   }
 
   /** Why deliveries to `id` cannot go out: the worker fails them with this in the attempt log. */
@@ -163,8 +195,9 @@ export class SubscriptionDirectory {
     const problem = this.check(spec);
     if (problem) return problem;
     const now = this.clock.now();
-    await this.store.subscriptions.insert({ id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null });
-    await this.reload();
+    const row: SubscriptionRow = { id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null };
+    await this.store.subscriptions.insert(row);
+    await this.applyStored(row);
     return { entry: this.entries.get(id)!, generatedSecret };
   }
 
@@ -190,8 +223,9 @@ export class SubscriptionDirectory {
     if (!entry) return refuse(404, "not_found", `no subscription "${id}"`);
     // A config subscription already removed from the file may go; one still in the file is the file's.
     if (entry.source === "config" && entry.removedAt === null) return this.configOwned(id, "deleted");
-    await this.store.subscriptions.remove(id, this.clock.now());
-    await this.reload();
+    const now = this.clock.now();
+    await this.store.subscriptions.remove(id, now);
+    await this.applyStored(this.rowOf(entry, entry.spec, now, now));
     return { entry };
   }
 
@@ -227,8 +261,9 @@ export class SubscriptionDirectory {
   private async save(spec: SubscriptionSpec): Promise<Changed | Refusal> {
     const problem = this.check(spec);
     if (problem) return problem;
-    await this.store.subscriptions.update(spec.id, spec, this.clock.now());
-    await this.reload();
+    const now = this.clock.now();
+    await this.store.subscriptions.update(spec.id, spec, now);
+    await this.applyStored(this.rowOf(this.entries.get(spec.id)!, spec, now));
     return { entry: this.entries.get(spec.id)! };
   }
 

@@ -6,17 +6,23 @@ import { Database, type Statement } from "bun:sqlite";
 
 declare const self: Worker;
 
-type Start = { type: "start"; path: string; everyMs: number; closed: SharedArrayBuffer };
+type Start = { type: "start"; path: string; everyMs: number; closed: SharedArrayBuffer; paused: SharedArrayBuffer };
 
 let db: Database | null = null;
 let passive: Statement<{ busy: number; log: number; checkpointed: number }, []> | null = null;
 let closed: Int32Array | null = null;
+let paused: Int32Array | null = null;
 let timer: Timer | undefined;
 
 function checkpoint(everyMs: number) {
-  // PASSIVE waits for no reader or writer.
-  const { log } = passive!.get()!;
-  self.postMessage({ type: "checkpointed", walFrames: log });
+  // PASSIVE waits for no reader or writer. Skipped while the server's writes fail (see health.ts); one that
+  // fails (a full disk) is tried again at the next turn rather than ending the thread.
+  if (Atomics.load(paused!, 0) === 0) {
+    try {
+      const { log } = passive!.get()!;
+      self.postMessage({ type: "checkpointed", walFrames: log });
+    } catch {}
+  }
   timer = setTimeout(() => checkpoint(everyMs), everyMs);
 }
 
@@ -27,6 +33,7 @@ self.onmessage = (message: MessageEvent<Start | { type: "stop" }>) => {
     db.run("PRAGMA synchronous = NORMAL");
     passive = db.prepare("PRAGMA wal_checkpoint(PASSIVE)");
     closed = new Int32Array(data.closed);
+    paused = new Int32Array(data.paused);
     timer = setTimeout(() => checkpoint(data.everyMs), data.everyMs);
   } else {
     clearTimeout(timer);

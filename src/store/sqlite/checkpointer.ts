@@ -23,6 +23,8 @@ const CLOSE_WAIT_MS = 5_000;
 const WORKER_URL = import.meta.url.endsWith("/checkpointer.ts") ? new URL("./checkpoint-worker.ts", import.meta.url).href : "./store/sqlite/checkpoint-worker.ts";
 
 export interface Checkpointer {
+  /** While paused (writes failing), no checkpoint runs: it would grow the database file into space the writers need. */
+  pause(paused: boolean): void;
   /** Stops the worker once its connection is closed. */
   close(): void;
 }
@@ -30,15 +32,20 @@ export interface Checkpointer {
 export function startCheckpointer(client: Database, path: string, options: { everyMs?: number; walLimitFrames?: number } = {}): Checkpointer {
   client.run("PRAGMA wal_autocheckpoint = 0");
   const closed = new Int32Array(new SharedArrayBuffer(4));
+  const paused = new Int32Array(new SharedArrayBuffer(4));
   const worker = new Worker(WORKER_URL);
   let running = true;
   let restart: ReturnType<typeof setImmediate> | null = null;
   worker.onmessage = (message: MessageEvent<{ type: "checkpointed"; walFrames: number }>) => {
-    if (!running || restart !== null || message.data.walFrames < (options.walLimitFrames ?? WAL_LIMIT_FRAMES)) return;
+    if (!running || restart !== null || Atomics.load(paused, 0) === 1 || message.data.walFrames < (options.walLimitFrames ?? WAL_LIMIT_FRAMES)) return;
     // Between two turns of the event loop, when no transaction of this connection is open.
     restart = setImmediate(() => {
       restart = null;
-      client.run("PRAGMA wal_checkpoint(RESTART)");
+      try {
+        client.run("PRAGMA wal_checkpoint(RESTART)");
+      } catch {
+        // A full disk or a lock held elsewhere: the next report tries again.
+      }
     });
   };
   worker.onerror = () => {
@@ -46,11 +53,12 @@ export function startCheckpointer(client: Database, path: string, options: { eve
     running = false;
     client.run(`PRAGMA wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
   };
-  worker.postMessage({ type: "start", path, everyMs: options.everyMs ?? EVERY_MS, closed: closed.buffer });
+  worker.postMessage({ type: "start", path, everyMs: options.everyMs ?? EVERY_MS, closed: closed.buffer, paused: paused.buffer });
   // The worker alone must not keep the process alive. (Bun's Worker has unref(); the DOM's type, which the
   // browser code's type check sees, does not.)
   (worker as Worker & { unref(): void }).unref();
   return {
+    pause: (value) => void Atomics.store(paused, 0, value ? 1 : 0),
     close() {
       if (restart !== null) clearImmediate(restart);
       if (running) {

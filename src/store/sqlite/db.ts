@@ -19,6 +19,9 @@ export const IN_MEMORY = ":memory:";
  */
 export const SYNCHRONOUS = "NORMAL";
 
+/** How long a write waits for another connection's lock before it fails as SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+
 /** Opens (creating its folder) the SQLite file at `path`, an absolute path, or a fresh database for `IN_MEMORY`. */
 export function openDatabase(path: string): Db {
   if (path !== IN_MEMORY) mkdirSync(dirname(path), { recursive: true });
@@ -30,7 +33,7 @@ export function openDatabase(path: string): Db {
   client.run("PRAGMA journal_mode = WAL");
   client.run(`PRAGMA synchronous = ${SYNCHRONOUS}`);
   client.run("PRAGMA foreign_keys = ON");
-  client.run("PRAGMA busy_timeout = 5000");
+  client.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
   // A statement that fires the count triggers keeps a journal of its own (to undo just itself on an error):
   // in memory, not a temporary file. Measured: publish + its triggers 48 -> 32 us per event.
   client.run("PRAGMA temp_store = MEMORY");

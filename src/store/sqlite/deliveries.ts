@@ -37,6 +37,19 @@ export function prepareDeliveryStatements(db: Db) {
                     ORDER BY due_at LIMIT $limit)
        ${CLAIMED}`,
     ),
+    // A skip scan of the unfinished deliveries' index: one step per subscription that has any (its next id
+    // above the last), then whether its earliest due time has come. Idle subscriptions are not in the index.
+    dueSubscriptions: db.$client.prepare<{ subscription_id: string }, { now: number }>(
+      `WITH RECURSIVE unfinished(subscription_id) AS (
+         SELECT (SELECT min(subscription_id) FROM deliveries WHERE due_at IS NOT NULL)
+         UNION ALL
+         SELECT (SELECT min(d.subscription_id) FROM deliveries d WHERE d.due_at IS NOT NULL AND d.subscription_id > u.subscription_id)
+         FROM unfinished u WHERE u.subscription_id IS NOT NULL
+       )
+       SELECT subscription_id FROM unfinished
+       WHERE subscription_id IS NOT NULL
+         AND (SELECT min(due_at) FROM deliveries WHERE subscription_id = unfinished.subscription_id AND due_at IS NOT NULL) <= $now`,
+    ),
     claimOrphans: db.$client.prepare<ClaimedRow, { leaseUntil: number; now: number; known: string; limit: number }>(
       `${CLAIM} WHERE id IN (SELECT id FROM deliveries
                     WHERE due_at IS NOT NULL AND due_at <= $now
@@ -104,6 +117,11 @@ export function claimDue(db: Db, statements: DeliveryStatements, limits: Map<str
     }
     return withEvents(statements, rows);
   });
+}
+
+/** The ids of the subscriptions with a delivery due at `now`. */
+export function dueSubscriptions(statements: DeliveryStatements, now: number): string[] {
+  return statements.dueSubscriptions.all({ now }).map((row) => row.subscription_id);
 }
 
 /** Claims due deliveries whose subscription is no longer configured, so the worker can fail them with a reason. */

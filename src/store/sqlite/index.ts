@@ -2,33 +2,56 @@
 // anything a user can read is answered (see port.ts for what each method promises).
 import { batched } from "./batcher.ts";
 import { startCheckpointer } from "./checkpointer.ts";
-import { IN_MEMORY, openDatabase } from "./db.ts";
-import { claimDue, claimOrphans, deliveryBacklog, dueNow, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
+import { BUSY_TIMEOUT_MS, IN_MEMORY, openDatabase } from "./db.ts";
+import { claimDue, claimOrphans, dueSubscriptions, deliveryBacklog, dueNow, nextDueAt, prepareDeliveryStatements, recordAttempts } from "./deliveries.ts";
 import { walDurability } from "./durable.ts";
+import { passingFailure, writeHealth } from "./health.ts";
 import { countEvents, getEvent, listEvents } from "./event-log.ts";
 import { prepareEventStatements, publishEvents, resendEvents, type Publication } from "./events.ts";
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
+import { lockDatabase } from "./lock.ts";
 import { purgeBatch } from "./purge.ts";
 import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
 import type { Store } from "../port.ts";
 
 export { IN_MEMORY } from "./db.ts";
 
+/** Opens the store at `path`; throws DatabaseInUse if another process (or store in this one) has it open. */
 export function openSqliteStore(path: string): Store {
-  const db = openDatabase(path);
+  // Taken before the migrations: a second process must not touch the schema under the first.
+  const lock = path === IN_MEMORY ? null : lockDatabase(path);
+  let db;
+  try {
+    db = openDatabase(path);
+  } catch (error) {
+    lock?.release();
+    throw error;
+  }
   // SQLite's count of rows this connection changed: what a sync covers, so one that started later suffices.
   const changes = db.$client.prepare<{ n: number }, []>("SELECT total_changes() AS n");
   const durability = walDurability(path === IN_MEMORY ? null : path, () => changes.get()!.n);
   const checkpointer = path === IN_MEMORY ? null : startCheckpointer(db.$client, path);
+  // While writes fail, checkpoints pause: freed space goes to the writers first.
+  const health = writeHealth(db.$client, { busyTimeoutMs: BUSY_TIMEOUT_MS, onChange: (failing) => checkpointer?.pause(failing) });
+  /** A read: a failure that may pass is StorageUnavailable, like a write's, but says nothing of writes. */
+  const read = async <T>(run: () => T): Promise<T> => {
+    try {
+      return run();
+    } catch (error) {
+      throw passingFailure(error) ?? error;
+    }
+  };
+  const write = async <T>(run: () => T): Promise<T> => health.write(run);
   const eventStatements = prepareEventStatements(db);
   const deliveryStatements = prepareDeliveryStatements(db);
   // Publishes that arrive while the disk syncs wait for it and then share one transaction: the busier the
   // server, the larger each commit and the fewer syncs per event.
-  const publishOne = batched((batch: Publication[]) => publishEvents(db, eventStatements, batch), durability.idle);
+  const publishOne = batched((batch: Publication[]) => health.write(() => publishEvents(db, eventStatements, batch)), durability.idle);
+  const synced = () => health.writeAsync(durability.durable);
   /** Runs a write, then waits until it would survive a power cut. */
-  const durably = async <T>(write: () => T): Promise<T> => {
-    const result = write();
-    await durability.durable();
+  const durably = async <T>(run: () => T): Promise<T> => {
+    const result = health.write(run);
+    await synced();
     return result;
   };
   let closed: Promise<void> | null = null;
@@ -37,43 +60,44 @@ export function openSqliteStore(path: string): Store {
     events: {
       async publish(batch, now) {
         const outcomes = await Promise.all(batch.map((event) => publishOne({ event, now })));
-        await durability.durable();
+        await synced();
         return outcomes;
       },
-      list: async (filter, offset, limit) => listEvents(db, filter, offset, limit),
-      get: async (id, visible) => getEvent(db, id, visible),
-      count: async (filter) => countEvents(db, filter),
+      list: (filter, offset, limit) => read(() => listEvents(db, filter, offset, limit)),
+      get: (id, visible) => read(() => getEvent(db, id, visible)),
+      count: (filter) => read(() => countEvents(db, filter)),
       resend: (filter, subscriptionIds, now) => durably(() => resendEvents(db, eventStatements, filter, subscriptionIds, now)),
-      purgeBefore: async (cutoff, batchSize) => purgeBatch(db, cutoff, batchSize),
+      purgeBefore: (cutoff, batchSize) => write(() => purgeBatch(db, cutoff, batchSize)),
     },
     queue: {
-      claimDue: async (limits, total, now) => claimDue(db, deliveryStatements, limits, total, now),
-      claimOrphans: async (known, now, limit) => claimOrphans(db, deliveryStatements, known, now, limit),
-      recordAttempts: async (outcomes, now) => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now),
-      nextDueAt: async () => nextDueAt(deliveryStatements),
-      backlog: async (now) => deliveryBacklog(deliveryStatements, now),
-      dueNow: async (ids, now) => dueNow(db, ids, now),
+      claimDue: (limits, total, now) => write(() => claimDue(db, deliveryStatements, limits, total, now)),
+      dueSubscriptions: (now) => read(() => dueSubscriptions(deliveryStatements, now)),
+      claimOrphans: (known, now, limit) => write(() => claimOrphans(db, deliveryStatements, known, now, limit)),
+      recordAttempts: (outcomes, now) => write(() => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now)),
+      nextDueAt: () => read(() => nextDueAt(deliveryStatements)),
+      backlog: (now) => read(() => deliveryBacklog(deliveryStatements, now)),
+      dueNow: (ids, now) => write(() => dueNow(db, ids, now)),
     },
     subscriptions: {
-      list: async () => listSubscriptions(db),
+      list: () => read(() => listSubscriptions(db)),
       insert: (row) => durably(() => insertSubscription(db, row)),
       update: (id, spec, now) => durably(() => updateSubscription(db, id, spec, now)),
       remove: (id, now) => durably(() => deleteSubscription(db, id, now)),
       syncConfig: (specs, now) => durably(() => syncConfigSubscriptions(db, specs, now)),
     },
     apiKeys: {
-      list: async () => listApiKeys(db),
+      list: () => read(() => listApiKeys(db)),
       insert: (row) => durably(() => insertApiKey(db, row)),
       remove: (id) => durably(() => deleteApiKey(db, id)),
     },
     jobs: {
       createResend: (input) => durably(() => createResendJob(db, input)),
-      get: async (id) => getJob(db, id),
-      runningIds: async () => runningJobIds(db),
-      resendStep: async (id, batchSize, now) => resendJobStep(db, eventStatements, id, batchSize, now),
+      get: (id) => read(() => getJob(db, id)),
+      runningIds: () => read(() => runningJobIds(db)),
+      resendStep: (id, batchSize, now) => write(() => resendJobStep(db, eventStatements, id, batchSize, now)),
       fail: (id, error, now) => durably(() => failJob(db, id, error, now)),
     },
-    ping: async () => void db.$client.query("SELECT 1").get(),
+    ping: async () => health.ping(),
     close() {
       closed ??= durability
         .idle()
@@ -82,6 +106,7 @@ export function openSqliteStore(path: string): Store {
           checkpointer?.close();
           durability.close();
           db.$client.close();
+          lock?.release();
         });
       return closed;
     },
