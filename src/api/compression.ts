@@ -1,4 +1,4 @@
-// Large answers gzip-compressed for a client that accepts it (RFC 9110 content coding): long event lists and
+// Large answers to reads gzip-compressed for a client that accepts it (RFC 9110 content coding): long event lists and
 // the docs bundle (1.4 MB of JavaScript) are mostly repetition, and the event-log page may sit behind a slow link.
 import { Elysia } from "elysia";
 
@@ -25,7 +25,8 @@ export function compression() {
   type Context = { request: Request; responseValue: unknown; set: { headers: Record<string, unknown>; status?: unknown } };
   // Elysia types mapResponse as returning a Response or nothing; the value handed back as it came is fine by it.
   const compress = ({ request, responseValue, set }: Context): unknown => {
-    if (!acceptsGzip(request.headers.get("accept-encoding"))) return responseValue;
+    // Only reads are large (lists, the docs); the answer to a write (a publish, 202) is small and on the hot path.
+    if (request.method !== "GET" || !acceptsGzip(request.headers.get("accept-encoding"))) return responseValue;
     if (responseValue instanceof Response) {
       const type = responseValue.headers.get("content-type") ?? "";
       if (responseValue.headers.has("content-encoding") || !COMPRESSIBLE.test(type) || !responseValue.body) return responseValue;
