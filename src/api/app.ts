@@ -8,7 +8,7 @@ import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
 import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
-import { authGuard, keyOf } from "./auth.ts";
+import { authGuard, keyOfRequest } from "./auth.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
 import { compression } from "./compression.ts";
@@ -45,7 +45,7 @@ export function createApp(deps: AppDeps) {
   const { maxBodyBytes, maxBodyMemoryBytes } = deps.live.config.server;
   const bodyBudget = new BodyBudget(maxBodyMemoryBytes);
   const knownKey = (request: Request) => {
-    const key = keyOf(deps.keys, request.headers.get("authorization"));
+    const key = keyOfRequest(deps.keys, request);
     return "role" in key ? null : new BodyRefused(401, key.code, key.message);
   };
   let routes: () => RouteEntry[] = () => [];

@@ -31,8 +31,20 @@ export function keyOf(keys: KeyRing, authorization: string | null): ApiKey | { c
   return apiKey;
 }
 
-function authenticate(keys: KeyRing, authorization: string | null, roles: ApiRole[]) {
-  const apiKey = keyOf(keys, authorization);
+const keyByRequest = new WeakMap<Request, ReturnType<typeof keyOf>>();
+
+/** keyOf for a request, worked out once: the body reader asks before the body is read, the routes after. */
+export function keyOfRequest(keys: KeyRing, request: Request): ReturnType<typeof keyOf> {
+  let found = keyByRequest.get(request);
+  if (found === undefined) {
+    found = keyOf(keys, request.headers.get("authorization"));
+    keyByRequest.set(request, found);
+  }
+  return found;
+}
+
+function authenticate(keys: KeyRing, request: Request, roles: ApiRole[]) {
+  const apiKey = keyOfRequest(keys, request);
   if (!("role" in apiKey)) return apiError(401, apiKey.code, apiKey.message);
   if (!roles.includes(apiKey.role)) return apiError(403, "forbidden", `this needs a key with role ${roles.join(" or ")}`);
   return apiKey;
@@ -54,7 +66,7 @@ export function authGuard(keys: KeyRing) {
       const check = (request: Request) => {
         let result = checked.get(request);
         if (result === undefined) {
-          result = authenticate(keys, request.headers.get("authorization"), roles);
+          result = authenticate(keys, request, roles);
           checked.set(request, result);
         }
         return result;
