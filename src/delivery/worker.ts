@@ -12,6 +12,8 @@ import { reservedSlots } from "../domain/slots.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;
+/** Up to this many subscriptions with free slots, a claim asks each of them without first asking which have work due. */
+const CLAIM_DIRECTLY_UP_TO = 8;
 /** Orphaned deliveries failed per step. */
 const ORPHAN_BATCH = 500;
 /** After a store error (a locked or full disk, say) the loop waits this long and tries again. */
@@ -174,13 +176,18 @@ export class DeliveryWorker {
     const free = concurrency - this.inflight.size;
     const active = directory.active();
     if (free <= 0 || active.length === 0) return 0;
-    // Only subscriptions with something due are asked about: the claim's cost follows the work due, not the
-    // number of subscriptions (a thousand idle ones beside a busy one cost nothing).
-    const due = (await store.queue.dueSubscriptions(clock.now())).flatMap((id) => directory.activeSubscription(id) ?? []);
+    const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
+    // A subscription at its own limit can take nothing: with every one there (a receiver holding its answers),
+    // the store is not asked at all.
+    const open = active.filter((s) => inflight(s) < perSubscription);
+    if (open.length === 0) return 0;
+    // With many subscriptions, only those with something due are claimed from: the claim's cost follows the work
+    // due, not the number of subscriptions (a thousand idle ones beside a busy one cost nothing). With a few,
+    // claiming from each costs no more than asking which have work due, so they are claimed from at once.
+    const due = open.length <= CLAIM_DIRECTLY_UP_TO ? open : (await store.queue.dueSubscriptions(clock.now())).flatMap((id) => directory.activeSubscription(id) ?? []);
     if (due.length === 0) return 0;
     this.rotation = (this.rotation + 1) % due.length;
     const ordered = [...due.slice(this.rotation), ...due.slice(0, this.rotation)];
-    const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
     const byId = new Map(due.map((s) => [s.id, s]));
     const claim = async (counts: [Subscription, number][], total: number) => {
       const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
