@@ -1,7 +1,7 @@
 // Every error answer has one shape: {"error": {"code": "...", "message": "..."}}, with `details` listing each
 // bad field where the request named fields.
 import { status } from "elysia";
-import type { FieldProblem, Refusal, RefusalStatus } from "../domain/refusal.ts";
+import type { Refusal, RefusalStatus } from "../domain/refusal.ts";
 import { bodyDetails, type ErrorDetail } from "./error-details.ts";
 
 /** `details`: each bad field of a refused request (400, 422), so a client need not parse the message. */
@@ -11,7 +11,3 @@ export function apiError<const Code extends number>(httpStatus: Code, code: stri
 
 /** A service's refusal as the error answer, its bad body fields as details. */
 export const refused = <const Status extends RefusalStatus>(refusal: Refusal<Status>) => apiError(refusal.status, refusal.code, refusal.message, refusal.details && bodyDetails(refusal.details));
-
-/** One body field refused: `message` as the envelope's, the same as its one detail. */
-export const fieldError = <const Code extends number>(httpStatus: Code, code: string, path: string, message: string) =>
-  apiError(httpStatus, code, message, bodyDetails([{ path, message } satisfies FieldProblem]));

@@ -20,9 +20,12 @@ export interface FieldProblem {
 
 export const refuse = <const Status extends RefusalStatus>(status: Status, code: string, message: string): Refusal<Status> => ({ refused: true, status, code, message });
 
+/** Bad fields as one sentence: `path: message; path: message`. */
+export const describeFields = (problems: FieldProblem[]) => problems.map((p) => `${p.path}: ${p.message}`).join("; ");
+
 /** A refusal listing every bad field, in the message (`path: message; ...`) and as details. */
 export const refuseFields = <const Status extends RefusalStatus>(status: Status, code: string, problems: FieldProblem[]): Refusal<Status> => ({
-  ...refuse(status, code, problems.map((p) => `${p.path}: ${p.message}`).join("; ")),
+  ...refuse(status, code, describeFields(problems)),
   details: problems,
 });
 

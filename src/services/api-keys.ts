@@ -26,7 +26,7 @@ export const TOKEN_PREFIX = "hrld";
  * Compares the SHA-256 of the given token with every key's, all 32 bytes long, in constant time: the response
  * time says nothing about which tokens exist, nor how long they are. Every key is compared, found or not.
  */
-export function findKey<K extends ApiKey>(keys: K[], token: string): K | null {
+export function findKey<K extends ApiKey>(keys: readonly K[], token: string): K | null {
   const given = Buffer.from(sha256Hex(token), "hex");
   let found: K | null = null;
   for (const key of keys) {
@@ -45,6 +45,7 @@ export interface NewKey {
 
 export class KeyRing {
   private stored: KeyEntry[] = [];
+  private built: { config: LiveConfig["config"]; stored: KeyEntry[]; entries: readonly KeyEntry[]; keys: readonly ApiKey[] } | null = null;
   /** Changes one at a time: each reads what the one before it wrote. */
   private readonly exclusive = oneAtATime();
 
@@ -59,8 +60,18 @@ export class KeyRing {
     this.stored = (await this.store.apiKeys.list()).map(({ createdAt, ...key }) => ({ key, source: "api", createdAt }));
   }
 
-  list(): KeyEntry[] {
-    return [...this.live.config.apiKeys.map((key): KeyEntry => ({ key, source: "config", createdAt: null })), ...this.stored];
+  /** The keys in force, built again only when a reload or a change brings new ones (each request asks). */
+  list(): readonly KeyEntry[] {
+    return this.current().entries;
+  }
+
+  private current() {
+    const { config } = this.live;
+    if (this.built?.config !== config || this.built.stored !== this.stored) {
+      const entries = [...config.apiKeys.map((key): KeyEntry => ({ key, source: "config", createdAt: null })), ...this.stored];
+      this.built = { config, stored: this.stored, entries, keys: entries.map((entry) => entry.key) };
+    }
+    return this.built;
   }
 
   get(id: string): KeyEntry | undefined {
@@ -69,10 +80,7 @@ export class KeyRing {
 
   /** The key a token belongs to, `expired` for a known key past its expiry, or null. */
   authenticate(token: string): ApiKey | "expired" | null {
-    const key = findKey(
-      this.list().map((entry) => entry.key),
-      token,
-    );
+    const key = findKey(this.current().keys, token);
     if (key && key.expiresAt !== null && key.expiresAt <= this.clock.now()) return "expired";
     return key;
   }

@@ -8,7 +8,7 @@ import type { Config, ConfigProblem, LiveConfig } from "../../config/types.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { Clock } from "../../clock.ts";
 import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../../store/index.ts";
-import { isRefusal, refuse, refuseFields, type Refusal } from "../../domain/refusal.ts";
+import { describeFields, isRefusal, refuse, refuseFields, type Refusal } from "../../domain/refusal.ts";
 import { specProblems } from "./check.ts";
 import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec, type FullSpec } from "./spec.ts";
 import type { Subscription } from "../../domain/subscription.ts";
@@ -71,8 +71,7 @@ export class SubscriptionDirectory {
       .flatMap((row) => {
         const problems = specProblems(row.spec, config, plugins);
         if (problems.length === 0) return [];
-        const listed = problems.map((p) => `${p.path}: ${p.message}`).join("; ");
-        const why = `subscription "${row.id}", made through the API, would not hold under this file (${listed}); change or delete it through the API first, or keep the file compatible`;
+        const why = `subscription "${row.id}", made through the API, would not hold under this file (${describeFields(problems)}); change or delete it through the API first, or keep the file compatible`;
         return [problemAt([], why)];
       });
     return [...takenIds, ...broken];

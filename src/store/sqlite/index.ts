@@ -14,8 +14,6 @@ import { purgeBatch } from "./purge.ts";
 import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
 import type { Store } from "../port.ts";
 
-export { IN_MEMORY } from "./db.ts";
-
 /** Opens the store at `path`; throws DatabaseInUse if another process (or store in this one) has it open. */
 export function openSqliteStore(path: string): Store {
   // Taken before the migrations: a second process must not touch the schema under the first.
