@@ -34,7 +34,7 @@ describe("the shipped webhooks.config.yaml", () => {
   it("loads with an empty environment, and Ovation's policy resolves exactly", async () => {
     const result = await loadConfigFile(resolve(import.meta.dir, "../webhooks.config.yaml"), {});
     if (!result.ok) throw new Error(JSON.stringify(result.problems));
-    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx", maxRetryAfterMs: 3_600_000 };
+    const ovation: RetryPolicy = { timeoutMs: 10_000, scheduleMs: [64_000, 729_000], success: "2xx", maxRetryAfterMs: 3_600_000, jitter: 0, onGone: "fail", disableAfterMs: null };
     expect(result.config.retry).toEqual(ovation);
     expect(result.config.subscriptions.map((s) => [s.id, s.retry])).toEqual([
       ["lims", ovation],
@@ -86,9 +86,9 @@ ${TYPES}subscriptions:
   - { id: c, url: "http://127.0.0.1/c", events: ["*"] }
 ${KEYS}`);
     expect(config.subscriptions.map((s) => s.retry)).toEqual([
-      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202], maxRetryAfterMs: 3_600_000 },
-      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx", maxRetryAfterMs: 3_600_000 },
-      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202], maxRetryAfterMs: 3_600_000 },
+      { timeoutMs: 2_000, scheduleMs: [300_000], success: [200, 202], maxRetryAfterMs: 3_600_000, jitter: 0, onGone: "fail", disableAfterMs: null },
+      { timeoutMs: 500, scheduleMs: [1_000, 2_000], success: "2xx", maxRetryAfterMs: 3_600_000, jitter: 0, onGone: "fail", disableAfterMs: null },
+      { timeoutMs: 2_000, scheduleMs: [1_000, 2_000], success: [200, 202], maxRetryAfterMs: 3_600_000, jitter: 0, onGone: "fail", disableAfterMs: null },
     ]);
   });
 });

@@ -12,7 +12,7 @@ import { isSecretName } from "../src/domain/names.ts";
 
 const S = 1_000;
 /** Ovation's documented policy: a 10 s timeout, retries 64 s then 729 s after a failure, any 2xx a success. */
-const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx", maxRetryAfterMs: 3_600 * S };
+const OVATION: RetryPolicy = { timeoutMs: 10 * S, scheduleMs: [64 * S, 729 * S], success: "2xx", maxRetryAfterMs: 3_600 * S, jitter: 0, onGone: "fail", disableAfterMs: null };
 
 describe("eventStatus: failed beats retryable beats pending beats success", () => {
   it("one failed delivery makes the event failed, whatever the others are", () => {
@@ -160,6 +160,8 @@ describe('matchingSubscriptions: those naming the event type, and those subscrib
     headers: {},
     retry: OVATION,
     enabled: true,
+    rateLimit: null,
+    ordering: null,
     description: null,
   });
   const subscriptions = [subscription("everything", ["*"]), subscription("uploads", ["sample.uploaded"]), subscription("analyses", ["analysis.succeeded", "analysis.failed"])];

@@ -58,8 +58,9 @@ describe("subscriptions from the file and from the API are listed together", () 
       auth: null,
       headers: { "X-Lab-Id": "42" },
       // The policy it follows: its own schedule, the config's timeout and success rule.
-      retry: { timeout: "2s", schedule: ["10s"], success: "2xx", max_retry_after: "1h" },
+      retry: { timeout: "2s", schedule: ["10s"], success: "2xx", max_retry_after: "1h", jitter: 0, on_gone: "fail", disable_after: "off" },
       enabled: true,
+      rate_limit: "off",
       description: "the reporting service",
       created_at: expect.any(String),
       updated_at: expect.any(String),

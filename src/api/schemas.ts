@@ -2,7 +2,7 @@
 // answer against them (but the publish answer: see unchecked), and resources.ts builds them with types
 // derived from these (no second copy).
 import { t, type TSchema } from "elysia";
-import { PluginChoiceSchema, RetryPolicySchema } from "../config/schema.ts";
+import { OrderingSchema, PluginChoiceSchema, RateLimitSchema, RetryPolicySchema } from "../config/schema.ts";
 import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
 import { ErrorDetail } from "./error-details.ts";
@@ -74,6 +74,8 @@ export const SubscriptionResponse = t.Object({
   headers: t.Record(t.String(), t.String(), { description: "values of headers named like credentials show [redacted]" }),
   retry: RetryPolicySchema,
   enabled: t.Boolean(),
+  rate_limit: RateLimitSchema,
+  ordering: t.Optional(OrderingSchema),
   description: OrNull(t.String()),
   created_at: Time,
   updated_at: Time,

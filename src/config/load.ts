@@ -12,6 +12,7 @@ import { semanticProblems } from "./semantics.ts";
 import { resolveRetry, resolveSubscription } from "./subscription.ts";
 import type { Config, ConfigProblem } from "./types.ts";
 import type { ApiKey } from "../domain/subscription.ts";
+import { parseRateLimit } from "../domain/delivery-control.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 // A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short
@@ -100,9 +101,20 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       scheduleMs: DEFAULT_RETRY.schedule.map(parseDuration),
       success: "2xx",
       maxRetryAfterMs: parseDuration(DEFAULT_RETRY.max_retry_after),
+      jitter: 0,
+      onGone: "fail",
+      disableAfterMs: null,
     },
     raw.retry,
   );
+  const delivery = {
+    concurrency: raw.delivery?.concurrency ?? 64,
+    perSubscription: raw.delivery?.per_subscription ?? 16,
+    // Off by default: on premises, receivers often live on the private network. Link-local is refused anyway.
+    blockPrivateNetworks: raw.delivery?.block_private_networks ?? false,
+    allowNetworks: raw.delivery?.allow_networks ?? [],
+    rateLimit: parseRateLimit(raw.delivery?.rate_limit),
+  };
   const port = Number(raw.server?.port ?? 8080);
   const sqlite = raw.storage?.sqlite ?? "./data/herald.db";
   return {
@@ -118,18 +130,12 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
     retentionMs: parseDuration(raw.retention ?? "30d"),
     retry,
-    delivery: {
-      concurrency: raw.delivery?.concurrency ?? 64,
-      perSubscription: raw.delivery?.per_subscription ?? 16,
-      // Off by default: on premises, receivers often live on the private network. Link-local is refused anyway.
-      blockPrivateNetworks: raw.delivery?.block_private_networks ?? false,
-      allowNetworks: raw.delivery?.allow_networks ?? [],
-    },
+    delivery,
     log: { level: raw.log?.level ?? "info" },
     metrics: { tokenSha256: raw.metrics?.token === undefined ? null : sha256Hex(raw.metrics.token) },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
-    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, retry)),
+    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, { retry, rateLimit: delivery.rateLimit })),
     apiKeys: (raw.api_keys ?? []).map(resolveApiKey),
     watch: raw.reload?.watch ?? true,
   };

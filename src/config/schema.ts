@@ -6,7 +6,8 @@ import { DURATION_PATTERN } from "./duration.ts";
 import "./formats.ts";
 import { salvageItem } from "./salvage.ts";
 import { SIZE_PATTERN } from "./size.ts";
-import { API_ROLES } from "../domain/vocabulary.ts";
+import { API_ROLES, ON_GONE } from "../domain/vocabulary.ts";
+import { ORDERING_KEY_PATTERN, RATE_LIMIT_PATTERN } from "../domain/delivery-control.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
 const Size = Type.String({ pattern: SIZE_PATTERN, description: "e.g. 512KiB, 1MiB" });
@@ -21,9 +22,30 @@ export const RetryPolicySchema = Type.Object(
     success: Type.Union([Type.Literal("2xx"), Type.Array(StatusCode, { minItems: 1 })]),
     // The longest wait a 429 or 503 Retry-After may ask for (default 1h; 0s ignores Retry-After).
     max_retry_after: Type.Optional(Duration),
+    // Each wait spread over ±this fraction of itself, so receivers coming back are not hit by every retry at once.
+    jitter: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: "a fraction of each delay, 0 to 1 (default 0)" })),
+    on_gone: Type.Optional(
+      Type.Union([Type.Literal(ON_GONE[0]), Type.Literal(ON_GONE[1])], { description: "what a 410 Gone does beside failing that delivery: fail (nothing more) or disable the subscription" }),
+    ),
+    disable_after: Type.Optional(Type.Union([Duration, Type.Literal("off")], { description: "a duration such as 5d, or off (the default)" })),
   },
   { additionalProperties: false },
 );
+
+/** `20/s` or `600/m`: at most that many attempts to a subscription's receiver in any second (minute); `off` for none. */
+export const RateLimitSchema = Type.Union([Type.String({ pattern: RATE_LIMIT_PATTERN }), Type.Literal("off")], { description: "attempts per second or minute, e.g. 20/s or 600/m, or off" });
+
+/** Delivery in publish order: `fifo` (one line per subscription) or `{fifo: true, key: object.<field>}` (one line per key). */
+export const OrderingSchema = Type.Union([
+  Type.Literal("fifo"),
+  Type.Object(
+    {
+      fifo: Type.Literal(true),
+      key: Type.Optional(Type.String({ pattern: ORDERING_KEY_PATTERN, description: "a field of the event's object, e.g. object.$uri" })),
+    },
+    { additionalProperties: false },
+  ),
+]);
 
 export const EventTypeSchema = Type.Object(
   {
@@ -46,6 +68,8 @@ export const SubscriptionSchema = Type.Object(
     headers: Type.Optional(Type.Record(Type.String(), Type.String())),
     retry: Type.Optional(Type.Partial(RetryPolicySchema)),
     enabled: Type.Optional(Type.Boolean({ description: "false: no new deliveries, and unfinished ones fail (default true)" })),
+    rate_limit: Type.Optional(RateLimitSchema),
+    ordering: Type.Optional(OrderingSchema),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
@@ -92,6 +116,7 @@ export const ConfigFileSchema = Type.Object(
         {
           concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
           per_subscription: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
+          rate_limit: Type.Optional(RateLimitSchema),
           block_private_networks: Type.Optional(Type.Boolean()),
           allow_networks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "CIDRs such as 169.254.10.0/24 or fd00::/8" })),
         },

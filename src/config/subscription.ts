@@ -3,7 +3,9 @@
 import { DEFAULT_TRANSFORMER } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import type { ConfigFile, SubscriptionFile } from "./schema.ts";
+import type { Config } from "./types.ts";
 import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscription.ts";
+import { orderingKeyPath, parseRateLimit, type Ordering, type RateLimit } from "../domain/delivery-control.ts";
 
 export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
   return {
@@ -11,6 +13,9 @@ export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["re
     scheduleMs: override?.schedule ? override.schedule.map(parseDuration) : base.scheduleMs,
     success: override?.success ?? base.success,
     maxRetryAfterMs: override?.max_retry_after ? parseDuration(override.max_retry_after) : base.maxRetryAfterMs,
+    jitter: override?.jitter ?? base.jitter,
+    onGone: override?.on_gone ?? base.onGone,
+    disableAfterMs: override?.disable_after === undefined ? base.disableAfterMs : override.disable_after === "off" ? null : parseDuration(override.disable_after),
   };
 }
 
@@ -21,8 +26,23 @@ export function pluginChoice(choice: SubscriptionFile["transformer"] | Subscript
   return { name: plugin, options };
 }
 
-/** `defaultRetry` is the config's policy: a subscription overrides only the fields it names. */
-export function resolveSubscription(spec: SubscriptionFile, defaultRetry: RetryPolicy): Subscription {
+/** What a subscription inherits from the config: the retry policy (field by field) and the rate limit. */
+export interface SubscriptionDefaults {
+  retry: RetryPolicy;
+  rateLimit: RateLimit | null;
+}
+
+export function subscriptionDefaults(config: Pick<Config, "retry" | "delivery">): SubscriptionDefaults {
+  return { retry: config.retry, rateLimit: config.delivery.rateLimit };
+}
+
+export function resolveOrdering(ordering: SubscriptionFile["ordering"]): Ordering | null {
+  if (ordering === undefined) return null;
+  return { keyPath: typeof ordering === "object" && ordering.key !== undefined ? orderingKeyPath(ordering.key) : null };
+}
+
+/** A subscription overrides only the fields it names of the config's `defaults`. */
+export function resolveSubscription(spec: SubscriptionFile, defaults: SubscriptionDefaults): Subscription {
   return {
     id: spec.id,
     url: spec.url,
@@ -30,8 +50,10 @@ export function resolveSubscription(spec: SubscriptionFile, defaultRetry: RetryP
     transformer: pluginChoice(spec.transformer) ?? { name: DEFAULT_TRANSFORMER, options: {} },
     auth: pluginChoice(spec.auth),
     headers: spec.headers ?? {},
-    retry: resolveRetry(defaultRetry, spec.retry),
+    retry: resolveRetry(defaults.retry, spec.retry),
     enabled: spec.enabled ?? true,
+    rateLimit: spec.rate_limit === undefined ? defaults.rateLimit : parseRateLimit(spec.rate_limit),
+    ordering: resolveOrdering(spec.ordering),
     description: spec.description ?? null,
   };
 }

@@ -2,6 +2,7 @@
 import type { LogLevel } from "../log.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ApiKey, RetryPolicy, Subscription } from "../domain/subscription.ts";
+import type { RateLimit } from "../domain/delivery-control.ts";
 
 export interface EventTypeConfig {
   name: string;
@@ -21,7 +22,8 @@ export interface Config {
   retentionMs: number;
   retry: RetryPolicy;
   /** blockPrivateNetworks, allowNetworks: see delivery/outbound.ts. */
-  delivery: { concurrency: number; perSubscription: number; blockPrivateNetworks: boolean; allowNetworks: string[] };
+  /** rateLimit: the default of subscriptions that set none. */
+  delivery: { concurrency: number; perSubscription: number; blockPrivateNetworks: boolean; allowNetworks: string[]; rateLimit: RateLimit | null };
   log: { level: LogLevel };
   /** The SHA-256 (lowercase hex) of the token that opens GET /metrics beside admin keys, or null for none. */
   metrics: { tokenSha256: string | null };

@@ -7,7 +7,7 @@ import type { OutboundPolicy } from "./outbound.ts";
 import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
 import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
 import type { Subscription } from "../domain/subscription.ts";
-import { afterAttempt, isSuccess } from "../domain/retry.ts";
+import { afterAttempt, isGone, isSuccess } from "../domain/retry.ts";
 
 export async function runAttempt(claimed: ClaimedDelivery, subscription: Subscription, plugins: PluginRegistry, clock: Clock, outbound: OutboundPolicy): Promise<AttemptOutcome> {
   const startedAt = clock.now();
@@ -26,6 +26,7 @@ export async function runAttempt(claimed: ClaimedDelivery, subscription: Subscri
     result = { status: null, body: null, durationMs: clock.now() - startedAt, error: { kind: "plugin", message: String((error as Error)?.message ?? error) } };
   }
   const success = result.error === null && isSuccess(subscription.retry, result.status);
+  if (!success && result.error === null && isGone(result.status)) result.error = { kind: "gone", message: "the receiver answered 410 Gone: the delivery ends without retries" };
   const roundAttempts = claimed.roundAttempts + 1;
   const finishedAt = clock.now();
   const retryAfterMs = parseRetryAfter(result.retryAfter, finishedAt);

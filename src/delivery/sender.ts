@@ -10,7 +10,7 @@ export interface SendResult {
   /** The first RESPONSE_BODY_LIMIT bytes of the answer, as text. */
   body: string | null;
   durationMs: number;
-  error: { kind: ErrorKind | "plugin"; message: string } | null;
+  error: { kind: ErrorKind | "plugin" | "gone"; message: string } | null;
   /** The answer's Retry-After header as sent (cut to RETRY_AFTER_LIMIT characters), if any. */
   retryAfter?: string | null;
 }

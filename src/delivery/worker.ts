@@ -9,6 +9,7 @@ import { outboundPolicy } from "./outbound.ts";
 import type { Subscription } from "../domain/subscription.ts";
 import { leaseMs, shutdownGraceMs } from "../domain/retry.ts";
 import { reservedSlots } from "../domain/slots.ts";
+import { RateLimits } from "./rate-limits.ts";
 
 /** The longest the idle loop sleeps without a wake-up, in case another process added work to the database. */
 const IDLE_RECHECK_MS = 2_000;
@@ -51,6 +52,7 @@ export interface WorkerOptions {
 export class DeliveryWorker {
   private readonly log: Logger;
   private readonly inflightBySubscription = new Map<string, number>();
+  private readonly rates: RateLimits;
   private readonly inflight = new Set<Promise<void>>();
   private outcomes: AttemptOutcome[] = [];
   private flushQueued = false;
@@ -65,6 +67,7 @@ export class DeliveryWorker {
 
   constructor(private readonly options: WorkerOptions) {
     this.log = options.log ?? silentLogger;
+    this.rates = new RateLimits(() => options.clock.now());
   }
 
   start() {
@@ -145,9 +148,11 @@ export class DeliveryWorker {
       // Everything due was claimed (or is held back by its subscription's limit, which a finished attempt
       // lifts): no second claim at once, which would find nothing; sleep until the next due time, a publish,
       // or a finished attempt.
+      // A rate limit lifts by itself, with no attempt finishing: wake when the first throttled one may go again.
       const next = await this.options.store.queue.nextDueAt();
       const now = this.options.clock.now();
-      await this.sleep(next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now));
+      const wait = next === null || next <= now ? IDLE_RECHECK_MS : Math.min(IDLE_RECHECK_MS, next - now);
+      await this.sleep(Math.min(wait, Math.max(1, this.rates.nextFreeAt(now) - now)));
     }
   }
 
@@ -177,20 +182,24 @@ export class DeliveryWorker {
     const active = directory.active();
     if (free <= 0 || active.length === 0) return 0;
     const inflight = (s: Subscription) => this.inflightBySubscription.get(s.id) ?? 0;
+    const now = clock.now();
+    // What each may take now: within its share of the slots and its rate limit. A throttled subscription's
+    // deliveries stay in the queue, unclaimed (their retry budget untouched), and the others go on.
+    const room = (s: Subscription) => Math.min(perSubscription - inflight(s), this.rates.room(s, now));
     // A subscription at its own limit can take nothing: with every one there (a receiver holding its answers),
     // the store is not asked at all.
-    const open = active.filter((s) => inflight(s) < perSubscription);
+    const open = active.filter((s) => room(s) > 0);
     if (open.length === 0) return 0;
     // With many subscriptions, only those with something due are claimed from: the claim's cost follows the work
     // due, not the number of subscriptions (a thousand idle ones beside a busy one cost nothing). With a few,
     // claiming from each costs no more than asking which have work due, so they are claimed from at once.
-    const due = open.length <= CLAIM_DIRECTLY_UP_TO ? open : (await store.queue.dueSubscriptions(clock.now())).flatMap((id) => directory.activeSubscription(id) ?? []);
+    const due = open.length <= CLAIM_DIRECTLY_UP_TO ? open : (await store.queue.dueSubscriptions(clock.now())).flatMap((id) => directory.activeSubscription(id) ?? []).filter((s) => room(s) > 0);
     if (due.length === 0) return 0;
     this.rotation = (this.rotation + 1) % due.length;
     const ordered = [...due.slice(this.rotation), ...due.slice(0, this.rotation)];
     const byId = new Map(due.map((s) => [s.id, s]));
     const claim = async (counts: [Subscription, number][], total: number) => {
-      const limits = new Map(counts.map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
+      const limits = new Map(counts.filter(([, count]) => count > 0).map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
       const claimed = total > 0 && limits.size > 0 ? await store.queue.claimDue(limits, total, clock.now()) : [];
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
@@ -203,13 +212,14 @@ export class DeliveryWorker {
     // due or not: the slots are kept for whichever of them gets an event next.
     const idle = active.length - [...this.inflightBySubscription.keys()].filter((id) => directory.activeSubscription(id)).length;
     const more = await claim(
-      ordered.map((s) => [s, perSubscription - inflight(s)]),
+      ordered.map((s) => [s, room(s)]),
       free - first - reservedSlots(idle, concurrency),
     );
     return first + more;
   }
 
   private launch(delivery: ClaimedDelivery, subscription: Subscription) {
+    const ended = this.rates.start(subscription);
     const counts = this.inflightBySubscription;
     counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
     const { live, clock } = this.options;
@@ -220,6 +230,7 @@ export class DeliveryWorker {
       })
       .catch((error) => this.log.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
       .finally(() => {
+        ended();
         // Only subscriptions with something in flight keep an entry: the count of busy ones stays cheap.
         const left = counts.get(subscription.id)! - 1;
         if (left === 0) counts.delete(subscription.id);

@@ -28,16 +28,25 @@ export interface NextStep {
  * After attempt number `roundAttempts` of the current round (1 = the first POST), a failure is retried after
  * `scheduleMs[roundAttempts - 1]`; once the schedule is used up the delivery has failed for good. A 429 or 503
  * with Retry-After waits as long as it asks when that is longer, up to `maxRetryAfterMs`; it never adds an
- * attempt the schedule does not have.
+ * attempt the schedule does not have. A 410 Gone fails the delivery at once.
  */
-export function afterAttempt(policy: RetryPolicy, roundAttempts: number, succeeded: boolean, finishedAt: number, answer?: Answer): NextStep {
+export function afterAttempt(policy: RetryPolicy, roundAttempts: number, succeeded: boolean, finishedAt: number, answer?: Answer, random: () => number = Math.random): NextStep {
   if (succeeded) return { state: "succeeded", dueAt: null };
-  const scheduled = policy.scheduleMs[roundAttempts - 1];
-  if (scheduled === undefined) return { state: "failed", dueAt: null };
+  const delay = policy.scheduleMs[roundAttempts - 1];
+  // A receiver that answers 410 Gone says the endpoint is no more: no retry can succeed.
+  if (delay === undefined || isGone(answer?.status ?? null)) return { state: "failed", dueAt: null };
+  // Jitter spreads the retries of deliveries that failed together (a receiver's outage) over ±jitter of the delay.
+  const scheduled = Math.round(delay * (1 + policy.jitter * (2 * random() - 1)));
   const asked = answer && answer.retryAfterMs !== null && RETRY_AFTER_STATUSES.includes(answer.status ?? 0) ? answer.retryAfterMs : 0;
   const retryAfter = Math.min(asked, policy.maxRetryAfterMs);
   if (retryAfter <= scheduled) return { state: "retrying", dueAt: finishedAt + scheduled };
   return { state: "retrying", dueAt: finishedAt + retryAfter, retryAfterMs: retryAfter };
+}
+
+export const GONE_STATUS = 410;
+
+export function isGone(status: number | null): boolean {
+  return status === GONE_STATUS;
 }
 
 const longestTimeout = (policies: RetryPolicy[]) => Math.max(0, ...policies.map((p) => p.timeoutMs));
@@ -60,6 +69,6 @@ export function shutdownGraceMs(policies: RetryPolicy[]): number {
  * as long as the schedule or a Retry-After (within its bound) makes it.
  */
 export function retrySpanMs(policy: RetryPolicy): number {
-  const waits = policy.scheduleMs.reduce((sum, delay) => sum + Math.max(delay, policy.maxRetryAfterMs), 0);
+  const waits = policy.scheduleMs.reduce((sum, delay) => sum + Math.max(delay * (1 + policy.jitter), policy.maxRetryAfterMs), 0);
   return waits + (1 + policy.scheduleMs.length) * policy.timeoutMs;
 }

@@ -1,6 +1,7 @@
 // A subscription as Herald delivers to it (resolved from the file or the API: defaults applied, durations in
 // milliseconds), and an API key as Herald checks it.
-import type { ApiRole } from "./vocabulary.ts";
+import type { ApiRole, DisabledReason, OnGone } from "./vocabulary.ts";
+import type { Ordering, RateLimit } from "./delivery-control.ts";
 
 export interface RetryPolicy {
   timeoutMs: number;
@@ -9,6 +10,12 @@ export interface RetryPolicy {
   success: "2xx" | number[];
   /** The longest delay a Retry-After (on 429 and 503) may impose before the next attempt; 0 ignores it. */
   maxRetryAfterMs: number;
+  /** Each delay is spread over ±this fraction of itself (0: none). */
+  jitter: number;
+  /** A 410 Gone fails that delivery at once; `disable` also disables the subscription. */
+  onGone: OnGone;
+  /** Disable a subscription whose every attempt has failed for this long; null: never. */
+  disableAfterMs: number | null;
 }
 
 export interface PluginChoice {
@@ -27,7 +34,19 @@ export interface Subscription {
   retry: RetryPolicy;
   /** false: nothing new is delivered to it, and its unfinished deliveries fail. */
   enabled: boolean;
+  /** At most so many attempts per window; null: no limit. */
+  rateLimit: RateLimit | null;
+  /** Delivered in publish order along these lines; null: in any order. */
+  ordering: Ordering | null;
   description: string | null;
+}
+
+/** Herald's own record of a subscription's health: since when every attempt failed, and why it disabled it. */
+export interface SubscriptionHealth {
+  /** The start of the first failed attempt since the last success; null while the last attempt succeeded. */
+  failingSince: number | null;
+  /** Set when Herald disabled it; enabling it again clears it. */
+  disabled: { reason: DisabledReason; at: number } | null;
 }
 
 export interface ApiKey {

@@ -8,6 +8,14 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 export const DELIVERY_STATES = ["pending", "retrying", "succeeded", "failed"] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 
+/** What a 410 Gone does: fail that delivery at once (error kind `gone`), or also disable its subscription. */
+export const ON_GONE = ["fail", "disable"] as const;
+export type OnGone = (typeof ON_GONE)[number];
+
+/** Why Herald itself disabled a subscription: every attempt failed for `disable_after`, or a 410 said so. */
+export const DISABLED_REASONS = ["failing", "gone"] as const;
+export type DisabledReason = (typeof DISABLED_REASONS)[number];
+
 /** Who owns a subscription: the config file (edited there, synced at start and reload) or the REST API. */
 export const SUBSCRIPTION_SOURCES = ["config", "api"] as const;
 export type SubscriptionSource = (typeof SUBSCRIPTION_SOURCES)[number];

@@ -3,7 +3,7 @@
 import { isIP } from "node:net";
 import { formatPath, type PathSegment } from "../../config/schema.ts";
 import { retentionProblem, subscriptionProblems } from "../../config/semantics.ts";
-import { resolveSubscription } from "../../config/subscription.ts";
+import { resolveSubscription, subscriptionDefaults } from "../../config/subscription.ts";
 import type { Config, ConfigProblem } from "../../config/types.ts";
 import { hostOf, outboundPolicy, refusalOf } from "../../delivery/outbound.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
@@ -12,7 +12,7 @@ import type { SubscriptionSpec } from "../../store/types.ts";
 /** Every problem, by path in the subscription's fields; none means it may be stored and delivered to. */
 export function specProblems(spec: SubscriptionSpec, config: Config, plugins: PluginRegistry): { path: string; message: string }[] {
   const problem = (segments: PathSegment[], message: string): ConfigProblem => ({ path: formatPath(segments), line: null, message });
-  const subscription = resolveSubscription(spec, config.retry);
+  const subscription = resolveSubscription(spec, subscriptionDefaults(config));
   const declared = config.eventTypes.map((t) => t.name);
   const problems = subscriptionProblems(subscription, spec, [], declared, plugins, problem).map(({ path, message }) => ({ path, message }));
   // An address written in the URL can be judged now; a name is judged on what it resolves to, at each attempt.

@@ -3,7 +3,7 @@
 // the API (owned by the database). Publishing, the worker and the API read it; only it writes subscriptions.
 import { basename } from "node:path";
 import type { PathSegment } from "../../config/schema.ts";
-import { resolveSubscription } from "../../config/subscription.ts";
+import { resolveSubscription, subscriptionDefaults } from "../../config/subscription.ts";
 import type { Config, ConfigProblem, LiveConfig } from "../../config/types.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { Clock } from "../../clock.ts";
@@ -134,7 +134,7 @@ export class SubscriptionDirectory {
     if (configured) return { ...base, subscription: configured, spec: specOf(configured) };
     // An API subscription resolves against today's default policy; a removed config one from what was last
     // stored of it (without its secrets: it is never delivered to again).
-    const subscription = resolveSubscription(row.spec, this.live.config.retry);
+    const subscription = resolveSubscription(row.spec, subscriptionDefaults(this.live.config));
     return { ...base, spec: row.spec, subscription: row.removedAt === null ? subscription : { ...subscription, enabled: false } };
   }
 

@@ -7,6 +7,7 @@ import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { SubscriptionSpec } from "../../store/types.ts";
 import type { Subscription } from "../../domain/subscription.ts";
 import { isSecretName } from "../../domain/names.ts";
+import { formatRateLimit, type Ordering } from "../../domain/delivery-control.ts";
 
 export const REDACTED = "[redacted]";
 
@@ -14,7 +15,7 @@ export const REDACTED = "[redacted]";
 export type ChoiceSpec = { plugin: string } & Record<string, unknown>;
 
 /** A spec with every field a resolved subscription has, the transformer written as `{ plugin, ...options }`. */
-export type FullSpec = SubscriptionSpec & Required<Pick<SubscriptionSpec, "headers" | "retry" | "enabled">> & { transformer: ChoiceSpec; retry: Required<SubscriptionSpec["retry"]> };
+export type FullSpec = SubscriptionSpec & Required<Pick<SubscriptionSpec, "headers" | "retry" | "enabled" | "rate_limit">> & { transformer: ChoiceSpec; retry: Required<SubscriptionSpec["retry"]> };
 
 /** The spec of a resolved subscription, with the retry policy it actually follows. */
 export function specOf(subscription: Subscription): FullSpec {
@@ -31,10 +32,19 @@ export function specOf(subscription: Subscription): FullSpec {
       schedule: retry.scheduleMs.map(formatDuration),
       success: retry.success,
       max_retry_after: formatDuration(retry.maxRetryAfterMs),
+      jitter: retry.jitter,
+      on_gone: retry.onGone,
+      disable_after: retry.disableAfterMs === null ? "off" : formatDuration(retry.disableAfterMs),
     },
     enabled: subscription.enabled,
+    rate_limit: formatRateLimit(subscription.rateLimit),
+    ...(subscription.ordering ? { ordering: orderingSpec(subscription.ordering) } : {}),
     ...(subscription.description === null ? {} : { description: subscription.description }),
   };
+}
+
+function orderingSpec(ordering: Ordering): NonNullable<SubscriptionSpec["ordering"]> {
+  return ordering.keyPath === null ? "fifo" : { fifo: true, key: ["object", ...ordering.keyPath].join(".") };
 }
 
 /**
