@@ -225,7 +225,9 @@ api_keys:
     ]);
   });
   it("an unknown event type in a subscription's events is reported with the declared ones", () => {
-    expect(one("subscriptions[0].events[1]")?.message).toBe('unknown event type "report_signed"; declared: sample.uploaded, analysis.failed');
+    expect(one("subscriptions[0].events[1]")?.message).toBe(
+      'unknown event type "report_signed"; declared: sample.uploaded, analysis.failed, herald.delivery.failed, herald.subscription.disabled, herald.subscription.enabled',
+    );
   });
   it("a duplicate subscription id, event type or API key token is reported at the second one", () => {
     expect(one("subscriptions[1].id")?.message).toBe('duplicate subscription id "lims"');
@@ -534,7 +536,11 @@ describe("each kind of mistake, alone in a file, is one problem naming its path 
       "undeclared event type",
       base(sub("    events: [sample.uploaded, sample.deleted]\n")),
       {},
-      { line: 6, path: "subscriptions[0].events[1]", message: /^unknown event type "sample\.deleted"; declared: sample\.uploaded$/ },
+      {
+        line: 6,
+        path: "subscriptions[0].events[1]",
+        message: /^unknown event type "sample\.deleted"; declared: sample\.uploaded, herald\.delivery\.failed, herald\.subscription\.disabled, herald\.subscription\.enabled$/,
+      },
     ],
     ["bad size", base("server:\n  max_body_size: 1GB\n"), {}, { line: 4, path: "server.max_body_size", message: /e\.g\. 512KiB, 1MiB/ }],
     ["bad network", base("delivery:\n  allow_networks: [169.254.0.0/33]\n"), {}, { line: 4, path: "delivery.allow_networks[0]", message: /is not a network/ }],

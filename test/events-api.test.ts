@@ -261,7 +261,15 @@ describe("resending", () => {
 describe("other endpoints", () => {
   it("lists the declared event types to any key", async () => {
     const types = await json(await herald.api("/api/v1/event_types", { token: USER_TOKEN }));
-    expect(types.map((t: any) => t.name)).toEqual(["sample.uploaded", "analysis.succeeded", "analysis.failed"]);
+    // The file's, then Herald's own.
+    expect(types.map((t: any) => t.name)).toEqual([
+      "sample.uploaded",
+      "analysis.succeeded",
+      "analysis.failed",
+      "herald.delivery.failed",
+      "herald.subscription.disabled",
+      "herald.subscription.enabled",
+    ]);
   });
 
   it("answers health and readiness without a key", async () => {

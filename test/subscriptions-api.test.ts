@@ -62,6 +62,8 @@ describe("subscriptions from the file and from the API are listed together", () 
       enabled: true,
       rate_limit: "off",
       description: "the reporting service",
+      disabled_reason: null,
+      disabled_at: null,
       created_at: expect.any(String),
       updated_at: expect.any(String),
       removed_from_config_at: null,

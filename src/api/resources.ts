@@ -61,6 +61,8 @@ export function subscriptionResource(entry: SubscriptionEntry, shown: FullSpec):
     created_at: iso(entry.createdAt),
     updated_at: iso(entry.updatedAt),
     removed_from_config_at: isoOrNull(entry.removedAt),
+    disabled_reason: entry.health.disabled?.reason ?? null,
+    disabled_at: isoOrNull(entry.health.disabled?.at ?? null),
   };
 }
 

@@ -3,12 +3,12 @@
 // derived from these (no second copy).
 import { t, type TSchema } from "elysia";
 import { OrderingSchema, PluginChoiceSchema, RateLimitSchema, RetryPolicySchema } from "../config/schema.ts";
-import { DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
+import { DELIVERY_STATES, DISABLED_REASONS, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../domain/vocabulary.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
 import { ErrorDetail } from "./error-details.ts";
 
 const Time = t.String({ format: "date-time" });
-const OrNull = <T extends TSchema>(schema: T) => t.Union([schema, t.Null()]);
+const OrNull = <T extends TSchema>(schema: T, options?: { description: string }) => t.Union([schema, t.Null()], options);
 const OneOf = <const T extends readonly [string, ...string[]]>(values: T) => t.UnionEnum(values);
 
 export const ErrorResponse = t.Object(
@@ -76,6 +76,10 @@ export const SubscriptionResponse = t.Object({
   enabled: t.Boolean(),
   rate_limit: RateLimitSchema,
   ordering: t.Optional(OrderingSchema),
+  disabled_reason: t.Union([t.Literal(DISABLED_REASONS[0]), t.Literal(DISABLED_REASONS[1]), t.Null()], {
+    description: "set when Herald disabled it: failing (every attempt failed for retry.disable_after) or gone (a 410 with retry.on_gone: disable)",
+  }),
+  disabled_at: OrNull(Time),
   description: OrNull(t.String()),
   created_at: Time,
   updated_at: Time,

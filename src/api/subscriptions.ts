@@ -3,7 +3,7 @@
 import { Elysia, t } from "elysia";
 import { Type } from "@sinclair/typebox";
 import { DURATION_PATTERN, parseDuration } from "../config/duration.ts";
-import { PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
+import { OrderingSchema, PluginChoiceSchema, SubscriptionSchema } from "../config/schema.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { isRefusal } from "../domain/refusal.ts";
@@ -24,6 +24,7 @@ const PatchBody = t.Object(
     ...Type.Partial(t.Object(specFields)).properties,
     auth: t.Optional(t.Union([PluginChoiceSchema, t.Null()])),
     description: t.Optional(t.Union([specFields.description, t.Null()])),
+    ordering: t.Optional(t.Union([OrderingSchema, t.Null()], { description: "null: delivered in any order again" })),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -13,6 +13,7 @@ import { resolveRetry, resolveSubscription } from "./subscription.ts";
 import type { Config, ConfigProblem } from "./types.ts";
 import type { ApiKey } from "../domain/subscription.ts";
 import { parseRateLimit } from "../domain/delivery-control.ts";
+import { OPERATIONAL_EVENT_TYPES } from "../domain/operational.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 // A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short
@@ -134,7 +135,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     log: { level: raw.log?.level ?? "info" },
     metrics: { tokenSha256: raw.metrics?.token === undefined ? null : sha256Hex(raw.metrics.token) },
     plugins: pluginFiles,
-    eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
+    eventTypes: [...raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })), ...OPERATIONAL_EVENT_TYPES],
     subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, { retry, rateLimit: delivery.rateLimit })),
     apiKeys: (raw.api_keys ?? []).map(resolveApiKey),
     watch: raw.reload?.watch ?? true,

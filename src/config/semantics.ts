@@ -10,6 +10,7 @@ import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscrip
 import { retrySpanMs } from "../domain/retry.ts";
 import { isReservedHeader } from "../domain/names.ts";
 import { parseCidr } from "../domain/network.ts";
+import { isOperational, OPERATIONAL_EVENT_TYPES, OPERATIONAL_PREFIX } from "../domain/operational.ts";
 
 /** Below a kilobyte no real event fits; above 64 MiB one request could hold a worrying share of memory. */
 const BODY_SIZE_RANGE = { min: 1024, max: 64 * 1024 * 1024 };
@@ -38,6 +39,12 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
     (i) => [...typeAt(i), "name"],
     (name) => `duplicate event type "${name}"`,
   );
+  file.event_types.forEach((t, i) => {
+    if (isOperational(t.name))
+      problems.push(
+        problem([...typeAt(i), "name"], `event type names starting with "${OPERATIONAL_PREFIX}" are Herald's own (${OPERATIONAL_EVENT_TYPES.map((o) => o.name).join(", ")}); choose another name`),
+      );
+  });
   duplicates(
     file.subscriptions ?? [],
     (s) => s.id,
@@ -107,7 +114,7 @@ export function subscriptionProblems(subscription: Subscription, raw: Subscripti
     if (wrongHeader) problems.push(problem([...at, "headers", name], wrongHeader));
   }
   const shapes = plugins.transformers.get(subscription.transformer.name)?.eventTypes;
-  const names = subscription.events.includes("*") ? declared : subscription.events;
+  const names = subscription.events.includes("*") ? (declared?.filter((name) => !isOperational(name) || subscription.events.includes(name)) ?? null) : subscription.events;
   const unfit = shapes && names ? names.filter((name) => !shapes.includes(name)) : [];
   if (shapes && unfit.length > 0) problems.push(problem(transformerAt, `transformer "${subscription.transformer.name}" cannot shape ${unfit.join(", ")}; it handles only ${shapes.join(", ")}`));
   // Only the subscription's own override: an inherited zero is reported once, at retry.timeout.

@@ -3,7 +3,7 @@ import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { silentLogger, type Logger } from "../log.ts";
 import { StorageUnavailable } from "../store/errors.ts";
-import type { AttemptOutcome, ClaimedDelivery, Store } from "../store/index.ts";
+import type { AttemptOutcome, ClaimedDelivery, EventRecord, Store } from "../store/index.ts";
 import { runAttempt, undeliverableOutcome } from "./attempt.ts";
 import { outboundPolicy } from "./outbound.ts";
 import type { Subscription } from "../domain/subscription.ts";
@@ -40,8 +40,10 @@ export interface WorkerOptions {
   directory: DeliveryTargets;
   clock: Clock;
   log?: Logger;
-  /** Told of every finished attempt (metrics). */
+  /** Told of every finished attempt (metrics, the log). */
   onAttempt?: (subscriptionId: string, outcome: AttemptOutcome) => void;
+  /** Told of each attempt sent once its outcome is recorded (what follows from it: health, Herald's own events). */
+  onRecorded?: (subscriptionId: string, outcome: AttemptOutcome, event: EventRecord) => void;
   /**
    * Read the subscriptions from the store before looking for deliveries of unknown ones: another process's API
    * may have made them, and they must be delivered, not failed as unconfigured.
@@ -54,7 +56,7 @@ export class DeliveryWorker {
   private readonly inflightBySubscription = new Map<string, number>();
   private readonly rates: RateLimits;
   private readonly inflight = new Set<Promise<void>>();
-  private outcomes: AttemptOutcome[] = [];
+  private outcomes: { outcome: AttemptOutcome; subscriptionId: string; event: EventRecord }[] = [];
   private flushQueued = false;
   private running = false;
   private loopDone: Promise<void> = Promise.resolve();
@@ -199,7 +201,7 @@ export class DeliveryWorker {
     const ordered = [...due.slice(this.rotation), ...due.slice(0, this.rotation)];
     const byId = new Map(due.map((s) => [s.id, s]));
     const claim = async (counts: [Subscription, number][], total: number) => {
-      const limits = new Map(counts.filter(([, count]) => count > 0).map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]) }]));
+      const limits = new Map(counts.filter(([, count]) => count > 0).map(([s, count]) => [s.id, { count, leaseMs: leaseMs([s.retry]), ordered: s.ordering !== null }]));
       const claimed = total > 0 && limits.size > 0 ? await store.queue.claimDue(limits, total, clock.now()) : [];
       for (const delivery of claimed) this.launch(delivery, byId.get(delivery.subscriptionId)!);
       return claimed.length;
@@ -226,7 +228,7 @@ export class DeliveryWorker {
     const task = runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery))
       .then((outcome) => {
         this.options.onAttempt?.(subscription.id, outcome);
-        this.queueOutcome(outcome);
+        this.queueOutcome({ outcome, subscriptionId: subscription.id, event: delivery.event });
       })
       .catch((error) => this.log.error("attempt crashed", { delivery: delivery.id, error: String(error) }))
       .finally(() => {
@@ -242,8 +244,8 @@ export class DeliveryWorker {
   }
 
   // Outcomes finishing close together share one transaction: far fewer commits under load.
-  private queueOutcome(outcome: AttemptOutcome) {
-    this.outcomes.push(outcome);
+  private queueOutcome(finished: DeliveryWorker["outcomes"][number]) {
+    this.outcomes.push(finished);
     if (!this.flushQueued) {
       this.flushQueued = true;
       setImmediate(() => void this.flush());
@@ -257,7 +259,13 @@ export class DeliveryWorker {
     const batch = this.outcomes;
     this.outcomes = [];
     try {
-      await this.options.store.queue.recordAttempts(batch, this.options.clock.now());
+      await this.options.store.queue.recordAttempts(
+        batch.map((b) => b.outcome),
+        this.options.clock.now(),
+      );
+      for (const { subscriptionId, outcome, event } of batch) this.options.onRecorded?.(subscriptionId, outcome, event);
+      // A delivery just finished may have been holding the next one of an ordered line: that one is due now.
+      this.wake();
       return true;
     } catch (error) {
       if (!(error instanceof StorageUnavailable)) {

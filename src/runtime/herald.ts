@@ -15,7 +15,8 @@ import { createMetrics } from "../metrics.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { KeyRing } from "../services/api-keys.ts";
 import { EventService } from "../services/events.ts";
-import type { AttemptOutcome } from "../store/index.ts";
+import type { AttemptOutcome, EventRecord } from "../store/index.ts";
+import { OperationalEvents } from "../services/operational.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { eventLogPage } from "../ui/routes.ts";
@@ -70,13 +71,16 @@ export async function startHerald(options: HeraldOptions) {
     metrics.attempt(subscriptionId, outcome);
     logAttempt(log, subscriptionId, outcome);
   };
+  const onRecorded = (subscriptionId: string, outcome: AttemptOutcome, event: EventRecord) => operational.attempted(subscriptionId, outcome, event);
   // A worker beside no API in this process learns of subscriptions made through another process's API from
   // the store (refreshSubscriptions), and of its bulk resends by looking for new jobs.
-  const worker = new DeliveryWorker({ store, live, directory, clock, log, onAttempt, refreshSubscriptions: !runsApi });
+  const worker = new DeliveryWorker({ store, live, directory, clock, log, onAttempt, onRecorded, refreshSubscriptions: !runsApi });
   const metrics = createMetrics({ store, clock, inflight: () => worker.inflightCount });
   const onWork = runsWorker ? () => worker.wake() : () => {};
   const jobs = new JobRunner({ store, clock, log, onWork, pollForNew: !runsApi });
   const events = new EventService({ live, store, directory, clock, metrics, onWork, startJob: (id) => runsWorker && jobs.start(id) });
+  const operational = new OperationalEvents({ events, directory, log });
+  directory.onStateChange = (change) => operational.stateChanged(change);
   const app = createApp({ live, keys, directory, events, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
   const reload = configReloader({ live, directory, log, env: options.env, onApplied: onWork });
   let sweepTimer: Timer | undefined;

@@ -7,6 +7,8 @@ import { newId } from "../domain/vocabulary.ts";
 import type { EventDetail, EventFilter, JobRecord, Page, EventWithDeliveries, PublishOutcome, Store } from "../store/index.ts";
 import type { SubscriptionDirectory } from "./subscriptions/directory.ts";
 import { quote, refuse, refuseField, type Refusal } from "../domain/refusal.ts";
+import { isOperational, type OperationalEventType } from "../domain/operational.ts";
+import { orderingLine } from "../domain/delivery-control.ts";
 
 export interface EventServiceDeps {
   live: LiveConfig;
@@ -52,24 +54,50 @@ export class EventService {
       const names = [...this.eventTypes().keys()].join(", ");
       return refuseField(422, "unknown_event_type", "event_type", `event_type ${quote(input.eventType)} is not declared; declared: ${names}`);
     }
+    if (isOperational(declared.name)) {
+      return refuseField(422, "reserved_event_type", "event_type", `event_type "${declared.name}" is Herald's own: only Herald publishes it`);
+    }
     if (input.objectType !== undefined && input.objectType !== declared.objectType) {
       return refuseField(422, "wrong_object_type", "object_type", `event_type "${declared.name}" carries object_type "${declared.objectType}", not ${quote(input.objectType)}`);
     }
+    const outcome = await this.store(declared, input, this.deps.directory.matching(declared.name));
+    if (outcome.kind === "conflict") return refuse(409, "id_conflict", `event "${outcome.event.id}" was already published with a different event_type or object`);
+    return outcome;
+  }
+
+  /** Publishes one of Herald's own events, to the subscriptions naming its type except the one it is `about`. */
+  async publishOperational(eventType: OperationalEventType, object: Record<string, unknown>, about: string): Promise<void> {
+    const declared = this.eventTypes().get(eventType)!;
+    const targets = this.deps.directory.matching(eventType).filter((id) => id !== about);
+    await this.store(declared, { eventType, object, triggeredAt: null }, targets);
+  }
+
+  private async store(declared: EventTypeConfig, input: Publication, subscriptionIds: string[]): Promise<PublishOutcome> {
     const event = {
       id: input.id ?? newId("evt"),
       eventType: declared.name,
       objectType: declared.objectType,
       object: input.object,
       triggeredAt: input.triggeredAt,
-      subscriptionIds: this.deps.directory.matching(declared.name),
+      subscriptionIds,
+      orderingKeys: this.orderingKeys(subscriptionIds, input.object),
     };
     const [outcome] = await this.deps.store.events.publish([event], this.deps.clock.now());
-    if (outcome!.kind === "conflict") return refuse(409, "id_conflict", `event "${outcome!.event.id}" was already published with a different event_type or object`);
     if (outcome!.kind === "created") {
       this.deps.metrics.published(declared.name);
       this.deps.onWork();
     }
     return outcome!;
+  }
+
+  /** The line each ordered subscription's delivery joins; none for the others (most often, none at all). */
+  private orderingKeys(subscriptionIds: string[], object: unknown): Record<string, string> | undefined {
+    let keys: Record<string, string> | undefined;
+    for (const id of subscriptionIds) {
+      const ordering = this.deps.directory.activeSubscription(id)?.ordering;
+      if (ordering) (keys ??= {})[id] = orderingLine(ordering, object);
+    }
+    return keys;
   }
 
   list(filter: EventFilter, offset: number, limit: number): Promise<Page<EventWithDeliveries>> {

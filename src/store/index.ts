@@ -2,3 +2,4 @@
 // Which database stands behind it is chosen once, where Herald is wired (store/sqlite/ today).
 export type * from "./port.ts";
 export type * from "./types.ts";
+export { HEALTHY } from "./types.ts";

@@ -25,9 +25,14 @@ import type {
   SubscriptionRow,
   SubscriptionSpec,
 } from "./types.ts";
+import type { SubscriptionHealth } from "../domain/subscription.ts";
 
-/** Limits for one claim: per subscription, how many of its due deliveries, each leased for `leaseMs`. */
-export type ClaimLimits = Map<string, { count: number; leaseMs: number }>;
+/**
+ * Limits for one claim: per subscription, how many of its due deliveries, each leased for `leaseMs`. With
+ * `ordered`, only the first unfinished delivery of each of its lines (NewEvent.orderingKeys) may be claimed,
+ * and only once it is due: one in flight or waiting on a retry holds the deliveries behind it.
+ */
+export type ClaimLimits = Map<string, { count: number; leaseMs: number; ordered?: boolean }>;
 
 export interface EventStore {
   /**
@@ -81,13 +86,17 @@ export interface DeliveryQueue {
 export interface SubscriptionStore {
   /** Every stored subscription, deleted and removed ones included. */
   list(): Promise<SubscriptionRow[]>;
+  /** A new subscription starts healthy (its `health` is not read). */
   insert(row: SubscriptionRow): Promise<void>;
   update(id: string, spec: SubscriptionSpec, now: number): Promise<void>;
+  /** Records Herald's view of its attempts (failing since when) and whether Herald disabled it. */
+  setHealth(id: string, health: SubscriptionHealth): Promise<void>;
   /** Marks it deleted: its history stays readable and its id is never reused. */
   remove(id: string, now: number): Promise<void>;
   /**
    * Makes the stored config-owned subscriptions match the file: new ones added, changed ones updated, those no
-   * longer in the file marked removed. The caller has checked that no id belongs to an API-made subscription.
+   * longer in the file marked removed. A changed (or returning) one starts healthy: the file's edit enables it
+   * again if Herald had disabled it. The caller has checked that no id belongs to an API-made subscription.
    */
   syncConfig(specs: SubscriptionSpec[], now: number): Promise<void>;
 }

@@ -1,7 +1,7 @@
 // The records the store hands out and takes in: plain data, no drizzle types leak past the store.
 import type { SubscriptionFile } from "../config/schema.ts";
 import type { WebhookEvent } from "../plugins/contract.ts";
-import type { ApiKey } from "../domain/subscription.ts";
+import type { ApiKey, SubscriptionHealth } from "../domain/subscription.ts";
 import type { EventFilter } from "../domain/filter.ts";
 
 export type { EventFilter } from "../domain/filter.ts";
@@ -63,6 +63,11 @@ export interface NewEvent {
   triggeredAt: number | null;
   /** One delivery is created per subscription listed here. */
   subscriptionIds: string[];
+  /**
+   * For each listed subscription that delivers in order, the line its delivery joins ("" for the
+   * subscription's one line). Claims with `ordered` take a line's deliveries in publish order, one at a time.
+   */
+  orderingKeys?: Record<string, string>;
 }
 
 /** `existing`: the id was published before with the same content; `conflict`: with different content. */
@@ -106,6 +111,8 @@ export interface Page<T> {
 /** Unfinished deliveries per state; a delivery in flight counts as not due until its lease ends. */
 export type DeliveryBacklog = { state: DeliveryState; unfinished: number; due: number }[];
 
+export const HEALTHY: SubscriptionHealth = { failingSince: null, disabled: null };
+
 /** A subscription as written: the config file's shape, which the REST API speaks too. */
 export type SubscriptionSpec = SubscriptionFile;
 
@@ -118,6 +125,8 @@ export interface SubscriptionRow {
   /** A config subscription no longer in the file. */
   removedAt: number | null;
   deletedAt: number | null;
+  /** Herald's record of its attempts failing and of disabling it (a new row starts healthy). */
+  health: SubscriptionHealth;
 }
 
 /** A key made through the API: only its token's hash is stored. */

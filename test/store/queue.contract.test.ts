@@ -124,3 +124,47 @@ forEachBackend("delivery queue", (store) => {
     expect(await store().queue.nextDueAt()).toBe(1_000);
   });
 });
+
+forEachBackend("delivery queue: ordered lines", (store) => {
+  const ordered = (count = 10) => new Map([["a", { count, leaseMs: 5_000, ordered: true }]]);
+  const line = (id: string, key: string) => newEvent(id, ["a"], { orderingKeys: { a: key } });
+
+  it("claims only the first unfinished delivery of each line, in publish order; the next one once it has finished", async () => {
+    await store().events.publish([line("e1", "x"), line("e2", "y"), line("e3", "x"), line("e4", "y"), line("e5", "x")], 1_000);
+    const first = await store().queue.claimDue(ordered(), 10, 1_000);
+    expect(first.map((d) => d.event.id).sort()).toEqual(["e1", "e2"]);
+    expect(await store().queue.claimDue(ordered(), 10, 1_000)).toEqual([]); // the heads are in flight
+    const e1 = first.find((d) => d.event.id === "e1")!;
+    await store().queue.recordAttempts([outcome(e1, 1_001)], 1_001);
+    expect((await store().queue.claimDue(ordered(), 10, 1_001)).map((d) => d.event.id)).toEqual(["e3"]);
+  });
+
+  it("a head waiting on a retry holds its line, not the others; one failed for good lets the next go", async () => {
+    await store().events.publish([line("e1", "x"), line("e2", "x"), line("e3", "y")], 1_000);
+    const [e1, e3] = await store().queue.claimDue(ordered(), 10, 1_000);
+    await store().queue.recordAttempts([outcome(e1!, 1_001, { state: "retrying", dueAt: 9_000 }), outcome(e3!, 1_001)], 1_001);
+    expect(await store().queue.claimDue(ordered(), 10, 8_999)).toEqual([]); // e2 waits behind e1's retry
+    const [again] = await store().queue.claimDue(ordered(), 10, 9_000);
+    expect([again!.event.id, again!.number]).toEqual(["e1", 2]);
+    await store().queue.recordAttempts([outcome(again!, 9_001, { state: "failed" })], 9_001);
+    expect((await store().queue.claimDue(ordered(), 10, 9_001)).map((d) => d.event.id)).toEqual(["e2"]);
+  });
+
+  it("a resent delivery goes back to its place: the unfinished ones published after it wait for it again", async () => {
+    await store().events.publish([line("e1", ""), line("e2", ""), line("e3", "")], 1_000);
+    const [e1] = await store().queue.claimDue(ordered(), 10, 1_000);
+    await store().queue.recordAttempts([outcome(e1!, 1_001, { state: "failed" })], 1_001);
+    const [e2] = await store().queue.claimDue(ordered(), 10, 1_001);
+    await store().queue.recordAttempts([outcome(e2!, 1_002)], 1_002);
+    await store().events.resend({ ids: ["e1"] }, undefined, 1_003);
+    expect((await store().queue.claimDue(ordered(), 10, 1_003)).map((d) => d.event.id)).toEqual(["e1"]); // before e3
+  });
+
+  it("takes at most the count, and a subscription not ordered (or deliveries of no line) is claimed as usual", async () => {
+    await store().events.publish([line("e1", "x"), line("e2", "y"), line("e3", "z"), newEvent("e4", ["a"]), newEvent("e5", ["a"])], 1_000);
+    expect((await store().queue.claimDue(ordered(2), 10, 1_000)).map((d) => d.event.id)).toEqual(["e1", "e2"]);
+    // e4 and e5 joined no line (published before the subscription was ordered): one line of their own.
+    expect((await store().queue.claimDue(ordered(), 10, 1_000)).map((d) => d.event.id).sort()).toEqual(["e3", "e4"]);
+    expect((await store().queue.claimDue(limitsFor(["a"]), 10, 1_000)).map((d) => d.event.id)).toEqual(["e5"]);
+  });
+});

@@ -1,11 +1,11 @@
 // The subscription and API key stores' contract: rows kept (deleted, removed) so ids are never reused, and the
 // file's subscriptions synced in.
 import { expect, it } from "bun:test";
-import type { SubscriptionSpec } from "../../src/store/index.ts";
+import { HEALTHY, type SubscriptionSpec } from "../../src/store/index.ts";
 import { forEachBackend } from "./backends.ts";
 
 const spec = (id: string, url = `http://127.0.0.1:9/${id}`): SubscriptionSpec => ({ id, url, events: ["*"] });
-const row = (id: string, now: number) => ({ id, source: "api" as const, spec: spec(id), createdAt: now, updatedAt: now, removedAt: null, deletedAt: null });
+const row = (id: string, now: number) => ({ id, source: "api" as const, spec: spec(id), createdAt: now, updatedAt: now, removedAt: null, deletedAt: null, health: HEALTHY });
 
 forEachBackend("subscriptions", (store) => {
   it("inserts, updates and marks deleted a subscription made through the API; its row stays", async () => {
@@ -26,6 +26,25 @@ forEachBackend("subscriptions", (store) => {
     await store().subscriptions.syncConfig([spec("a", "http://127.0.0.1:9/changed"), spec("b")], 3_000);
     rows = await byId();
     expect([rows.a!.updatedAt, rows.b!.removedAt]).toEqual([2_000, null]); // unchanged ones are not touched
+  });
+
+  it("keeps Herald's record of a subscription's health; an update of its spec leaves it, a changed file entry clears it", async () => {
+    await store().subscriptions.insert({ ...row("s1", 1_000), health: { failingSince: 5, disabled: { reason: "gone", at: 6 } } });
+    expect((await store().subscriptions.list())[0]!.health).toEqual(HEALTHY); // a new one starts healthy
+    const failing = { failingSince: 1_500, disabled: null };
+    await store().subscriptions.setHealth("s1", failing);
+    expect((await store().subscriptions.list())[0]!.health).toEqual(failing);
+    const disabled = { failingSince: 1_500, disabled: { reason: "failing" as const, at: 9_000 } };
+    await store().subscriptions.setHealth("s1", disabled);
+    await store().subscriptions.update("s1", spec("s1", "http://127.0.0.1:9/new"), 9_500);
+    expect((await store().subscriptions.list())[0]!.health).toEqual(disabled);
+
+    await store().subscriptions.syncConfig([spec("a"), spec("b")], 1_000);
+    await store().subscriptions.setHealth("a", disabled);
+    await store().subscriptions.setHealth("b", disabled);
+    await store().subscriptions.syncConfig([spec("a"), spec("b", "http://127.0.0.1:9/edited")], 2_000);
+    const health = Object.fromEntries((await store().subscriptions.list()).map((r) => [r.id, r.health]));
+    expect(health).toEqual({ s1: disabled, a: disabled, b: HEALTHY });
   });
 });
 

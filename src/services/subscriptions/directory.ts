@@ -7,12 +7,13 @@ import { resolveSubscription, subscriptionDefaults } from "../../config/subscrip
 import type { Config, ConfigProblem, LiveConfig } from "../../config/types.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { Clock } from "../../clock.ts";
-import { type Store, type SubscriptionRow, type SubscriptionSpec } from "../../store/index.ts";
+import { HEALTHY, type Store, type SubscriptionRow, type SubscriptionSpec } from "../../store/index.ts";
 import { describeFields, isRefusal, refuse, refuseFields, type Refusal } from "../../domain/refusal.ts";
 import { specProblems } from "./check.ts";
 import { keepStoredSecrets, redactSpec, rotatedAuth, specOf, type ChoiceSpec, type FullSpec } from "./spec.ts";
-import type { Subscription } from "../../domain/subscription.ts";
-import type { SubscriptionSource } from "../../domain/vocabulary.ts";
+import type { Subscription, SubscriptionHealth } from "../../domain/subscription.ts";
+import type { DisabledReason, SubscriptionSource } from "../../domain/vocabulary.ts";
+import { healthAfter, sameHealth, type AttemptSummary } from "../../domain/health.ts";
 import { newId } from "../../domain/vocabulary.ts";
 import { matchingSubscriptions } from "../../domain/fanout.ts";
 import { oneAtATime } from "../one-at-a-time.ts";
@@ -26,14 +27,20 @@ export interface SubscriptionEntry {
   updatedAt: number;
   /** Set for a config subscription no longer in the file: listed, disabled, its history kept. */
   removedAt: number | null;
+  /** Herald's record of its attempts failing, and of disabling it (then it is not enabled, whatever its spec says). */
+  health: SubscriptionHealth;
 }
+
+/** A subscription that was and stays listed went from delivered to to not, or back (Herald's own events tell of it). */
+export type StateChange = { id: string; enabled: boolean; reason: DisabledReason | "manual"; at: number };
 
 export type Changed = { entry: SubscriptionEntry; generatedSecret?: string };
 
 /** Fields a PATCH may change; `null` clears an optional one. */
-export type SubscriptionPatch = Partial<Omit<SubscriptionSpec, "id" | "auth" | "description">> & {
+export type SubscriptionPatch = Partial<Omit<SubscriptionSpec, "id" | "auth" | "description" | "ordering">> & {
   auth?: SubscriptionSpec["auth"] | null;
   description?: string | null;
+  ordering?: SubscriptionSpec["ordering"] | null;
 };
 
 export class SubscriptionDirectory {
@@ -45,6 +52,8 @@ export class SubscriptionDirectory {
   private matchingByType = new Map<string, string[]>();
   /** Changes one at a time: each reads what the one before it wrote. */
   private readonly exclusive = oneAtATime();
+  /** Told of each subscription disabled or enabled again (not of one made, removed or deleted). */
+  onStateChange: (change: StateChange) => void = () => {};
 
   constructor(
     private readonly store: Store,
@@ -94,10 +103,16 @@ export class SubscriptionDirectory {
   private async reload() {
     const rows = await this.store.subscriptions.list();
     const fromConfig = new Map(this.live.config.subscriptions.map((s) => [s.id, s]));
+    const listed = this.listedIds();
     this.entries.clear();
     this.deleted.clear();
     for (const row of rows) this.put(row, fromConfig.get(row.id));
-    await this.activeChanged();
+    await this.activeChanged(listed);
+  }
+
+  /** The subscriptions listed and neither removed nor deleted: those whose state changes are told. */
+  private listedIds(): Set<string> {
+    return new Set([...this.entries.values()].filter((e) => e.removedAt === null).map((e) => e.subscription.id));
   }
 
   /**
@@ -105,8 +120,9 @@ export class SubscriptionDirectory {
    * re-read and re-resolved them all, which made creating thousands of them quadratic.
    */
   private async applyStored(row: SubscriptionRow) {
-    this.put(row, undefined);
-    await this.activeChanged();
+    const listed = this.listedIds();
+    this.put(row, row.source === "config" ? this.live.config.subscriptions.find((s) => s.id === row.id) : undefined);
+    await this.activeChanged(listed);
   }
 
   private put(row: SubscriptionRow, configured: Subscription | undefined) {
@@ -115,27 +131,38 @@ export class SubscriptionDirectory {
     this.deleted.add(row.id);
   }
 
-  private async activeChanged() {
+  private async activeChanged(listedBefore: Set<string>) {
     const wasActive = this.activeById;
     this.activeList = [...this.entries.values()].filter(isActive).map((e) => e.subscription);
     this.activeById = new Map(this.activeList.map((s) => [s.id, s]));
     this.matchingByType.clear();
     // Deliveries waiting on a retry of a subscription just disabled or removed fail now, not at their retry.
+    const now = this.clock.now();
     const stopped = [...wasActive.keys()].filter((id) => !this.activeById.has(id));
-    if (stopped.length > 0) await this.store.queue.dueNow(stopped, this.clock.now());
+    if (stopped.length > 0) await this.store.queue.dueNow(stopped, now);
+    const listedNow = this.listedIds();
+    for (const id of stopped) {
+      const health = this.entries.get(id)?.health;
+      if (listedNow.has(id)) this.onStateChange({ id, enabled: false, reason: health?.disabled?.reason ?? "manual", at: health?.disabled?.at ?? now });
+    }
+    for (const id of this.activeById.keys()) if (!wasActive.has(id) && listedBefore.has(id)) this.onStateChange({ id, enabled: true, reason: "manual", at: now });
   }
 
   private rowOf(entry: SubscriptionEntry, spec: SubscriptionSpec, now: number, deletedAt: number | null = null): SubscriptionRow {
-    return { id: spec.id, source: entry.source, spec, createdAt: entry.createdAt, updatedAt: now, removedAt: entry.removedAt, deletedAt };
+    return { id: spec.id, source: entry.source, spec, createdAt: entry.createdAt, updatedAt: now, removedAt: entry.removedAt, deletedAt, health: entry.health };
   }
 
   private entryOf(row: SubscriptionRow, configured: Subscription | undefined): SubscriptionEntry {
-    const base = { source: row.source, createdAt: row.createdAt, updatedAt: row.updatedAt, removedAt: row.removedAt };
-    if (configured) return { ...base, subscription: configured, spec: specOf(configured) };
+    const base = { source: row.source, createdAt: row.createdAt, updatedAt: row.updatedAt, removedAt: row.removedAt, health: row.health };
+    // Disabled by Herald: not delivered to until enabled again, whatever the spec says.
+    if (configured) {
+      const subscription = row.health.disabled ? { ...configured, enabled: false } : configured;
+      return { ...base, subscription, spec: specOf(configured) };
+    }
     // An API subscription resolves against today's default policy; a removed config one from what was last
     // stored of it (without its secrets: it is never delivered to again).
     const subscription = resolveSubscription(row.spec, subscriptionDefaults(this.live.config));
-    return { ...base, spec: row.spec, subscription: row.removedAt === null ? subscription : { ...subscription, enabled: false } };
+    return { ...base, spec: row.spec, subscription: row.removedAt === null && !row.health.disabled ? subscription : { ...subscription, enabled: false } };
   }
 
   /** What a subscription shows over the API: the file's fields, without its secrets. */
@@ -194,7 +221,7 @@ export class SubscriptionDirectory {
     const problem = this.check(spec);
     if (problem) return problem;
     const now = this.clock.now();
-    const row: SubscriptionRow = { id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null };
+    const row: SubscriptionRow = { id, source: "api", spec, createdAt: now, updatedAt: now, removedAt: null, deletedAt: null, health: HEALTHY };
     await this.store.subscriptions.insert(row);
     await this.applyStored(row);
     return { entry: this.entries.get(id)!, generatedSecret };
@@ -204,13 +231,46 @@ export class SubscriptionDirectory {
     return this.exclusive(async () => this.updateNow(id, patch));
   }
 
-  private updateNow(id: string, patch: SubscriptionPatch): Promise<Changed | Refusal> | Refusal {
+  private async updateNow(id: string, patch: SubscriptionPatch): Promise<Changed | Refusal> {
+    // Enabling one Herald disabled clears that record: a config subscription too, by this PATCH alone.
+    const entry = this.entries.get(id);
+    const enables = patch.enabled === true && entry?.health.disabled;
+    if (entry && enables && entry.source === "config" && Object.keys(patch).length === 1) return this.setHealth(entry, { failingSince: null, disabled: null });
     const found = this.ownedByApi(id, "changed");
     if (isRefusal(found)) return found;
     const next: Record<string, unknown> = { ...found.spec, ...patch };
     for (const [field, value] of Object.entries(patch)) if (value === null) delete next[field];
     const spec = keepStoredSecrets(next as SubscriptionSpec, found.spec, this.live.plugins);
-    return this.save(spec);
+    const problem = this.check(spec);
+    if (problem) return problem;
+    if (enables) await this.store.subscriptions.setHealth(id, HEALTHY);
+    return this.save(spec, enables ? HEALTHY : found.health);
+  }
+
+  /**
+   * Follows a finished attempt: Herald's record of the subscription failing moves on, and disables it when
+   * its policy says so (every attempt failing for disable_after, or a 410 with on_gone: disable). Written only
+   * when it changes: at the first failure after a success, at a success after failures, and at disabling.
+   */
+  noteAttempt(id: string, attempt: AttemptSummary): Promise<void> {
+    const changed = () => {
+      const entry = this.entries.get(id);
+      if (!entry || !isActive(entry)) return null;
+      const next = healthAfter(entry.health, entry.subscription.retry, attempt, this.clock.now());
+      return sameHealth(next, entry.health) ? null : { entry, next };
+    };
+    if (!changed()) return Promise.resolve();
+    return this.exclusive(async () => {
+      const change = changed(); // again, in turn: the attempts before it may have changed it
+      if (change) await this.setHealth(change.entry, change.next);
+    });
+  }
+
+  private async setHealth(entry: SubscriptionEntry, health: SubscriptionHealth): Promise<Changed> {
+    const id = entry.subscription.id;
+    await this.store.subscriptions.setHealth(id, health);
+    await this.applyStored({ ...this.rowOf(entry, entry.spec, entry.updatedAt), health });
+    return { entry: this.entries.get(id)! };
   }
 
   remove(id: string): Promise<{ entry: SubscriptionEntry } | Refusal> {
@@ -257,12 +317,13 @@ export class SubscriptionDirectory {
     return refuse(409, "config_owned", `subscription "${id}" is declared in ${file} and cannot be ${verb} through the API; edit the file (it is reloaded on change or SIGHUP)`);
   }
 
-  private async save(spec: SubscriptionSpec): Promise<Changed | Refusal> {
+  private async save(spec: SubscriptionSpec, health?: SubscriptionHealth): Promise<Changed | Refusal> {
     const problem = this.check(spec);
     if (problem) return problem;
     const now = this.clock.now();
+    const entry = this.entries.get(spec.id)!;
     await this.store.subscriptions.update(spec.id, spec, now);
-    await this.applyStored(this.rowOf(this.entries.get(spec.id)!, spec, now));
+    await this.applyStored({ ...this.rowOf(entry, spec, now), health: health ?? entry.health });
     return { entry: this.entries.get(spec.id)! };
   }
 

@@ -5,6 +5,7 @@ import { deliveries } from "./schema.ts";
 import { refreshEventStatuses, type EventStatements } from "./events.ts";
 import type { AttemptOutcome, ClaimedDelivery, DeliveryBacklog, EventRecord, OrphanDelivery } from "../types.ts";
 import type { DeliveryState, EventStatus } from "../../domain/vocabulary.ts";
+import type { ClaimLimits } from "../port.ts";
 
 type EventRow = { id: string; event_type: string; object_type: string; object: string; triggered_at: number; created_at: number; status: EventStatus };
 
@@ -35,6 +36,26 @@ export function prepareDeliveryStatements(db: Db) {
       `${CLAIM} WHERE id IN (SELECT id FROM deliveries
                     WHERE subscription_id = $subscriptionId AND due_at IS NOT NULL AND due_at <= $now
                     ORDER BY due_at LIMIT $limit)
+       ${CLAIMED}`,
+    ),
+    // An ordered subscription: the first unfinished delivery of each line (a skip scan over its keys in
+    // deliveries_line_idx, then the head of each: a line costs one step however long it is), claimed if due.
+    // Deliveries of no line (made before it was ordered) form one line of their own.
+    claimHeadsForSubscription: db.$client.prepare<ClaimedRow, { leaseUntil: number; now: number; subscriptionId: string; limit: number }>(
+      `${CLAIM} WHERE id IN (
+         WITH RECURSIVE line(k) AS (
+           SELECT (SELECT min(ordering_key) FROM deliveries WHERE subscription_id = $subscriptionId AND due_at IS NOT NULL)
+           UNION ALL
+           SELECT (SELECT min(ordering_key) FROM deliveries WHERE subscription_id = $subscriptionId AND due_at IS NOT NULL AND ordering_key > line.k)
+           FROM line WHERE line.k IS NOT NULL
+         ),
+         head(id) AS (
+           SELECT (SELECT id FROM deliveries WHERE subscription_id = $subscriptionId AND ordering_key = line.k AND due_at IS NOT NULL ORDER BY id LIMIT 1)
+           FROM line WHERE line.k IS NOT NULL
+           UNION ALL
+           SELECT (SELECT id FROM deliveries WHERE subscription_id = $subscriptionId AND ordering_key IS NULL AND due_at IS NOT NULL ORDER BY id LIMIT 1)
+         )
+         SELECT d.id FROM head JOIN deliveries d ON d.id = head.id WHERE d.due_at <= $now ORDER BY d.due_at LIMIT $limit)
        ${CLAIMED}`,
     ),
     // A skip scan of the unfinished deliveries' index: one step per subscription that has any (its next id
@@ -106,14 +127,15 @@ function withEvents(statements: DeliveryStatements, rows: ClaimedRow[]): Claimed
 
 /**
  * Claims due deliveries, at most `limits[subscription].count` of each subscription (in the map's order), each
- * for its own lease, and at most `total` in all, with their events.
+ * for its own lease, and at most `total` in all, with their events; of an `ordered` one, only the heads of its lines.
  */
-export function claimDue(db: Db, statements: DeliveryStatements, limits: Map<string, { count: number; leaseMs: number }>, total: number, now: number): ClaimedDelivery[] {
+export function claimDue(db: Db, statements: DeliveryStatements, limits: ClaimLimits, total: number, now: number): ClaimedDelivery[] {
   return db.transaction(() => {
     const rows: ClaimedRow[] = [];
-    for (const [subscriptionId, { count, leaseMs }] of limits) {
+    for (const [subscriptionId, { count, leaseMs, ordered }] of limits) {
       const room = Math.min(count, total - rows.length);
-      if (room > 0) rows.push(...statements.claimForSubscription.all({ leaseUntil: now + leaseMs, now, subscriptionId, limit: room }));
+      const statement = ordered ? statements.claimHeadsForSubscription : statements.claimForSubscription;
+      if (room > 0) rows.push(...statement.all({ leaseUntil: now + leaseMs, now, subscriptionId, limit: room }));
     }
     return withEvents(statements, rows);
   });

@@ -36,9 +36,9 @@ export function prepareEventStatements(db: Db) {
       `INSERT INTO events (id, event_type, object_type, object, triggered_at, created_at, status)
        VALUES ($id, $eventType, $objectType, $object, $triggeredAt, $createdAt, $status) ON CONFLICT (id) DO NOTHING`,
     ),
-    insertDelivery: db.$client.prepare<never, Record<"id" | "eventId" | "subscriptionId" | "state", string> & Record<"dueAt" | "createdAt", number>>(
-      `INSERT INTO deliveries (id, event_id, subscription_id, state, due_at, created_at, updated_at)
-       VALUES ($id, $eventId, $subscriptionId, $state, $dueAt, $createdAt, $createdAt)`,
+    insertDelivery: db.$client.prepare<never, Record<"id" | "eventId" | "subscriptionId" | "state", string> & Record<"dueAt" | "createdAt", number> & { orderingKey: string | null }>(
+      `INSERT INTO deliveries (id, event_id, subscription_id, state, due_at, ordering_key, created_at, updated_at)
+       VALUES ($id, $eventId, $subscriptionId, $state, $dueAt, $orderingKey, $createdAt, $createdAt)`,
     ),
     refreshStatuses: db.$client.prepare<never, { ids: string }>(`UPDATE events SET status = ${STATUS_FROM_DELIVERIES} WHERE id IN (SELECT value FROM json_each($ids))`),
   };
@@ -90,7 +90,16 @@ export function publishEvents(db: Db, statements: EventStatements, batch: Public
         const stored = { ...existing, deliveries: statements.deliveriesOfEvent.all({ eventId: existing.id }) };
         return { kind: isSamePublication(existing, input) ? "existing" : "conflict", event: stored };
       }
-      for (const d of created) statements.insertDelivery.run({ id: d.id, eventId: d.eventId, subscriptionId: d.subscriptionId, state: d.state, dueAt: now, createdAt: now });
+      for (const d of created)
+        statements.insertDelivery.run({
+          id: d.id,
+          eventId: d.eventId,
+          subscriptionId: d.subscriptionId,
+          state: d.state,
+          dueAt: now,
+          orderingKey: input.orderingKeys?.[d.subscriptionId] ?? null,
+          createdAt: now,
+        });
       return { kind: "created", event: { ...event, deliveries: created } };
     }),
   );

@@ -11,7 +11,17 @@ import { prepareEventStatements, publishEvents, resendEvents, type Publication }
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
 import { lockDatabase } from "./lock.ts";
 import { purgeBatch } from "./purge.ts";
-import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
+import {
+  deleteApiKey,
+  deleteSubscription,
+  insertApiKey,
+  insertSubscription,
+  listApiKeys,
+  listSubscriptions,
+  setSubscriptionHealth,
+  syncConfigSubscriptions,
+  updateSubscription,
+} from "./subscriptions.ts";
 import type { Store } from "../port.ts";
 
 /** Opens the store at `path`; throws DatabaseInUse if another process (or store in this one) has it open. */
@@ -80,6 +90,7 @@ export function openSqliteStore(path: string): Store {
       list: () => read(() => listSubscriptions(db)),
       insert: (row) => durably(() => insertSubscription(db, row)),
       update: (id, spec, now) => durably(() => updateSubscription(db, id, spec, now)),
+      setHealth: (id, health) => durably(() => setSubscriptionHealth(db, id, health)),
       remove: (id, now) => durably(() => deleteSubscription(db, id, now)),
       syncConfig: (specs, now) => durably(() => syncConfigSubscriptions(db, specs, now)),
     },

@@ -2,7 +2,7 @@
 import { sql } from "drizzle-orm";
 import { index, integer, primaryKey, sqliteTable, text } from "drizzle-orm/sqlite-core";
 import type { SubscriptionFile } from "../../config/schema.ts";
-import { API_ROLES, DELIVERY_STATES, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../../domain/vocabulary.ts";
+import { API_ROLES, DELIVERY_STATES, DISABLED_REASONS, EVENT_STATUSES, JOB_KINDS, JOB_STATES, SUBSCRIPTION_SOURCES } from "../../domain/vocabulary.ts";
 
 // Times are unix milliseconds (integers): cheap to compare and index, and exact under an injected clock.
 export const events = sqliteTable(
@@ -50,6 +50,12 @@ export const deliveries = sqliteTable(
     leased: integer("leased", { mode: "boolean" }).notNull().default(false),
     /** Resent while in flight: when that attempt's outcome comes, the delivery starts afresh instead. */
     resend: integer("resend", { mode: "boolean" }).notNull().default(false),
+    /**
+     * For a subscription delivering in order: the line this delivery waits in ("" for the subscription's one line,
+     * else its key's value). Null for a subscription in no order. Within a line, ids (time-ordered, made in
+     * publish order) give the order.
+     */
+    orderingKey: text("ordering_key"),
     /** Its event's created_at: deliveries are made with their event, so the event log can page by subscription. */
     createdAt: integer("created_at").notNull(),
     updatedAt: integer("updated_at").notNull(),
@@ -59,6 +65,8 @@ export const deliveries = sqliteTable(
     // earliest due time: one partial index for each question, holding only unfinished deliveries.
     index("deliveries_subscription_due_idx").on(t.subscriptionId, t.dueAt).where(sql`${t.dueAt} IS NOT NULL`),
     index("deliveries_due_idx").on(t.dueAt).where(sql`${t.dueAt} IS NOT NULL`),
+    // An ordered subscription claims only the head of each line: the first unfinished delivery per key.
+    index("deliveries_line_idx").on(t.subscriptionId, t.orderingKey, t.id).where(sql`${t.dueAt} IS NOT NULL`),
     index("deliveries_event_idx").on(t.eventId),
     // The event log filtered on a subscription walks its deliveries newest first (the order of their events),
     // and on a subscription and a status those in one state: only the few that did not succeed are indexed so.
@@ -105,6 +113,11 @@ export const subscriptions = sqliteTable("subscriptions", {
   removedAt: integer("removed_at"),
   /** Deleted through the API: kept so its id is never reused for someone else's history. */
   deletedAt: integer("deleted_at"),
+  /** Since when every attempt has failed (the first failure after the last success); null after a success. */
+  failingSince: integer("failing_since"),
+  /** Herald disabled it (every attempt failing for disable_after, or a 410): why and when. Enabling it clears both. */
+  disabledReason: text("disabled_reason", { enum: DISABLED_REASONS }),
+  disabledAt: integer("disabled_at"),
 });
 
 export const apiKeys = sqliteTable("api_keys", {

@@ -3,13 +3,28 @@ import { and, eq, isNull } from "drizzle-orm";
 import type { Db } from "./db.ts";
 import { apiKeys, subscriptions } from "./schema.ts";
 import type { ApiKeyRow, SubscriptionRow, SubscriptionSpec } from "../types.ts";
+import type { SubscriptionHealth } from "../../domain/subscription.ts";
 
 export function listSubscriptions(db: Db): SubscriptionRow[] {
-  return db.select().from(subscriptions).all();
+  return db
+    .select()
+    .from(subscriptions)
+    .all()
+    .map(({ failingSince, disabledReason, disabledAt, ...row }) => ({
+      ...row,
+      health: { failingSince, disabled: disabledReason === null ? null : { reason: disabledReason, at: disabledAt ?? 0 } },
+    }));
 }
 
-export function insertSubscription(db: Db, row: SubscriptionRow) {
+export function insertSubscription(db: Db, { health: _, ...row }: SubscriptionRow) {
   db.insert(subscriptions).values(row).run();
+}
+
+export function setSubscriptionHealth(db: Db, id: string, health: SubscriptionHealth) {
+  db.update(subscriptions)
+    .set({ failingSince: health.failingSince, disabledReason: health.disabled?.reason ?? null, disabledAt: health.disabled?.at ?? null })
+    .where(eq(subscriptions.id, id))
+    .run();
 }
 
 export function updateSubscription(db: Db, id: string, spec: SubscriptionSpec, now: number) {
@@ -37,7 +52,7 @@ export function syncConfigSubscriptions(db: Db, specs: SubscriptionSpec[], now: 
       const row = stored.get(spec.id);
       if (!row) db.insert(subscriptions).values({ id: spec.id, source: "config", spec, createdAt: now, updatedAt: now }).run();
       else if (row.removedAt !== null || row.deletedAt !== null || JSON.stringify(row.spec) !== JSON.stringify(spec))
-        db.update(subscriptions).set({ spec, removedAt: null, deletedAt: null, updatedAt: now }).where(eq(subscriptions.id, spec.id)).run();
+        db.update(subscriptions).set({ spec, removedAt: null, deletedAt: null, updatedAt: now, failingSince: null, disabledReason: null, disabledAt: null }).where(eq(subscriptions.id, spec.id)).run();
       stored.delete(spec.id);
     }
     for (const gone of stored.values()) {
