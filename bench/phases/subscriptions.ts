@@ -1,6 +1,7 @@
 // Scale in subscriptions: a busy subscription's delivery rate alone and beside 999 idle ones, Herald's idle CPU
-// with 1 and with 3,000 subscriptions, and 3,000 subscriptions created one after another through the API. Each
-// figure comes with its baseline from the same run; every wait is bounded.
+// with 1 and with 3,000 subscriptions, 3,000 subscriptions created one after another through the API, and
+// 1,000 made through the API: Herald's idle CPU with them, then 200 events to each of them (their delivery rate
+// against the busy one's alone). Each figure comes with its baseline from the same run; every wait is bounded.
 import { closedLoop, pollUntil } from "../load.ts";
 import { withHerald, type HeraldProcess, type ReceiverProcess } from "../processes.ts";
 import { CONCURRENCY, heraldYaml, publishBody, publishHeaders } from "../workload.ts";
@@ -22,6 +23,13 @@ export interface SubscriptionScaleResult {
   createSeconds: number;
   created: number;
   createSlowdown: number;
+  /** `fanoutSubscriptions` made through the API: Herald's idle CPU with them, then deliveries per second of `fanoutEvents` events to each. */
+  idleCpuApiMade: IdleCpu;
+  fanoutRate: number;
+  fanoutSubscriptions: number;
+  fanoutEvents: number;
+  /** Whether every delivery of the fan-out arrived before the deadline (the rate counts those that did). */
+  fanoutFinished: boolean;
 }
 
 /** The phase's sizes: BENCH_SCALE_EVENTS events per rate (after 500 to warm up). */
@@ -32,18 +40,36 @@ export const SUBSCRIPTION_SCALE = {
   created: 3_000,
   idleSeconds: 20,
   settleSeconds: 40,
+  fanoutSubscriptions: 1_000,
+  fanoutEvents: 200,
   deadlineMs: 120_000,
 };
 
 /** Subscriptions to an event type the bench never publishes: they have nothing to deliver, ever. */
 const idleSubscriptions = (count: number, url: string) => Array.from({ length: count }, (_, i) => `{ id: idle_${i}, url: "${url}/idle/${i}", events: [report_corrected] }`);
 
-async function busyRate(herald: HeraldProcess, receiver: ReceiverProcess, events: number, deadlineMs: number): Promise<number> {
-  const publish = async (i: number) => {
-    const response = await fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: publishHeaders, body: publishBody(i) });
+const publisher = (herald: HeraldProcess) => async (i: number) => {
+  const response = await fetch(`${herald.url}/api/v1/events`, { method: "POST", headers: publishHeaders, body: publishBody(i) });
+  await response.arrayBuffer();
+  return response.status === 202;
+};
+
+/** Creates subscriptions through the API one after another (until the deadline); the time each took, in ms. */
+async function createSubscriptions(herald: HeraldProcess, count: number, deadlineMs: number, spec: (i: number) => Record<string, unknown>): Promise<number[]> {
+  const times: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < count && performance.now() - started < deadlineMs; i++) {
+    const t0 = performance.now();
+    const response = await herald.api("/api/v1/subscriptions", { method: "POST", body: JSON.stringify(spec(i)), headers: { "content-type": "application/json" } });
     await response.arrayBuffer();
-    return response.status === 202;
-  };
+    if (response.status !== 201) throw new Error(`creating subscription ${i} answered ${response.status}`);
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function busyRate(herald: HeraldProcess, receiver: ReceiverProcess, events: number, deadlineMs: number): Promise<number> {
+  const publish = publisher(herald);
   const warm = await closedLoop(500, CONCURRENCY, deadlineMs, publish);
   await pollUntil(async () => (await receiver.stats()).received >= warm.ok, deadlineMs);
   await receiver.reset();
@@ -71,11 +97,7 @@ async function idleCpu(herald: HeraldProcess, seconds: number, settleSeconds: nu
   return { afterStart, settled: await share(seconds) };
 }
 
-export async function measureSubscriptionScale(
-  freshDir: () => string,
-  receiver: ReceiverProcess,
-  options: { events: number; idle: number; manyIdle: number; created: number; idleSeconds: number; settleSeconds: number; deadlineMs: number },
-): Promise<SubscriptionScaleResult> {
+export async function measureSubscriptionScale(freshDir: () => string, receiver: ReceiverProcess, options: typeof SUBSCRIPTION_SCALE): Promise<SubscriptionScaleResult> {
   const busy = `{ id: busy, url: "${receiver.url}/busy", events: [sample.uploaded] }`;
   const rate = (subscriptions: string[]) =>
     withHerald(
@@ -100,18 +122,29 @@ export async function measureSubscriptionScale(
     (port) => heraldYaml({ port, subscriptions: [busy] }),
     async (herald) => {
       const tenth = Math.max(1, Math.floor(options.created / 10));
-      const times: number[] = [];
       const started = performance.now();
-      for (let i = 0; i < options.created && performance.now() - started < options.deadlineMs; i++) {
-        const t0 = performance.now();
-        const body = JSON.stringify({ id: `made_${i}`, url: `${receiver.url}/made/${i}`, events: ["report_corrected"] });
-        const response = await herald.api("/api/v1/subscriptions", { method: "POST", body, headers: { "content-type": "application/json" } });
-        await response.arrayBuffer();
-        if (response.status !== 201) throw new Error(`creating subscription ${i} answered ${response.status}`);
-        times.push(performance.now() - t0);
-      }
+      const times = await createSubscriptions(herald, options.created, options.deadlineMs, (i) => ({ id: `made_${i}`, url: `${receiver.url}/made/${i}`, events: ["report_corrected"] }));
       const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
       return { seconds: (performance.now() - started) / 1000, created: times.length, slowdown: sum(times.slice(-tenth)) / sum(times.slice(0, tenth)) };
+    },
+  );
+
+  // Made through the API and all subscribed to the type published: idle first (nothing published yet), then
+  // every event fans out to each of them.
+  const { result: fanout } = await withHerald(
+    freshDir(),
+    (port) => heraldYaml({ port, subscriptions: [] }),
+    async (herald) => {
+      const made = await createSubscriptions(herald, options.fanoutSubscriptions, options.deadlineMs, (i) => ({ id: `fan_${i}`, url: `${receiver.url}/fan/${i}`, events: ["sample.uploaded"] }));
+      if (made.length < options.fanoutSubscriptions) throw new Error(`only ${made.length} subscriptions were made before the deadline`);
+      const idleCpuApiMade = await idleCpu(herald, options.idleSeconds, options.settleSeconds);
+      await receiver.reset();
+      const started = performance.now();
+      const run = await closedLoop(options.fanoutEvents, CONCURRENCY, options.deadlineMs, publisher(herald));
+      const expected = run.ok * options.fanoutSubscriptions;
+      const finished = await pollUntil(async () => (await receiver.stats()).received >= expected, options.deadlineMs);
+      const received = (await receiver.stats()).received;
+      return { idleCpuApiMade, rate: received / ((performance.now() - started) / 1000), finished };
     },
   );
   return {
@@ -124,15 +157,21 @@ export async function measureSubscriptionScale(
     createSeconds: creation.seconds,
     created: creation.created,
     createSlowdown: creation.slowdown,
+    idleCpuApiMade: fanout.idleCpuApiMade,
+    fanoutRate: fanout.rate,
+    fanoutSubscriptions: options.fanoutSubscriptions,
+    fanoutEvents: options.fanoutEvents,
+    fanoutFinished: fanout.finished,
   };
 }
 
-/** The figures as lines for the results' notes, with the targets of issue 18. */
+/** The figures as lines for the results' notes, with the targets of issues 18 and 13. */
 export function subscriptionScaleNotes(r: SubscriptionScaleResult): string[] {
   const rate = (x: number) => `${Math.round(x).toLocaleString("en-US")}/s`;
   return [
     `Subscriptions: one busy subscription delivered ${rate(r.busyAlone)} alone and ${rate(r.busyBesideIdle)} beside ${r.idle} idle ones: ${((r.busyBesideIdle / r.busyAlone) * 100).toFixed(0)}% (target ≥ 80%).`,
     `Idle CPU once start-up has settled (${SUBSCRIPTION_SCALE.idleSeconds} s from ${SUBSCRIPTION_SCALE.settleSeconds} s after readiness): ${r.idleCpuOne.settled.toFixed(2)}% of a core with 1 subscription, ${r.idleCpuMany.settled.toFixed(2)}% with ${r.manyIdle.toLocaleString("en-US")} (target < 1%); over the first ${SUBSCRIPTION_SCALE.idleSeconds} s after readiness, while start-up's garbage is collected and its memory handed back: ${r.idleCpuOne.afterStart.toFixed(2)}% and ${r.idleCpuMany.afterStart.toFixed(2)}%.`,
+    `${r.fanoutSubscriptions.toLocaleString("en-US")} subscriptions made through the API: idle CPU ${r.idleCpuApiMade.settled.toFixed(2)}% of a core once settled, ${r.idleCpuApiMade.afterStart.toFixed(2)}% over the first ${SUBSCRIPTION_SCALE.idleSeconds} s after they were made (target < 1%); ${r.fanoutEvents} events to each delivered ${rate(r.fanoutRate)}, ${((r.fanoutRate / r.busyAlone) * 100).toFixed(0)}% of one subscription's end-to-end rate above (target ≥ 80%)${r.fanoutFinished ? "" : "; NOT all delivered before the deadline"}.`,
     `Creating ${r.created.toLocaleString("en-US")} subscriptions through the API one after another: ${r.createSeconds.toFixed(1)} s (target < 10 s for 3,000); the last tenth took ${r.createSlowdown.toFixed(2)}× the first tenth's time.`,
   ];
 }
