@@ -11,6 +11,7 @@ import { ConfigRejected, ROLES, startHerald, type Role } from "./runtime/herald.
 import { listenCommand, startConfigListeners } from "./listen/command.ts";
 import { jsonLogger } from "./log.ts";
 import { verifyCommand } from "./verify/command.ts";
+import { isOperational } from "./domain/operational.ts";
 import packageJson from "../package.json";
 
 const USAGE = `usage: herald <command> [--config FILE]
@@ -108,7 +109,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   if (command === "check-config") {
-    console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
+    console.log(`${file}: ok (${loaded.config.eventTypes.filter((t) => !isOperational(t.name)).length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
     return 0;
   }
   // The listeners first, so that deliveries left due by a previous run do not find their receivers missing.

@@ -65,10 +65,12 @@ export class EventService {
     return outcome;
   }
 
-  /** Publishes one of Herald's own events, to the subscriptions naming its type except the one it is `about`. */
+  /** Publishes one of Herald's own events to the subscriptions naming its type, except the one it is `about`; with none, nothing. */
   async publishOperational(eventType: OperationalEventType, object: Record<string, unknown>, about: string): Promise<void> {
     const declared = this.eventTypes().get(eventType)!;
     const targets = this.deps.directory.matching(eventType).filter((id) => id !== about);
+    // Nobody to tell: nothing is stored (the event log holds what was published to someone, or by someone).
+    if (targets.length === 0) return;
     await this.store(declared, { eventType, object, triggeredAt: null }, targets);
   }
 
