@@ -11,6 +11,7 @@ import { ConfigRejected, ROLES, startHerald, type Role } from "./runtime/herald.
 import { listenCommand, startConfigListeners } from "./listen/command.ts";
 import { jsonLogger } from "./log.ts";
 import { verifyCommand } from "./verify/command.ts";
+import { rotateKeyFile } from "./secrets/keys.ts";
 import packageJson from "../package.json";
 
 const USAGE = `usage: herald <command> [--config FILE]
@@ -22,6 +23,8 @@ commands:
                  roles run together in one process
                  --with-listeners also runs \`herald listen\` for the subscriptions that post to 127.0.0.1
   check-config   validate the config file and exit (0 valid, 2 invalid)
+  rotate-key     put a new key in the key file that encrypts stored secrets (the old one is kept beside it
+                 as <key file>.previous); the next start of \`herald serve\` re-encrypts every secret under it
   verify         check a saved delivery's signature as its receiver would (0 valid, 1 invalid, 2 usage error)
   listen         a local receiver: checks each delivery's signature or credentials, prints it, answers
   version        print the version
@@ -92,7 +95,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "verify") return verifyCommand(parsed.values, USAGE);
   if (command === "listen") return listenCommand(parsed.values, USAGE);
-  if (command !== "serve" && command !== "check-config") {
+  if (command !== "serve" && command !== "check-config" && command !== "rotate-key") {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -106,6 +109,15 @@ async function main(argv: string[]): Promise<number> {
   if (!loaded.ok) {
     console.error(`invalid configuration:\n${formatProblems(file, loaded.problems)}`);
     return 2;
+  }
+  if (command === "rotate-key") {
+    try {
+      console.log(rotateKeyFile({ keyFile: loaded.config.secrets.keyFile, sqlitePath: loaded.config.storage.sqlitePath }, process.env));
+      return 0;
+    } catch (error) {
+      console.error(`herald: ${(error as Error).message}`);
+      return 1;
+    }
   }
   if (command === "check-config") {
     console.log(`${file}: ok (${loaded.config.eventTypes.length} event types, ${loaded.config.subscriptions.length} subscriptions)`);

@@ -116,6 +116,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
+    secrets: { keyFile: raw.secrets?.key_file === undefined ? null : resolve(baseDir, raw.secrets.key_file) },
     retentionMs: parseDuration(raw.retention ?? "30d"),
     retry,
     delivery: {

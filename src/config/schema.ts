@@ -85,6 +85,8 @@ export const ConfigFileSchema = Type.Object(
       ),
     ),
     storage: Type.Optional(Type.Object({ sqlite: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+    // The key that encrypts stored secrets: HERALD_SECRET_KEY, else this file, else <database>.key (made at first start).
+    secrets: Type.Optional(Type.Object({ key_file: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
     retention: Type.Optional(Duration),
     retry: Type.Optional(Type.Partial(RetryPolicySchema)),
     delivery: Type.Optional(

@@ -18,6 +18,8 @@ export interface Config {
    */
   server: { host: string; port: number; publicUrl: string; maxBodyBytes: number; maxBodyMemoryBytes: number };
   storage: { sqlitePath: string };
+  /** keyFile: `secrets.key_file`, absolute, or null for the default beside the database (see secrets/keys.ts). */
+  secrets: { keyFile: string | null };
   retentionMs: number;
   retry: RetryPolicy;
   /** blockPrivateNetworks, allowNetworks: see delivery/outbound.ts. */

@@ -18,6 +18,8 @@ import { EventService } from "../services/events.ts";
 import type { AttemptOutcome } from "../store/index.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
+import { resealSecrets, sealedSubscriptions } from "../services/subscriptions/sealed-store.ts";
+import { loadSecretKeys } from "../secrets/keys.ts";
 import { eventLogPage } from "../ui/routes.ts";
 import { configReloader, problemWithoutLine } from "./reload.ts";
 import { Supervisor, type Task } from "./supervisor.ts";
@@ -64,7 +66,15 @@ export async function startHerald(options: HeraldOptions) {
   // A process that cannot listen must fail before it opens (and writes to) the database.
   if (runsApi) assertCanListen(live.config.server.host, live.config.server.port);
   const store = openSqliteStore(live.config.storage.sqlitePath);
-  const directory = new SubscriptionDirectory(store, live, clock);
+  let secretKeys;
+  try {
+    // After the store's lock: a key generated at first start is made by the one process that owns the database.
+    secretKeys = loadSecretKeys({ keyFile: live.config.secrets.keyFile, sqlitePath: live.config.storage.sqlitePath }, options.env ?? process.env, log);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const directory = new SubscriptionDirectory({ ...store, subscriptions: sealedSubscriptions(store.subscriptions, secretKeys.cipher, live) }, live, clock);
   const keys = new KeyRing(store, live, clock);
   const onAttempt = (subscriptionId: string, outcome: AttemptOutcome) => {
     metrics.attempt(subscriptionId, outcome);
@@ -87,6 +97,9 @@ export async function startHerald(options: HeraldOptions) {
     {
       name: "subscriptions and keys",
       async start() {
+        const resealed = await resealSecrets(store.subscriptions, secretKeys.cipher, live);
+        if (resealed > 0) log.info("encrypted the stored secrets under the current key", { subscriptions: resealed, key_id: secretKeys.cipher.current.id });
+        secretKeys.rotationDone();
         const conflicts = await directory.conflicts(live.config, live.plugins, options.problemAt ?? problemWithoutLine);
         if (conflicts.length > 0) throw new ConfigRejected(conflicts);
         await directory.applyConfig();

@@ -90,6 +90,8 @@ export interface SubscriptionStore {
    * longer in the file marked removed. The caller has checked that no id belongs to an API-made subscription.
    */
   syncConfig(specs: SubscriptionSpec[], now: number): Promise<void>;
+  /** Replaces these subscriptions' specs as given, in one transaction, their times untouched (secrets re-sealed under a new key). */
+  rewriteSpecs(rows: { id: string; spec: SubscriptionSpec }[]): Promise<void>;
 }
 
 export interface ApiKeyStore {

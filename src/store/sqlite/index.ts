@@ -11,7 +11,7 @@ import { prepareEventStatements, publishEvents, resendEvents, type Publication }
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
 import { lockDatabase } from "./lock.ts";
 import { purgeBatch } from "./purge.ts";
-import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
+import { deleteApiKey, deleteSubscription, insertApiKey, insertSubscription, listApiKeys, listSubscriptions, rewriteSpecs, syncConfigSubscriptions, updateSubscription } from "./subscriptions.ts";
 import type { Store } from "../port.ts";
 
 /** Opens the store at `path`; throws DatabaseInUse if another process (or store in this one) has it open. */
@@ -82,6 +82,7 @@ export function openSqliteStore(path: string): Store {
       update: (id, spec, now) => durably(() => updateSubscription(db, id, spec, now)),
       remove: (id, now) => durably(() => deleteSubscription(db, id, now)),
       syncConfig: (specs, now) => durably(() => syncConfigSubscriptions(db, specs, now)),
+      rewriteSpecs: (rows) => durably(() => rewriteSpecs(db, rows)),
     },
     apiKeys: {
       list: () => read(() => listApiKeys(db)),
