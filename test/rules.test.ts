@@ -161,6 +161,7 @@ describe('matchingSubscriptions: those naming the event type, and those subscrib
     retry: OVATION,
     enabled: true,
     description: null,
+    tls: null,
   });
   const subscriptions = [subscription("everything", ["*"]), subscription("uploads", ["sample.uploaded"]), subscription("analyses", ["analysis.succeeded", "analysis.failed"])];
 

@@ -6,10 +6,10 @@ import { sha256Hex } from "../tokens.ts";
 import { loadPlugins } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
-import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment } from "./schema.ts";
+import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment, type SubscriptionFile } from "./schema.ts";
 import { parseSize } from "./size.ts";
 import { semanticProblems } from "./semantics.ts";
-import { resolveRetry, resolveSubscription } from "./subscription.ts";
+import { resolveRetry, resolveSubscription, tlsFiles } from "./subscription.ts";
 import type { Config, ConfigProblem } from "./types.ts";
 import type { ApiKey } from "../domain/subscription.ts";
 
@@ -78,7 +78,7 @@ export async function loadConfigText(text: string, file: string, env: Record<str
   for (const p of pluginProblems) {
     problems.push(p.index === null ? { path: "", line: null, message: p.message } : problem(["plugins", parts.origin.plugins[p.index]!], p.message));
   }
-  const config = resolveConfig(parts.file, file, baseDir, pluginFiles);
+  const config = resolveConfig(parts.file, file, baseDir, pluginFiles, env);
   problems.push(...semanticProblems(parts, config, registry, problem));
   return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem, sections: new Set(Object.keys(parts.file)) };
 }
@@ -93,7 +93,14 @@ function fail(problems: ConfigProblem[]): LoadResult {
   return { ok: false, problems };
 }
 
-function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[]): Config {
+function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[], env: Record<string, string | undefined>): Config {
+  const path = (p: string) => resolve(baseDir, p);
+  const absolute = (tls: SubscriptionFile["tls"]) =>
+    tls && { ...tls, ...(tls.ca_file ? { ca_file: path(tls.ca_file) } : {}), ...(tls.cert_file ? { cert_file: path(tls.cert_file) } : {}), ...(tls.key_file ? { key_file: path(tls.key_file) } : {}) };
+  const serverTls = raw.server?.tls;
+  const defaultTls = absolute(raw.delivery?.tls);
+  // The usual variables, lowercase too (curl reads those); the file's delivery.proxy wins over both.
+  const variable = (name: string) => env[name] || env[name.toLowerCase()] || null;
   const retry = resolveRetry(
     {
       timeoutMs: parseDuration(DEFAULT_RETRY.timeout),
@@ -113,6 +120,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
       maxBodyBytes: parseSize(raw.server?.max_body_size ?? DEFAULT_MAX_BODY_SIZE),
       maxBodyMemoryBytes: parseSize(raw.server?.max_body_memory ?? DEFAULT_MAX_BODY_MEMORY),
+      tls: serverTls ? { certFile: path(serverTls.cert_file), keyFile: path(serverTls.key_file) } : null,
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
@@ -125,12 +133,23 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       // Off by default: on premises, receivers often live on the private network. Link-local is refused anyway.
       blockPrivateNetworks: raw.delivery?.block_private_networks ?? false,
       allowNetworks: raw.delivery?.allow_networks ?? [],
+      tls: defaultTls ? tlsFiles(defaultTls) : { caFile: null, certFile: null, keyFile: null },
+      proxy: {
+        http: raw.delivery?.proxy ?? variable("HTTP_PROXY"),
+        https: raw.delivery?.proxy ?? variable("HTTPS_PROXY"),
+        noProxy:
+          raw.delivery?.no_proxy ??
+          (variable("NO_PROXY") ?? "")
+            .split(",")
+            .map((host) => host.trim())
+            .filter(Boolean),
+      },
     },
     log: { level: raw.log?.level ?? "info" },
     metrics: { tokenSha256: raw.metrics?.token === undefined ? null : sha256Hex(raw.metrics.token) },
     plugins: pluginFiles,
     eventTypes: raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })),
-    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, retry)),
+    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s.tls ? { ...s, tls: absolute(s.tls) } : s, retry)),
     apiKeys: (raw.api_keys ?? []).map(resolveApiKey),
     watch: raw.reload?.watch ?? true,
   };

@@ -36,6 +36,18 @@ export const EventTypeSchema = Type.Object(
 
 export const PluginChoiceSchema = Type.Object({ plugin: Type.String({ minLength: 1 }) }, { additionalProperties: true });
 
+const FilePath = Type.String({ minLength: 1, description: "a file path, relative to the config file's folder" });
+
+/** TLS toward receivers: a site's own CA to trust, and a client certificate to present (mTLS). */
+export const OutboundTlsSchema = Type.Object(
+  {
+    ca_file: Type.Optional(FilePath),
+    cert_file: Type.Optional(FilePath),
+    key_file: Type.Optional(FilePath),
+  },
+  { additionalProperties: false },
+);
+
 export const SubscriptionSchema = Type.Object(
   {
     id: Type.String({ pattern: NAME_PATTERN }),
@@ -47,6 +59,7 @@ export const SubscriptionSchema = Type.Object(
     retry: Type.Optional(Type.Partial(RetryPolicySchema)),
     enabled: Type.Optional(Type.Boolean({ description: "false: no new deliveries, and unfinished ones fail (default true)" })),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
+    tls: Type.Optional(OutboundTlsSchema),
   },
   { additionalProperties: false },
 );
@@ -80,6 +93,8 @@ export const ConfigFileSchema = Type.Object(
           max_body_size: Type.Optional(Size),
           // All request bodies being read at once may hold at most this much memory (503 beyond): see api/body-budget.ts.
           max_body_memory: Type.Optional(Size),
+          // HTTPS for the API and the page; a reload reads the files again (renewed certificates).
+          tls: Type.Optional(Type.Object({ cert_file: FilePath, key_file: FilePath }, { additionalProperties: false })),
         },
         { additionalProperties: false },
       ),
@@ -96,6 +111,11 @@ export const ConfigFileSchema = Type.Object(
           per_subscription: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096 })),
           block_private_networks: Type.Optional(Type.Boolean()),
           allow_networks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "CIDRs such as 169.254.10.0/24 or fd00::/8" })),
+          tls: Type.Optional(OutboundTlsSchema),
+          // An HTTP proxy for every delivery (CONNECT for https receivers); else HTTPS_PROXY / HTTP_PROXY.
+          proxy: Type.Optional(Type.String({ pattern: "^https?://", description: "http://host:port" })),
+          // Hosts reached without the proxy (else NO_PROXY): a name, a .domain suffix, an address, or *.
+          no_proxy: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
         },
         { additionalProperties: false },
       ),

@@ -3,7 +3,12 @@
 import { DEFAULT_TRANSFORMER } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import type { ConfigFile, SubscriptionFile } from "./schema.ts";
-import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscription.ts";
+import type { PluginChoice, RetryPolicy, Subscription, TlsFiles } from "../domain/subscription.ts";
+
+/** `tls:` as written; paths as given (the file's loader makes them absolute first). */
+export function tlsFiles(tls: NonNullable<SubscriptionFile["tls"]>): TlsFiles {
+  return { caFile: tls.ca_file ?? null, certFile: tls.cert_file ?? null, keyFile: tls.key_file ?? null };
+}
 
 export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
   return {
@@ -33,5 +38,6 @@ export function resolveSubscription(spec: SubscriptionFile, defaultRetry: RetryP
     retry: resolveRetry(defaultRetry, spec.retry),
     enabled: spec.enabled ?? true,
     description: spec.description ?? null,
+    tls: spec.tls ? tlsFiles(spec.tls) : null,
   };
 }

@@ -16,6 +16,13 @@ export interface PluginChoice {
   options: Record<string, unknown>;
 }
 
+/** Files for TLS toward a receiver (absolute paths): a CA to trust, a client certificate and its key. */
+export interface TlsFiles {
+  caFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+}
+
 export interface Subscription {
   id: string;
   url: string;
@@ -28,6 +35,8 @@ export interface Subscription {
   /** false: nothing new is delivered to it, and its unfinished deliveries fail. */
   enabled: boolean;
   description: string | null;
+  /** TLS files of its own, over the config's default (delivery.tls); only the file's subscriptions have them. */
+  tls: TlsFiles | null;
 }
 
 export interface ApiKey {

@@ -1,5 +1,6 @@
 // `herald serve`: wires the store, the services, the API and the delivery worker, and starts them in order.
 // `role` picks what this process runs: the API, the worker (with jobs and retention), or both (the default).
+import { readFileSync } from "node:fs";
 import { createApp } from "../api/app.ts";
 import { assertCanListen } from "../api/port-probe.ts";
 import { systemClock, type Clock } from "../clock.ts";
@@ -88,7 +89,8 @@ export async function startHerald(options: HeraldOptions) {
   const jobs = new JobRunner({ store, clock, log, onWork, pollForNew: !runsApi });
   const events = new EventService({ live, store, directory, clock, metrics, onWork, startJob: (id) => runsWorker && jobs.start(id) });
   const app = createApp({ live, keys, directory, events, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
-  const reload = configReloader({ live, directory, log, env: options.env, onApplied: onWork });
+  const http = runsApi ? httpTask(app, live, log) : null;
+  const reload = configReloader({ live, directory, log, env: options.env, onApplied: () => (onWork(), http?.renewCertificate()) });
   let sweepTimer: Timer | undefined;
   let stopWatching = () => {};
 
@@ -108,7 +110,7 @@ export async function startHerald(options: HeraldOptions) {
       },
       stop: () => {},
     },
-    ...(runsApi ? [httpTask(app, live)] : []),
+    ...(http ? [http] : []),
     ...(runsWorker
       ? [
           { name: "worker", start: () => void (options.startWorker !== false && worker.start()), stop: () => worker.stop() },
@@ -138,7 +140,7 @@ export async function startHerald(options: HeraldOptions) {
   await supervisor.start(tasks);
 
   const server = app.server;
-  const url = server ? `http://${server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname}:${server.port}` : "";
+  const url = server ? `${live.config.server.tls ? "https" : "http"}://${server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname}:${server.port}` : "";
   log.info("herald serving", { role, ...(url ? { url } : {}), config: live.config.file, database: live.config.storage.sqlitePath });
 
   return {
@@ -161,22 +163,55 @@ export async function startHerald(options: HeraldOptions) {
 
 export type Herald = Awaited<ReturnType<typeof startHerald>>;
 
-function httpTask(app: ReturnType<typeof createApp>, live: LiveConfig): Task {
-  const { host, port, maxBodyBytes } = live.config.server;
+interface HttpTask extends Task {
+  /** Reads the certificate files again and, if they changed (renewed), serves with them from now on. */
+  renewCertificate(): void;
+}
+
+function httpTask(app: ReturnType<typeof createApp>, live: LiveConfig, log: Logger): HttpTask {
+  const { host, port, maxBodyBytes, tls: tlsFiles } = live.config.server;
+  let served: { cert: string; key: string } | undefined;
+  const listen = (tls: typeof served, on = port) => {
+    // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
+    // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit,
+    // and while reading a chunked body. Bun's own cap is a memory backstop above that; it answers a bare
+    // 413 to a request declaring more, or to a chunked body that outruns the app's reading by that margin.
+    app.listen({ hostname: host, port: on, reusePort: false, maxRequestBodySize: maxBodyBytes + BODY_CAP_MARGIN, ...(tls ? { tls } : {}) });
+    served = tls;
+  };
+  const readCertificate = () => (tlsFiles ? { cert: readFileSync(tlsFiles.certFile, "utf8"), key: readFileSync(tlsFiles.keyFile, "utf8") } : undefined);
   return {
     name: "http",
     start() {
       try {
-        // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
-        // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit,
-        // and while reading a chunked body. Bun's own cap is a memory backstop above that; it answers a bare
-        // 413 to a request declaring more, or to a chunked body that outruns the app's reading by that margin.
-        app.listen({ hostname: host, port, reusePort: false, maxRequestBodySize: maxBodyBytes + BODY_CAP_MARGIN });
+        listen(readCertificate());
       } catch (error) {
         throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
       }
     },
     stop: () => app.server?.stop(),
+    renewCertificate() {
+      if (!tlsFiles || !app.server) return;
+      const previous = served;
+      let renewed;
+      try {
+        renewed = readCertificate()!;
+      } catch (error) {
+        return log.error("could not read the renewed certificate; serving the one in use", { error: String(error) });
+      }
+      if (renewed.cert === previous?.cert && renewed.key === previous.key) return;
+      // Bun's server.reload() keeps the certificate it started with: a new listener on the same port takes
+      // over (requests under way finish on the old one; a connection in the moment between is refused).
+      const bound = app.server.port;
+      void app.server.stop();
+      try {
+        listen(renewed, bound);
+        log.info("serving the renewed certificate", { cert_file: tlsFiles.certFile });
+      } catch (error) {
+        listen(previous, bound);
+        log.error("the renewed certificate was refused; serving the one in use", { error: String(error) });
+      }
+    },
   };
 }
 

@@ -68,7 +68,9 @@ function fixedSettings(running: Config, next: Config): string[] {
   if (next.server.port !== running.server.port) changed.push("server.port");
   if (next.server.maxBodyBytes !== running.server.maxBodyBytes) changed.push("server.max_body_size");
   if (next.server.maxBodyMemoryBytes !== running.server.maxBodyMemoryBytes) changed.push("server.max_body_memory");
+  if (JSON.stringify(next.server.tls) !== JSON.stringify(running.server.tls)) changed.push("server.tls");
   if (next.storage.sqlitePath !== running.storage.sqlitePath) changed.push("storage.sqlite");
+  if (next.secrets.keyFile !== running.secrets.keyFile) changed.push("secrets.key_file");
   if (next.watch !== running.watch) changed.push("reload.watch");
   return changed;
 }

@@ -5,7 +5,7 @@ import { formatDuration } from "../../config/duration.ts";
 import { redactUrl } from "../../delivery/request.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { SubscriptionSpec } from "../../store/types.ts";
-import type { Subscription } from "../../domain/subscription.ts";
+import type { Subscription, TlsFiles } from "../../domain/subscription.ts";
 import { isSecretName } from "../../domain/names.ts";
 import { isSealed, type SecretCipher } from "../../secrets/cipher.ts";
 
@@ -35,6 +35,7 @@ export function specOf(subscription: Subscription): FullSpec {
     },
     enabled: subscription.enabled,
     ...(subscription.description === null ? {} : { description: subscription.description }),
+    ...(subscription.tls ? { tls: tlsSpec(subscription.tls) } : {}),
   };
 }
 
@@ -63,6 +64,10 @@ function editSecrets<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistr
     ...(auth ? { auth: choice(auth, plugins.auth.get(auth.plugin)?.options) } : {}),
     ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? edit.header(value) : value])) } : {}),
   };
+}
+
+function tlsSpec(tls: TlsFiles): NonNullable<SubscriptionSpec["tls"]> {
+  return { ...(tls.caFile ? { ca_file: tls.caFile } : {}), ...(tls.certFile ? { cert_file: tls.certFile } : {}), ...(tls.keyFile ? { key_file: tls.keyFile } : {}) };
 }
 
 /** The spec as it may be shown: secret options left out, secret headers "[redacted]", the URL's credentials too. */
