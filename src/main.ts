@@ -153,7 +153,7 @@ async function main(argv: string[]): Promise<number> {
   }
   announceStart(loaded.config, herald.url, changeMeFallbacksInForce(await Bun.file(loaded.config.file).text(), process.env), herald.log);
   // SIGHUP re-reads the config, as daemons do; an invalid file is logged and the running config stays.
-  process.on("SIGHUP", () => void herald.reload());
+  process.on("SIGHUP", () => void herald.reload("SIGHUP"));
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       herald.log.info("shutting down", { signal });

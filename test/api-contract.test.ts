@@ -188,6 +188,8 @@ describe("every documented operation, driven for real, answers as documented", (
     const key = await call({ operation: "POST /api/v1/api_keys", expected: 201, body: { name: "driven", role: "admin" } });
     await call({ operation: "GET /api/v1/api_keys/{id}", expected: 200, path: `/api/v1/api_keys/${key.id}` });
     await call({ operation: "DELETE /api/v1/api_keys/{id}", expected: 204, path: `/api/v1/api_keys/${key.id}` });
+    const audit = await call({ operation: "GET /api/v1/audit", expected: 200, path: "/api/v1/audit?per_page=2" });
+    expect(audit.map((entry: { action: string }) => entry.action)).toEqual(["api_key.deleted", "api_key.created"]);
     expect(
       operations()
         .map(({ method, path }) => `${method.toUpperCase()} ${path}`)

@@ -8,6 +8,8 @@ import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
 import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
+import { auditRoutes } from "./audit.ts";
+import type { AuditLog } from "../services/audit.ts";
 import { authGuard, keyOfRequest } from "./auth.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
@@ -28,6 +30,7 @@ export interface AppDeps {
   keys: KeyRing;
   directory: SubscriptionDirectory;
   events: EventService;
+  audit: AuditLog;
   clock: Clock;
   metrics: Metrics;
   log: Logger;
@@ -115,6 +118,7 @@ export function createApp(deps: AppDeps) {
     .use(subscriptionRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(jobRoutes(deps))
+    .use(auditRoutes(deps))
     .use(authGuard(deps.keys))
     .get("/api/v1/event_types", () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })), {
       roles: ["publisher", "admin", "user"],

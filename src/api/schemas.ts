@@ -124,3 +124,13 @@ export const JobResponse = t.Object({
 export function errors<const S extends number[]>(...statuses: S): { [K in S[number]]: typeof ErrorResponse } {
   return Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as { [K in S[number]]: typeof ErrorResponse };
 }
+
+export const AuditEntryResponse = t.Object({
+  id: t.Integer(),
+  at: Time,
+  actor: t.String({ description: "the API key's name, or what reloaded the config (SIGHUP, file watch)" }),
+  actor_id: OrNull(t.String({ description: "the key's id" })),
+  action: t.String({ description: "subscription.created|changed|deleted|secret_rotated|tested, api_key.created|deleted, event.resent, events.bulk_resent, config.reloaded|reload_refused" }),
+  target: OrNull(t.String({ description: "the subscription, key, event or job acted on" })),
+  changes: t.Record(t.String(), t.Unknown(), { description: "the fields set (`fields`, and `after` as the API shows them: secrets left out or [redacted])" }),
+});

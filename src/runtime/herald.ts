@@ -16,6 +16,7 @@ import { createMetrics } from "../metrics.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { KeyRing } from "../services/api-keys.ts";
 import { EventService } from "../services/events.ts";
+import { AuditLog } from "../services/audit.ts";
 import type { AttemptOutcome } from "../store/index.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
@@ -88,9 +89,10 @@ export async function startHerald(options: HeraldOptions) {
   const onWork = runsWorker ? () => worker.wake() : () => {};
   const jobs = new JobRunner({ store, clock, log, onWork, pollForNew: !runsApi });
   const events = new EventService({ live, store, directory, clock, metrics, onWork, startJob: (id) => runsWorker && jobs.start(id) });
-  const app = createApp({ live, keys, directory, events, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
+  const audit = new AuditLog(store, clock);
+  const app = createApp({ live, keys, directory, events, audit, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
   const http = runsApi ? httpTask(app, live, log) : null;
-  const reload = configReloader({ live, directory, log, env: options.env, onApplied: () => (onWork(), http?.renewCertificate()) });
+  const reload = configReloader({ live, directory, log, audit, env: options.env, onApplied: () => (onWork(), http?.renewCertificate()) });
   let sweepTimer: Timer | undefined;
   let stopWatching = () => {};
 
@@ -132,7 +134,7 @@ export async function startHerald(options: HeraldOptions) {
       : []),
     {
       name: "config watch",
-      start: () => void (live.config.watch && (stopWatching = watchFile(live.config.file, () => void reload()))),
+      start: () => void (live.config.watch && (stopWatching = watchFile(live.config.file, () => void reload("file watch")))),
       stop: () => stopWatching(),
     },
   ];

@@ -12,6 +12,8 @@
 import type {
   ApiKeyRow,
   AttemptOutcome,
+  AuditEntry,
+  AuditFilter,
   ClaimedDelivery,
   DeliveryBacklog,
   EventDetail,
@@ -114,12 +116,22 @@ export interface JobStore {
   fail(id: string, error: string, now: number): Promise<void>;
 }
 
+export interface AuditStore {
+  /** Appends an entry; resolves once it would survive a power cut (like the change it records). */
+  record(entry: Omit<AuditEntry, "id">): Promise<void>;
+  /** A page of the matching entries, newest first (ties by id), with the number of them all. */
+  list(filter: AuditFilter, offset: number, limit: number): Promise<Page<AuditEntry>>;
+  /** Deletes up to `batchSize` entries made before `cutoff` (retention); returns how many went. */
+  purgeBefore(cutoff: number, batchSize: number): Promise<number>;
+}
+
 export interface Store {
   events: EventStore;
   queue: DeliveryQueue;
   subscriptions: SubscriptionStore;
   apiKeys: ApiKeyStore;
   jobs: JobStore;
+  audit: AuditStore;
   /** Rejects if the database cannot be used, or cannot take writes right now (readiness). */
   ping(): Promise<void>;
   /** Waits for writes under way, then closes the database. */

@@ -146,3 +146,25 @@ export interface JobRecord {
   createdAt: number;
   finishedAt: number | null;
 }
+
+/** One change made through the API, or a config reload. `changes` never holds a secret (the caller redacts). */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  /** The API key's name, or what reloaded the config. */
+  actor: string;
+  actorId: string | null;
+  /** e.g. subscription.created, api_key.deleted, event.resent, config.reload_refused */
+  action: string;
+  target: string | null;
+  changes: Record<string, unknown>;
+}
+
+/** The audit log's filters: each given one must hold; `since` inclusive, `until` exclusive. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  until?: number;
+}

@@ -45,6 +45,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "GET", path: "/api/v1/api_keys/:id", roles: ["admin"], target: "apiKey" },
   { method: "DELETE", path: "/api/v1/api_keys/:id", roles: ["admin"], target: "apiKey" },
   { method: "GET", path: "/api/v1/jobs/:id", roles: ["admin", "user"], target: "job" },
+  { method: "GET", path: "/api/v1/audit", roles: ["admin"] },
   // It names every subscription: an admin key (or the config's metrics.token, see observability.test.ts).
   { method: "GET", path: "/metrics", roles: ["admin"] },
 ];

@@ -1,5 +1,6 @@
 // The SQLite adapter of the store's port: one file in WAL mode, group commit, and a sync of the WAL before
 // anything a user can read is answered (see port.ts for what each method promises).
+import { listAudit, purgeAudit, recordAudit } from "./audit.ts";
 import { batched } from "./batcher.ts";
 import { startCheckpointer } from "./checkpointer.ts";
 import { BUSY_TIMEOUT_MS, IN_MEMORY, openDatabase } from "./db.ts";
@@ -95,6 +96,11 @@ export function openSqliteStore(path: string): Store {
       runningIds: () => read(() => runningJobIds(db)),
       resendStep: (id, batchSize, now) => write(() => resendJobStep(db, eventStatements, id, batchSize, now)),
       fail: (id, error, now) => durably(() => failJob(db, id, error, now)),
+    },
+    audit: {
+      record: (entry) => durably(() => recordAudit(db, entry)),
+      list: (filter, offset, limit) => read(() => listAudit(db, filter, offset, limit)),
+      purgeBefore: (cutoff, batchSize) => write(() => purgeAudit(db, cutoff, batchSize)),
     },
     ping: async () => health.ping(),
     close() {
