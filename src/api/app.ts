@@ -49,7 +49,8 @@ export function createApp(deps: AppDeps) {
   const bodyBudget = new BodyBudget(maxBodyMemoryBytes);
   const knownKey = (request: Request) => {
     const key = keyOfRequest(deps.keys, request);
-    return "role" in key ? null : new BodyRefused(401, key.code, key.message);
+    if ("role" in key) return null;
+    return key.status === 429 ? new BodyRefused(429, key.code, key.message, key.retryAfterS) : new BodyRefused(401, key.code, key.message);
   };
   let routes: () => RouteEntry[] = () => [];
   const app = new Elysia({ normalize: false })
@@ -76,7 +77,7 @@ export function createApp(deps: AppDeps) {
       }
       if (code === "PARSE" && error.cause instanceof BodyRefused) {
         set.status = error.cause.status;
-        if (error.cause.status === 503) set.headers["retry-after"] = "1";
+        if (error.cause.status === 503 || error.cause.retryAfterS !== undefined) set.headers["retry-after"] = String(error.cause.retryAfterS ?? 1);
         return { error: { code: error.cause.code, message: error.cause.message } };
       }
       if (code === "PARSE") {

@@ -12,6 +12,7 @@ import { semanticProblems } from "./semantics.ts";
 import { resolveRetry, resolveSubscription, tlsFiles } from "./subscription.ts";
 import type { Config, ConfigProblem } from "./types.ts";
 import type { ApiKey } from "../domain/subscription.ts";
+import { parseRate } from "../domain/rate-limit.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 // A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short
@@ -164,6 +165,7 @@ function resolveApiKey(key: NonNullable<ConfigFile["api_keys"]>[number]): ApiKey
     tokenSha256: key.token_sha256 ?? (key.token === undefined ? "" : sha256Hex(key.token)),
     subscriptions: key.subscriptions ?? [],
     expiresAt: key.expires_at === undefined ? null : Date.parse(key.expires_at),
+    rateLimit: key.rate_limit === undefined ? null : parseRate(key.rate_limit),
   };
 }
 

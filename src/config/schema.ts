@@ -7,6 +7,7 @@ import "./formats.ts";
 import { salvageItem } from "./salvage.ts";
 import { SIZE_PATTERN } from "./size.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
+import { RATE_PATTERN } from "../domain/rate-limit.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
 const Size = Type.String({ pattern: SIZE_PATTERN, description: "e.g. 512KiB, 1MiB" });
@@ -76,6 +77,8 @@ export const ApiKeySchema = Type.Object(
     token_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$", description: "the lowercase hex SHA-256 of the token" })),
     subscriptions: Type.Optional(Type.Array(Type.String())),
     expires_at: Type.Optional(Type.String({ format: "date-time", description: "RFC 3339; the key is refused from then on" })),
+    // Beyond it: 429 with Retry-After (a token bucket: bursts up to the number, refilled over the period).
+    rate_limit: Type.Optional(Type.String({ pattern: RATE_PATTERN, description: "requests per second, minute or hour: 100/s, 6000/m, 50000/h" })),
   },
   { additionalProperties: false },
 );

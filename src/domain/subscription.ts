@@ -1,6 +1,7 @@
 // A subscription as Herald delivers to it (resolved from the file or the API: defaults applied, durations in
 // milliseconds), and an API key as Herald checks it.
 import type { ApiRole } from "./vocabulary.ts";
+import type { RateLimit } from "./rate-limit.ts";
 
 export interface RetryPolicy {
   timeoutMs: number;
@@ -50,4 +51,6 @@ export interface ApiKey {
   subscriptions: string[];
   /** Unix ms after which the key is refused, or null. */
   expiresAt: number | null;
+  /** Requests it may make (the config's `rate_limit`; keys made through the API have none). */
+  rateLimit?: RateLimit | null;
 }
