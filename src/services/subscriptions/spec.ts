@@ -49,7 +49,7 @@ interface SecretEdit {
 /**
  * The secrets of a spec, edited: plugin options marked `writeOnly` in the plugin's schema or named like a
  * credential (whatever their value, lists of secrets included), static headers named like a credential, and a
- * URL whose query parameters or user info are credentials.
+ * URL with a credential among its query parameters.
  */
 function editSecrets<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry, edit: SecretEdit): S {
   const { transformer, auth, headers } = spec;
