@@ -4,6 +4,7 @@ import type { Clock } from "../clock.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import type { SubscriptionHealthService } from "../services/subscription-health.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
 import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
@@ -31,6 +32,7 @@ export interface AppDeps {
   directory: SubscriptionDirectory;
   events: EventService;
   audit: AuditLog;
+  health: SubscriptionHealthService;
   clock: Clock;
   metrics: Metrics;
   log: Logger;

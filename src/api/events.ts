@@ -63,6 +63,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing; audit: 
         const page = query.page ?? 1;
         const perPage = query.per_page ?? DEFAULT_PER_PAGE;
         const result = await events.list(filterOf(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
+        if (isRefusal(result)) return refused(result);
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
@@ -70,8 +71,8 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing; audit: 
         roles: ["admin", "user"],
         query: ListQuery,
         wholeQuery: ListQuery,
-        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
-        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
+        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403, 422) },
+        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers); `q` searches (422 when its words are in over 10,000 events)" },
       },
     )
     .get(

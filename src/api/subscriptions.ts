@@ -15,8 +15,9 @@ import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { queryCheck } from "./query-check.ts";
-import { attemptResource, subscriptionResource } from "./resources.ts";
-import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
+import { attemptResource, healthResource, subscriptionResource } from "./resources.ts";
+import { errors, SubscriptionHealthResponse, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
+import type { SubscriptionHealthService } from "../services/subscription-health.ts";
 
 const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
 const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });
@@ -48,7 +49,7 @@ const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
 
-export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; audit: AuditLog }) {
+export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; audit: AuditLog; health: SubscriptionHealthService }) {
   const { directory, audit } = deps;
   const resource = (entry: Parameters<typeof subscriptionResource>[0]) => subscriptionResource(entry, directory.shown(entry));
   /** The entry if the key may see it: a user key's other subscriptions do not exist for it. */
@@ -106,6 +107,18 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         roles: ["admin", "user"],
         response: { 200: SubscriptionResponse, ...errors(401, 403, 404) },
         detail: { tags: ["subscriptions"], summary: "A subscription, without its secrets" },
+      },
+    )
+    .get(
+      "/:id/health",
+      async ({ params, apiKey }) => {
+        const entry = visible(params.id, visibleSubscriptions(apiKey));
+        return entry ? healthResource(params.id, await deps.health.of(params.id)) : notFound(params.id);
+      },
+      {
+        roles: ["admin", "user"],
+        response: { 200: SubscriptionHealthResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["subscriptions"], summary: "How it is doing: success rate over the last hour and day, deliveries per minute, queue, last failure" },
       },
     )
     .patch(

@@ -12,6 +12,7 @@ import { purgeExpired } from "../delivery/retention.ts";
 import { DeliveryWorker } from "../delivery/worker.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { jsonLogger, type Logger } from "../log.ts";
+import { SubscriptionHealthService } from "../services/subscription-health.ts";
 import { createMetrics } from "../metrics.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { KeyRing } from "../services/api-keys.ts";
@@ -90,7 +91,8 @@ export async function startHerald(options: HeraldOptions) {
   const jobs = new JobRunner({ store, clock, log, onWork, pollForNew: !runsApi });
   const events = new EventService({ live, store, directory, clock, metrics, onWork, startJob: (id) => runsWorker && jobs.start(id) });
   const audit = new AuditLog(store, clock);
-  const app = createApp({ live, keys, directory, events, audit, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
+  const health = new SubscriptionHealthService({ store, clock });
+  const app = createApp({ live, keys, directory, events, audit, health, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
   const http = runsApi ? httpTask(app, live, log) : null;
   const reload = configReloader({ live, directory, log, audit, env: options.env, onApplied: () => (onWork(), http?.renewCertificate()) });
   let sweepTimer: Timer | undefined;

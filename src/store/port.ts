@@ -24,6 +24,7 @@ import type {
   OrphanDelivery,
   Page,
   PublishOutcome,
+  SubscriptionActivity,
   SubscriptionRow,
   SubscriptionSpec,
 } from "./types.ts";
@@ -43,6 +44,8 @@ export interface EventStore {
   get(id: string, visibleSubscriptions?: string[]): Promise<EventDetail | null>;
   /** The exact number of events matching the filter. */
   count(filter: EventFilter): Promise<number>;
+  /** How many events hold a search's words (domain/search.ts), counted no further than `atMost`, at a cost that stays small. */
+  countWordMatches(query: string, atMost: number): Promise<number>;
   /**
    * Gives the chosen deliveries of the matching events a fresh attempt and retry budget (a status filter
    * picks the deliveries in that state; one in flight goes again once its attempt ends). Returns the ids of the
@@ -76,6 +79,8 @@ export interface DeliveryQueue {
   nextDueAt(): Promise<number | null>;
   /** Unfinished deliveries per state, and how many of those are due at `now`. */
   backlog(now: number): Promise<DeliveryBacklog>;
+  /** One subscription's queue, its deliveries per minute over the hour before `now`, and its last failure. */
+  activity(subscriptionId: string, now: number): Promise<SubscriptionActivity>;
   /** The waiting (not leased) deliveries of these subscriptions become due now: they are to be failed, not retried later. */
   dueNow(subscriptionIds: string[], now: number): Promise<void>;
 }

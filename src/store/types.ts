@@ -106,6 +106,25 @@ export interface Page<T> {
 /** Unfinished deliveries per state; a delivery in flight counts as not due until its lease ends. */
 export type DeliveryBacklog = { state: DeliveryState; unfinished: number; due: number }[];
 
+/** One subscription's recent activity (the subscriptions view). */
+export interface SubscriptionActivity {
+  /** Deliveries not finished yet (pending or waiting for a retry, in flight included). */
+  unfinished: number;
+  /** The earliest due time among them (a leased one's is its lease end), or null. */
+  oldestDueAt: number | null;
+  /** Deliveries made for it in each minute of the last hour, oldest minute first. */
+  perMinute: number[];
+  /** The last attempt of its newest delivery still failing (failed, or waiting for a retry), or null. */
+  lastFailure: {
+    at: number;
+    deliveryId: string;
+    eventId: string;
+    responseStatus: number | null;
+    errorKind: string | null;
+    errorMessage: string | null;
+  } | null;
+}
+
 /** A subscription as written: the config file's shape, which the REST API speaks too. */
 export type SubscriptionSpec = SubscriptionFile;
 

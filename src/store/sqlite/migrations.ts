@@ -9,6 +9,7 @@ import jobs from "../../../drizzle/0003_jobs.sql" with { type: "text" };
 import eventLogCounts from "../../../drizzle/0004_event_log_counts.sql" with { type: "text" };
 import countTriggers from "../../../drizzle/0005_count_triggers.sql" with { type: "text" };
 import auditLog from "../../../drizzle/0006_audit_log.sql" with { type: "text" };
+import eventSearch from "../../../drizzle/0007_event_search.sql" with { type: "text" };
 
 const SQL_BY_TAG: Record<string, string> = {
   "0000_init": init,
@@ -18,6 +19,7 @@ const SQL_BY_TAG: Record<string, string> = {
   "0004_event_log_counts": eventLogCounts,
   "0005_count_triggers": countTriggers,
   "0006_audit_log": auditLog,
+  "0007_event_search": eventSearch,
 };
 
 export interface EmbeddedMigration {
