@@ -65,10 +65,10 @@ function row(key: ApiKeyResource, remove: () => void): HTMLTableRowElement {
     "tr",
     {},
     h("th", { scope: "row" }, key.name),
-    h("td", {}, key.role),
-    h("td", {}, key.role === "user" ? key.subscriptions.join(", ") || "none" : "all"),
-    h("td", {}, key.expires_at ? timeElement(key.expires_at) : "never"),
-    h("td", {}, key.source === "config" ? "config file" : "API"),
+    h("td", { "data-label": "Role" }, key.role),
+    h("td", { "data-label": "Subscriptions" }, key.role === "user" ? key.subscriptions.join(", ") || "none" : "all"),
+    h("td", { "data-label": "Expires" }, key.expires_at ? timeElement(key.expires_at) : "never"),
+    h("td", { "data-label": "Source" }, key.source === "config" ? "config file" : "API"),
     h("td", {}, action),
   );
 }

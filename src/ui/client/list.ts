@@ -87,7 +87,7 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
   const render = () => {
     const focused = (document.activeElement as HTMLElement | null)?.dataset.focusKey;
     const last = Math.max(1, Math.ceil(total / perPage));
-    count.textContent = `${plural(total, "event")}${isFiltered(filter) ? " match the filter" : ""} · page ${formatCount(page)} of ${formatCount(last)}`;
+    count.textContent = `${plural(total, "event")}${isFiltered(filter) ? (total === 1 ? " matches the filter" : " match the filter") : ""} · page ${formatCount(page)} of ${formatCount(last)}`;
     tbody.replaceChildren(...(events.length > 0 ? events.map((e) => row(e, selected, updateSelection)) : [emptyRow(headers.length + 1, filter)]));
     pager.replaceChildren(...pagerLinks(filter, page, last, perPage));
     updateSelection();
@@ -116,8 +116,7 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
   };
   const countArrivals = async () => {
     if (!baseline.newest || filter.until) return; // a range that ends cannot gain events
-    // `since` counts the newest itself too: one more than the events after it.
-    const after = (await listEvents({ ...filter, since: baseline.newest }, 1, 1)).total - 1;
+    const after = (await listEvents({ ...filter, since: new Date(Date.parse(baseline.newest) + 1).toISOString() }, 1, 1)).total;
     if (after <= 0) return arrivals.replaceChildren();
     const show = h("a", { href: listHash(filter, 1, perPage) }, "Show the newest");
     show.addEventListener("click", () => {
