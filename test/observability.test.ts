@@ -130,6 +130,7 @@ describe("GET /openapi.json", () => {
       "/api/v1/jobs/{id}",
       "/api/v1/subscriptions",
       "/api/v1/subscriptions/{id}",
+      "/api/v1/subscriptions/{id}/health",
       "/api/v1/subscriptions/{id}/rotate_secret",
       "/api/v1/subscriptions/{id}/test",
     ]);
