@@ -56,6 +56,10 @@ export function resultRows(f: RunFigures): Row[] {
     const label = `event log, ${int(eventLog.events)} events: list ${list.label} (${int(list.total ?? 0)} match), p50 / p99`;
     rows.push([label, pair(list.p50, list.p99), pair(...get), ratios([list.p50, list.p99], get), `p99 < 20 ms: ${verdict(list.p99 < 20)}`]);
   }
+  for (const search of eventLog.searches) {
+    const label = `event log, ${int(eventLog.events)} events: search ${search.label} (${int(search.total ?? 0)} found), p50 / p99`;
+    rows.push([label, pair(search.p50, search.p99), pair(...get), ratios([search.p50, search.p99], get), `p99 < 50 ms: ${verdict(search.p99 < 50)}`]);
+  }
   rows.push(
     [`event log, ${int(eventLog.events)} events: get by id, p50 / p99`, pair(eventLog.get.p50, eventLog.get.p99), pair(...get), ratios([eventLog.get.p50, eventLog.get.p99], get), ""],
     ["peak RSS of Herald (VmHWM, largest of its runs)", mb(peakRss), `${mb(raw.serverRss)} (bare receiver)`, ratio(peakRss, raw.serverRss), `< 300 MB: ${verdict(peakRss < 300 * 1024 * 1024)}`],

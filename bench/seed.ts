@@ -51,13 +51,20 @@ function outcome(delivery: ClaimedDelivery, fate: ReturnType<typeof seededFate>,
   };
 }
 
-/** Seeds `count` events ending now; returns the ids of a spread sample of them (for reads by id). */
-export async function seedEventLog(path: string, count: number, days: number): Promise<string[]> {
+/** One event of a spread sample, for reads by id and searches: its id, one of its deliveries' id, its object. */
+export interface SeededSample {
+  eventId: string;
+  deliveryId: string;
+  object: Record<string, unknown>;
+}
+
+/** Seeds `count` events ending now; returns a spread sample of them. */
+export async function seedEventLog(path: string, count: number, days: number): Promise<SeededSample[]> {
   const store = openSqliteStore(path);
   const now = Date.now();
   const start = now - days * DAY_MS;
   const step = (days * DAY_MS) / count;
-  const sample: string[] = [];
+  const sample: SeededSample[] = [];
   const limits = new Map(SEEDED_SUBSCRIPTIONS.map((id) => [id, { count: 2 * BATCH, leaseMs: 60_000 }]));
   try {
     for (let first = 0; first < count; first += BATCH) {
@@ -76,8 +83,9 @@ export async function seedEventLog(path: string, count: number, days: number): P
         };
       });
       await store.events.publish(batch, at);
-      sample.push(batch[Math.floor(size / 2)]!.id);
       const claimed = await store.queue.claimDue(limits, 2 * size, at);
+      const middle = batch[Math.floor(size / 2)]!;
+      sample.push({ eventId: middle.id, deliveryId: claimed.find((d) => d.event.id === middle.id)!.id, object: middle.object as Record<string, unknown> });
       await store.queue.recordAttempts(
         claimed.map((d) => outcome(d, seededFate(Number(d.event.id.slice(-8))), at)),
         at,

@@ -6,8 +6,10 @@ export const EVENT_TYPES = ["sample.uploaded", "analysis.succeeded", "analysis.f
 
 /** A sample object whose JSON is about 1 KB, as a LIMS record would be. */
 export function sampleObject(index: number): Record<string, unknown> {
+  const id = `smp_${index.toString(16).padStart(12, "0")}`;
   const object: Record<string, unknown> = {
-    id: `smp_${index.toString(16).padStart(12, "0")}`,
+    $uri: `/api/v1/samples/${id}`,
+    id,
     filename: `run-${index}.fastq.gz`,
     project: "prj_bench",
     size: 1_234_567 + index,

@@ -12,6 +12,8 @@ import { listenCommand, startConfigListeners } from "./listen/command.ts";
 import { jsonLogger } from "./log.ts";
 import { verifyCommand } from "./verify/command.ts";
 import { isOperational } from "./domain/operational.ts";
+import { rotateKeyFile } from "./secrets/keys.ts";
+import { backupCommand, restoreCommand } from "./runtime/backup.ts";
 import packageJson from "../package.json";
 
 const USAGE = `usage: herald <command> [--config FILE]
@@ -23,6 +25,12 @@ commands:
                  roles run together in one process
                  --with-listeners also runs \`herald listen\` for the subscriptions that post to 127.0.0.1
   check-config   validate the config file and exit (0 valid, 2 invalid)
+  backup FILE    copy the SQLite database to a new FILE while Herald serves (consistent as of its start),
+                 with progress; checks the copy
+  restore FILE   check the backup FILE (integrity, a Herald database this version can read), then put it in
+                 place of the database; Herald must be stopped; the replaced database is kept beside it
+  rotate-key     put a new key in the key file that encrypts stored secrets (the old one is kept beside it
+                 as <key file>.previous); the next start of \`herald serve\` re-encrypts every secret under it
   verify         check a saved delivery's signature as its receiver would (0 valid, 1 invalid, 2 usage error)
   listen         a local receiver: checks each delivery's signature or credentials, prints it, answers
   version        print the version
@@ -93,7 +101,7 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === "verify") return verifyCommand(parsed.values, USAGE);
   if (command === "listen") return listenCommand(parsed.values, USAGE);
-  if (command !== "serve" && command !== "check-config") {
+  if (command !== "serve" && command !== "check-config" && command !== "rotate-key" && command !== "backup" && command !== "restore") {
     console.error(`unknown command "${command}"\n\n${USAGE}`);
     return 2;
   }
@@ -107,6 +115,20 @@ async function main(argv: string[]): Promise<number> {
   if (!loaded.ok) {
     console.error(`invalid configuration:\n${formatProblems(file, loaded.problems)}`);
     return 2;
+  }
+  const database = loaded.config.storage.sqlitePath;
+  const print = (line: string) => console.log(line);
+  const printError = (line: string) => console.error(line);
+  if (command === "backup") return backupCommand(database, parsed.positionals[1], printError, print);
+  if (command === "restore") return restoreCommand(database, parsed.positionals[1], printError, print);
+  if (command === "rotate-key") {
+    try {
+      console.log(rotateKeyFile({ keyFile: loaded.config.secrets.keyFile, sqlitePath: loaded.config.storage.sqlitePath }, process.env));
+      return 0;
+    } catch (error) {
+      console.error(`herald: ${(error as Error).message}`);
+      return 1;
+    }
   }
   if (command === "check-config") {
     console.log(`${file}: ok (${loaded.config.eventTypes.filter((t) => !isOperational(t.name)).length} event types, ${loaded.config.subscriptions.length} subscriptions)`);
@@ -132,7 +154,7 @@ async function main(argv: string[]): Promise<number> {
   }
   announceStart(loaded.config, herald.url, changeMeFallbacksInForce(await Bun.file(loaded.config.file).text(), process.env), herald.log);
   // SIGHUP re-reads the config, as daemons do; an invalid file is logged and the running config stays.
-  process.on("SIGHUP", () => void herald.reload());
+  process.on("SIGHUP", () => void herald.reload("SIGHUP"));
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
       herald.log.info("shutting down", { signal });

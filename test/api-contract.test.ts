@@ -170,6 +170,7 @@ describe("every documented operation, driven for real, answers as documented", (
     const event = await call({ operation: "POST /api/v1/events", expected: 202, body: { event_type: "sample.uploaded", object: { id: "s1" } }, token: PUBLISH_TOKEN });
     await call({ operation: "POST /api/v1/events", expected: 200, body: { id: event.id, event_type: "sample.uploaded", object: { id: "s1" } }, token: PUBLISH_TOKEN });
     await call({ operation: "GET /api/v1/events", expected: 200, path: "/api/v1/events?per_page=1" });
+    await call({ operation: "GET /api/v1/events", expected: 200, path: `/api/v1/events?q=${event.id}` });
     await call({ operation: "GET /api/v1/events/{id}", expected: 200, path: `/api/v1/events/${event.id}` });
     await call({ operation: "POST /api/v1/events/{id}/resend", expected: 202, path: `/api/v1/events/${event.id}/resend`, body: {} });
     const job = await call({ operation: "POST /api/v1/events/resend", expected: 202, body: { ids: [event.id] } });
@@ -183,11 +184,14 @@ describe("every documented operation, driven for real, answers as documented", (
     await call({ operation: "PATCH /api/v1/subscriptions/{id}", expected: 200, path: "/api/v1/subscriptions/made", body: { description: "driven" } });
     await call({ operation: "POST /api/v1/subscriptions/{id}/rotate_secret", expected: 200, path: "/api/v1/subscriptions/made/rotate_secret", body: {} });
     await call({ operation: "POST /api/v1/subscriptions/{id}/test", expected: 200, path: "/api/v1/subscriptions/made/test", body: {} });
+    await call({ operation: "GET /api/v1/subscriptions/{id}/health", expected: 200, path: "/api/v1/subscriptions/made/health" });
     await call({ operation: "DELETE /api/v1/subscriptions/{id}", expected: 204, path: "/api/v1/subscriptions/made" });
     await call({ operation: "GET /api/v1/api_keys", expected: 200 });
     const key = await call({ operation: "POST /api/v1/api_keys", expected: 201, body: { name: "driven", role: "admin" } });
     await call({ operation: "GET /api/v1/api_keys/{id}", expected: 200, path: `/api/v1/api_keys/${key.id}` });
     await call({ operation: "DELETE /api/v1/api_keys/{id}", expected: 204, path: `/api/v1/api_keys/${key.id}` });
+    const audit = await call({ operation: "GET /api/v1/audit", expected: 200, path: "/api/v1/audit?per_page=2" });
+    expect(audit.map((entry: { action: string }) => entry.action)).toEqual(["api_key.deleted", "api_key.created"]);
     expect(
       operations()
         .map(({ method, path }) => `${method.toUpperCase()} ${path}`)

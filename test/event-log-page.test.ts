@@ -95,11 +95,19 @@ describe("signing in", () => {
     const cells = async (index: number) => {
       const row = rows(page).nth(index);
       const text = (label: string) => row.locator(`[data-label="${label}"]`).textContent();
-      return [await text("Created"), await text("Type"), await text("Status"), await row.locator("[data-label=Subscriptions] li").allTextContents(), await text("Attempts")];
+      return [await text("Created"), await text("Type"), await text("Status"), await row.locator("[data-label=Deliveries] .strip").getAttribute("aria-label"), await text("Attempts")];
     };
-    expect(await cells(0)).toEqual(["2026-01-01 00:00:59", "analysis.failed", "failed", ["b failed"], "1"]);
-    expect(await cells(1)).toEqual(["2026-01-01 00:00:58", "analysis.succeeded", "success", ["a succeeded"], "1"]);
-    expect(await cells(2)).toEqual(["2026-01-01 00:00:57", "sample.uploaded", "failed", ["a succeeded", "b failed"], "2"]);
+    expect(await cells(0)).toEqual(["2026-01-01 00:00:59 UTC", "analysis.failed", "failed", "b failed", "1"]);
+    expect(await cells(1)).toEqual(["2026-01-01 00:00:58 UTC", "analysis.succeeded", "success", "a succeeded", "1"]);
+    expect(await cells(2)).toEqual(["2026-01-01 00:00:57 UTC", "sample.uploaded", "failed", "a succeeded, b failed", "2"]);
+    // One line per event; the subscriptions' names show on keyboard focus.
+    const heights = await rows(page).evaluateAll((trs) => trs.map((tr) => tr.getBoundingClientRect().height));
+    expect(Math.max(...heights)).toBeLessThan(45);
+    const strip = rows(page).nth(2).locator(".strip");
+    expect(await strip.locator(".strip-names").isVisible()).toBe(false);
+    await strip.focus();
+    expect(await strip.locator(".strip-names").textContent()).toBe("a succeeded · b failed");
+    expect(await strip.locator(".strip-names").isVisible()).toBe(true);
 
     expect(await page.evaluate(() => sessionStorage.getItem("herald.apiKey"))).toBe(ADMIN_TOKEN);
     expect(await page.evaluate(() => localStorage.length)).toBe(0);
@@ -174,10 +182,11 @@ describe("filtering and paging", () => {
     expect(await page.getByRole("link", { name: "Next ›" }).count()).toBe(0); // shown, but not a link
   });
 
-  it("works from the keyboard: Tab reaches the filters first, with a visible focus, and Enter opens an event", async () => {
+  it("works from the keyboard: past the masthead, Tab reaches the search first, with a visible focus, and Enter opens an event", async () => {
     const page = await openPage();
-    await page.keyboard.press("Tab");
-    expect(await page.evaluate(() => [document.activeElement!.id, getComputedStyle(document.activeElement!).outlineStyle])).toEqual(["filter-status", "solid"]);
+    const inForm = () => page.evaluate(() => document.activeElement!.closest("form") !== null);
+    for (let presses = 0; presses < 12 && !(await inForm()); presses++) await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => [document.activeElement!.id, getComputedStyle(document.activeElement!).outlineStyle])).toEqual(["filter-q", "solid"]);
     const onEventLink = () => page.evaluate(() => document.activeElement!.classList.contains("event-id"));
     for (let presses = 0; presses < 40 && !(await onEventLink()); presses++) await page.keyboard.press("Tab");
     const id = await page.evaluate(() => document.activeElement!.textContent!);
@@ -203,7 +212,7 @@ describe("an event's page", () => {
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(JSON.stringify(event.payload, null, 2));
 
     const a = page.getByRole("region", { name: "Subscription a succeeded" });
-    expect(await a.locator("summary").textContent()).toMatch(/^Attempt 1 2026-01-01 00:01:00 HTTP 200 ✓ \d+ ms$/);
+    expect(await a.locator("summary").textContent()).toMatch(/^Attempt 1 2026-01-01 00:01:00 UTC HTTP 200 ✓ \d+ ms$/);
     expect(await a.locator(".url").textContent()).toBe(`POST ${event.deliveries[0].attempt_log[0].request.url}`);
     expect(await a.locator(".url").textContent()).toContain("/hook?token=[redacted]");
     expect(await a.getByRole("row", { name: "x-api-key" }).locator("td").textContent()).toBe("[redacted]");
@@ -242,6 +251,10 @@ describe("resending from the list", () => {
     for (const id of ids) await page.getByRole("checkbox", { name: `Select event ${id}` }).check();
     const before = flaky.requests.length;
     await page.getByRole("button", { name: "Resend 2 selected events" }).click();
+    // The first went to a as well, and a got it: the page asks first, saying how many receivers get a duplicate.
+    const dialog = page.getByRole("dialog", { name: "Resend 2 selected events?" });
+    expect(await dialog.locator("p").textContent()).toBe("Some were delivered already: 1 receiver will get a duplicate.");
+    await dialog.getByRole("button", { name: "Resend anyway" }).click();
     await notice(page, "Resent 2 events.");
     await herald.worker.drain();
     await countSays(page, "37 events match the filter");
@@ -277,7 +290,13 @@ describe("a user key", () => {
     await countSays(page, "40 events · page 1 of 1"); // sample.uploaded and analysis.succeeded go to a; analysis.failed only to b
     await page.locator(`#filter-subscription option[value="a"]`).waitFor({ state: "attached" });
     expect(await page.locator("#filter-subscription option").allTextContents()).toEqual(["Any subscription", "a"]);
-    expect(new Set(await rows(page).locator("[data-label=Subscriptions] li").allTextContents())).toEqual(new Set(["a succeeded"]));
+    expect(
+      new Set(
+        await rows(page)
+          .locator("[data-label=Deliveries] .strip")
+          .evaluateAll((strips) => strips.map((s) => s.getAttribute("aria-label"))),
+      ),
+    ).toEqual(new Set(["a succeeded"]));
     expect(new Set(await rows(page).locator("[data-label=Type]").allTextContents())).toEqual(new Set(["sample.uploaded", "analysis.succeeded"]));
 
     const [shared] = await apiIds("event_type=sample.uploaded&per_page=1");

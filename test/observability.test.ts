@@ -121,6 +121,7 @@ describe("GET /openapi.json", () => {
     expect(Object.keys(doc.paths).sort()).toEqual([
       "/api/v1/api_keys",
       "/api/v1/api_keys/{id}",
+      "/api/v1/audit",
       "/api/v1/event_types",
       "/api/v1/events",
       "/api/v1/events/resend",
@@ -129,6 +130,7 @@ describe("GET /openapi.json", () => {
       "/api/v1/jobs/{id}",
       "/api/v1/subscriptions",
       "/api/v1/subscriptions/{id}",
+      "/api/v1/subscriptions/{id}/health",
       "/api/v1/subscriptions/{id}/rotate_secret",
       "/api/v1/subscriptions/{id}/test",
     ]);

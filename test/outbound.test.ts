@@ -113,7 +113,7 @@ describe("every checked address is tried in turn when it cannot be connected to"
     async () =>
       addresses;
   const post = (url: string, resolve: () => Promise<string[]>, settings: Partial<OutboundSettings> = {}) =>
-    postWebhook(url, { "content-type": "application/json" }, new TextEncoder().encode("{}"), AbortSignal.timeout(5_000), policy(settings), resolve);
+    postWebhook(url, { "content-type": "application/json" }, new TextEncoder().encode("{}"), AbortSignal.timeout(5_000), policy(settings), undefined, resolve);
 
   it("in RFC 8305's order: the resolver's first address, then the two families alternating, each in the resolver's order", async () => {
     expect(connectionOrder(["2001:db8::1", "2001:db8::2", "2001:db8::3", "192.0.2.1", "192.0.2.2"])).toEqual(["2001:db8::1", "192.0.2.1", "2001:db8::2", "192.0.2.2", "2001:db8::3"]);

@@ -163,6 +163,7 @@ describe('matchingSubscriptions: those naming the event type, and those subscrib
     rateLimit: null,
     ordering: null,
     description: null,
+    tls: null,
   });
   const subscriptions = [subscription("everything", ["*"]), subscription("uploads", ["sample.uploaded"]), subscription("analyses", ["analysis.succeeded", "analysis.failed"])];
 

@@ -6,6 +6,7 @@ import { authGuard } from "./auth.ts";
 import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import { isRefusal } from "../domain/refusal.ts";
+import { changedFields, type AuditLog } from "../services/audit.ts";
 import { apiKeyResource } from "./resources.ts";
 import { ApiKeyResponse, errors } from "./schemas.ts";
 import { API_ROLES } from "../domain/vocabulary.ts";
@@ -20,8 +21,8 @@ const CreateBody = t.Object(
   { additionalProperties: false },
 );
 
-export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirectory }) {
-  const { keys, directory } = deps;
+export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirectory; audit: AuditLog }) {
+  const { keys, directory, audit } = deps;
   const notFound = (id: string) => apiError(404, "not_found", `no API key "${id}"`);
 
   return new Elysia({ prefix: "/api/v1/api_keys", normalize: false })
@@ -33,12 +34,14 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
     })
     .post(
       "",
-      async ({ body, set }) => {
+      async ({ body, set, apiKey }) => {
         const expiresAt = body.expires_at === undefined ? null : Date.parse(body.expires_at);
         const input = { name: body.name, role: body.role, subscriptions: body.subscriptions ?? [], expiresAt };
         const created = await keys.create(input, (id) => directory.get(id) !== undefined);
         if (isRefusal(created)) return refused(created);
         const { entry, token } = created;
+        const { name, role, subscriptions = [], expires_at = null } = body;
+        await audit.record(apiKey, "api_key.created", entry.key.id, changedFields(["name", "role", "subscriptions", "expires_at"], { name, role, subscriptions, expires_at }));
         set.status = 201;
         set.headers.location = `/api/v1/api_keys/${entry.key.id}`;
         return { ...apiKeyResource(entry), token };
@@ -61,9 +64,11 @@ export function apiKeyRoutes(deps: { keys: KeyRing; directory: SubscriptionDirec
     )
     .delete(
       "/:id",
-      async ({ params, set }) => {
+      async ({ params, set, apiKey }) => {
+        const name = keys.get(params.id)?.key.name;
         const removed = await keys.remove(params.id);
         if (isRefusal(removed)) return refused(removed);
+        await audit.record(apiKey, "api_key.deleted", params.id, { name });
         set.status = 204;
       },
       {

@@ -4,10 +4,13 @@ import type { Clock } from "../clock.ts";
 import type { LiveConfig } from "../config/types.ts";
 import type { Logger } from "../log.ts";
 import type { Metrics } from "../metrics.ts";
+import type { SubscriptionHealthService } from "../services/subscription-health.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
 import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { apiKeyRoutes } from "./api-keys.ts";
+import { auditRoutes } from "./audit.ts";
+import type { AuditLog } from "../services/audit.ts";
 import { authGuard, keyOfRequest } from "./auth.ts";
 import { BodyBudget } from "./body-budget.ts";
 import { BodyRefused, jsonBodies, tooLarge } from "./body.ts";
@@ -28,6 +31,8 @@ export interface AppDeps {
   keys: KeyRing;
   directory: SubscriptionDirectory;
   events: EventService;
+  audit: AuditLog;
+  health: SubscriptionHealthService;
   clock: Clock;
   metrics: Metrics;
   log: Logger;
@@ -46,7 +51,8 @@ export function createApp(deps: AppDeps) {
   const bodyBudget = new BodyBudget(maxBodyMemoryBytes);
   const knownKey = (request: Request) => {
     const key = keyOfRequest(deps.keys, request);
-    return "role" in key ? null : new BodyRefused(401, key.code, key.message);
+    if ("role" in key) return null;
+    return key.status === 429 ? new BodyRefused(429, key.code, key.message, key.retryAfterS) : new BodyRefused(401, key.code, key.message);
   };
   let routes: () => RouteEntry[] = () => [];
   const app = new Elysia({ normalize: false })
@@ -73,7 +79,7 @@ export function createApp(deps: AppDeps) {
       }
       if (code === "PARSE" && error.cause instanceof BodyRefused) {
         set.status = error.cause.status;
-        if (error.cause.status === 503) set.headers["retry-after"] = "1";
+        if (error.cause.status === 503 || error.cause.retryAfterS !== undefined) set.headers["retry-after"] = String(error.cause.retryAfterS ?? 1);
         return { error: { code: error.cause.code, message: error.cause.message } };
       }
       if (code === "PARSE") {
@@ -115,6 +121,7 @@ export function createApp(deps: AppDeps) {
     .use(subscriptionRoutes(deps))
     .use(apiKeyRoutes(deps))
     .use(jobRoutes(deps))
+    .use(auditRoutes(deps))
     .use(authGuard(deps.keys))
     .get("/api/v1/event_types", () => deps.live.config.eventTypes.map((e) => ({ name: e.name, object_type: e.objectType, description: e.description ?? null })), {
       roles: ["publisher", "admin", "user"],

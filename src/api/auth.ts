@@ -22,13 +22,29 @@ export function tokenFromHeader(authorization: string | null | undefined): strin
   return username === "" ? null : username;
 }
 
-/** Why the Authorization header opens nothing (a 401's code and message), or the key it names. */
-export function keyOf(keys: KeyRing, authorization: string | null): ApiKey | { code: "key_expired" | "unauthorized"; message: string } {
+export type KeyRefusal = { status: 401; code: "key_expired" | "unauthorized"; message: string } | { status: 429; code: "rate_limited"; message: string; retryAfterS: number };
+
+/**
+ * Why the Authorization header opens nothing (a 401, or a 429 past the key's rate limit), or the key it names.
+ * Each call counts one request against the key's limit: call it once per request (keyOfRequest).
+ */
+export function keyOf(keys: KeyRing, authorization: string | null): ApiKey | KeyRefusal {
   const token = tokenFromHeader(authorization);
   const apiKey = token === null ? null : keys.authenticate(token);
-  if (apiKey === "expired") return { code: "key_expired", message: "this API key has expired; ask an admin for a new one" };
-  if (!apiKey) return { code: "unauthorized", message: "a valid API key is required (Authorization: Bearer <token>)" };
+  if (apiKey === "expired") return { status: 401, code: "key_expired", message: "this API key has expired; ask an admin for a new one" };
+  if (!apiKey) return { status: 401, code: "unauthorized", message: "a valid API key is required (Authorization: Bearer <token>)" };
+  const waitMs = keys.admit(apiKey);
+  if (waitMs > 0) {
+    const retryAfterS = Math.ceil(waitMs / 1000);
+    return { status: 429, code: "rate_limited", message: `API key "${apiKey.name}" is over its rate limit; try again in ${retryAfterS} s`, retryAfterS };
+  }
   return apiKey;
+}
+
+/** The error answer for a refused key, with Retry-After on a 429. */
+export function keyRefused(refusal: KeyRefusal, set: { headers: Record<string, unknown> }, message = refusal.message) {
+  if (refusal.status === 429) set.headers["retry-after"] = String(refusal.retryAfterS);
+  return apiError(refusal.status, refusal.code, message);
 }
 
 const keyByRequest = new WeakMap<Request, ReturnType<typeof keyOf>>();
@@ -43,9 +59,9 @@ export function keyOfRequest(keys: KeyRing, request: Request): ReturnType<typeof
   return found;
 }
 
-function authenticate(keys: KeyRing, request: Request, roles: ApiRole[]) {
+function authenticate(keys: KeyRing, request: Request, roles: ApiRole[], set: { headers: Record<string, unknown> }) {
   const apiKey = keyOfRequest(keys, request);
-  if (!("role" in apiKey)) return apiError(401, apiKey.code, apiKey.message);
+  if (!("role" in apiKey)) return keyRefused(apiKey, set);
   if (!roles.includes(apiKey.role)) return apiError(403, "forbidden", `this needs a key with role ${roles.join(" or ")}`);
   return apiKey;
 }
@@ -63,22 +79,22 @@ export function authGuard(keys: KeyRing) {
   return new Elysia({ name: "herald-auth" }).macro({
     roles: (roles: ApiRole[]) => {
       const checked = new WeakMap<Request, Authentication>();
-      const check = (request: Request) => {
+      const check = (request: Request, set: { headers: Record<string, unknown> }) => {
         let result = checked.get(request);
         if (result === undefined) {
-          result = authenticate(keys, request, roles);
+          result = authenticate(keys, request, roles, set);
           checked.set(request, result);
         }
         return result;
       };
       return {
         // Elysia types transform hooks as returning void, yet a returned status ends the request right there.
-        transform: (({ request }: { request: Request }) => {
-          const result = check(request);
+        transform: (({ request, set }: { request: Request; set: { headers: Record<string, unknown> } }) => {
+          const result = check(request, set);
           if (!granted(result)) return result;
         }) as unknown as () => void,
-        resolve({ request }) {
-          const result = check(request);
+        resolve({ request, set }) {
+          const result = check(request, set);
           return granted(result) ? { apiKey: result } : result;
         },
       };

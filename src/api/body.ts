@@ -7,9 +7,11 @@ import type { BodyBudget } from "./body-budget.ts";
 /** A body refused before it is parsed; `app.ts` turns it into the error envelope. */
 export class BodyRefused extends Error {
   constructor(
-    readonly status: 400 | 401 | 413 | 415 | 503,
+    readonly status: 400 | 401 | 413 | 415 | 429 | 503,
     readonly code: string,
     message: string,
+    /** Seconds a 429 or 503 asks the client to wait. */
+    readonly retryAfterS?: number,
   ) {
     super(message);
   }

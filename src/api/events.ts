@@ -3,6 +3,7 @@ import { Elysia, t } from "elysia";
 import { NAME_PATTERN } from "../config/schema.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import type { EventService } from "../services/events.ts";
+import type { AuditLog } from "../services/audit.ts";
 import { isRefusal, quote } from "../domain/refusal.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { FILTER_PARAM_LIST, FilterParams, filterOf, namesAFilter } from "./event-filter.ts";
@@ -33,8 +34,8 @@ const ResendManyBody = t.Object(
   { additionalProperties: false },
 );
 
-export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
-  const { events } = deps;
+export function eventRoutes(deps: { events: EventService; keys: KeyRing; audit: AuditLog }) {
+  const { events, audit } = deps;
   return new Elysia({ prefix: "/api/v1/events", normalize: false })
     .use(authGuard(deps.keys))
     .use(queryCheck)
@@ -62,6 +63,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
         const page = query.page ?? 1;
         const perPage = query.per_page ?? DEFAULT_PER_PAGE;
         const result = await events.list(filterOf(query, visibleSubscriptions(apiKey)), (page - 1) * perPage, perPage);
+        if (isRefusal(result)) return refused(result);
         Object.assign(set.headers, paginationHeaders(new URL(request.url), page, perPage, result.total));
         return result.items.map((event) => eventResource(event, event.deliveries));
       },
@@ -69,8 +71,8 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
         roles: ["admin", "user"],
         query: ListQuery,
         wholeQuery: ListQuery,
-        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403) },
-        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers)" },
+        response: { 200: t.Array(EventResponse), ...errors(400, 401, 403, 422) },
+        detail: { tags: ["events"], summary: "List events, newest first (Link and X-Total-Count headers); `q` searches (422 when its words are in over 10,000 events)" },
       },
     )
     .get(
@@ -91,6 +93,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
       async ({ params, body, apiKey, set }) => {
         const detail = await events.resendOne(params.id, body.subscriptions, visibleSubscriptions(apiKey));
         if (isRefusal(detail)) return refused(detail);
+        await audit.record(apiKey, "event.resent", params.id, { subscriptions: body.subscriptions ?? null });
         set.status = 202;
         return eventResource(detail, detail.deliveries);
       },
@@ -112,6 +115,7 @@ export function eventRoutes(deps: { events: EventService; keys: KeyRing }) {
         const filter = { ...filterOf(fields, visibleSubscriptions(apiKey)), ids };
         const job = await events.resendMany({ filter, subscriptions }, apiKey.id);
         if (isRefusal(job)) return refused(job);
+        await audit.record(apiKey, "events.bulk_resent", job.id, { filter: { ...fields, ...(ids ? { ids } : {}) }, subscriptions: subscriptions ?? null, total: job.total });
         set.status = 202;
         set.headers.location = `/api/v1/jobs/${job.id}`;
         return jobResource(job);

@@ -5,7 +5,7 @@ import { Elysia } from "elysia";
 import type { LiveConfig } from "../config/types.ts";
 import type { Metrics } from "../metrics.ts";
 import { sha256Hex } from "../tokens.ts";
-import { keyOf, tokenFromHeader } from "./auth.ts";
+import { keyOf, keyRefused, tokenFromHeader } from "./auth.ts";
 import { apiError } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 
@@ -21,7 +21,7 @@ export function metricsRoute(deps: { live: LiveConfig; keys: KeyRing; metrics: M
     const authorization = request.headers.get("authorization");
     if (!isMetricsToken(deps.live, tokenFromHeader(authorization))) {
       const key = keyOf(deps.keys, authorization);
-      if (!("role" in key)) return apiError(401, key.code, `${key.message}; GET /metrics also takes the config's metrics.token`);
+      if (!("role" in key)) return keyRefused(key, set, key.status === 401 ? `${key.message}; GET /metrics also takes the config's metrics.token` : key.message);
       if (key.role !== "admin") return apiError(403, "forbidden", "GET /metrics needs the config's metrics.token or a key with role admin");
     }
     set.headers["content-type"] = deps.metrics.contentType;

@@ -1,5 +1,5 @@
 // What @elysiajs/openapi leaves out of /openapi.json or writes in a way validators refuse, added from what the
-// app does: 204s without content, 413 and 415 on every route taking a body, the Link, X-Total-Count and
+// app does: 204s without content, 413 and 415 on every route taking a body, 429 on every route taking a key, the Link, X-Total-Count and
 // Location headers, page numbers as plain integers, and the server the document is served by.
 type Json = Record<string, any>;
 
@@ -20,6 +20,9 @@ const BODY_REFUSALS = {
   "415": "the body is not JSON: Content-Type must be application/json, a +json type, or none",
 };
 
+const RATE_LIMITED = "the key is over its rate_limit: try again after Retry-After seconds";
+const RETRY_AFTER = { "Retry-After": { description: "seconds to wait", schema: { type: "integer", minimum: 1 } } };
+
 export function polishDocument(generated: Json): Json {
   const doc: Json = structuredClone(generated);
   doc.servers = [{ url: "/", description: "the Herald serving this document" }];
@@ -29,6 +32,8 @@ export function polishDocument(generated: Json): Json {
       // Elysia writes t.Void() as `content: {type: "void"}`, which is no media type: a 204 has no content.
       if (responses["204"]) responses["204"] = { description: responses["204"].description ?? "no content" };
       const errorContent = Object.entries<Json>(responses).find(([status]) => status.startsWith("4"))?.[1].content;
+      // Every route that takes a key answers 429 past the key's rate_limit (api_keys[].rate_limit).
+      if (responses["401"] && errorContent) responses["429"] ??= { description: RATE_LIMITED, content: errorContent, headers: RETRY_AFTER };
       if (operation.requestBody && errorContent) {
         for (const [status, description] of Object.entries(BODY_REFUSALS)) responses[status] ??= { description, content: errorContent };
       }

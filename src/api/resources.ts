@@ -6,7 +6,8 @@ import type { AttemptRecord, DeliveryRecord, EventRecord, JobRecord } from "../s
 import type { FullSpec } from "../services/subscriptions/spec.ts";
 import type { SubscriptionEntry } from "../services/subscriptions/directory.ts";
 import type { KeyEntry } from "../services/api-keys.ts";
-import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, JobResponse, SubscriptionResponse } from "./schemas.ts";
+import type { SubscriptionHealth } from "../services/subscription-health.ts";
+import type { ApiKeyResponse, AttemptResponse, DeliveryResponse, EventResponse, JobResponse, SubscriptionHealthResponse, SubscriptionResponse } from "./schemas.ts";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const isoOrNull = (ms: number | null) => (ms === null ? null : iso(ms));
@@ -91,5 +92,22 @@ export function jobResource(job: JobRecord): Static<typeof JobResponse> {
     created_at: iso(job.createdAt),
     finished_at: isoOrNull(job.finishedAt),
     error: job.error,
+  };
+}
+
+export function healthResource(subscription: string, health: SubscriptionHealth): Static<typeof SubscriptionHealthResponse> {
+  const failure = health.lastFailure;
+  return {
+    subscription,
+    success_rate: { last_hour: health.lastHour, last_day: health.lastDay },
+    deliveries_per_minute: health.perMinute,
+    queue: { depth: health.unfinished, oldest_due_at: isoOrNull(health.oldestDueAt) },
+    last_failure: failure && {
+      at: iso(failure.at),
+      event_id: failure.eventId,
+      delivery_id: failure.deliveryId,
+      status: failure.responseStatus,
+      error: failure.errorKind === null ? null : { kind: failure.errorKind, message: failure.errorMessage },
+    },
   };
 }

@@ -99,6 +99,32 @@ export const ApiKeyResponse = t.Object({
   token: t.Optional(t.String({ description: "shown in the answer that creates the key, never again" })),
 });
 
+const RateResponse = t.Object({
+  succeeded: t.Integer(),
+  failed: t.Integer({ description: "failed for good, or waiting for a retry" }),
+  pending: t.Integer({ description: "not attempted yet" }),
+  rate: OrNull(t.Number({ description: "succeeded / (succeeded + failed); null while none has had an answer" })),
+});
+
+export const SubscriptionHealthResponse = t.Object({
+  subscription: t.String(),
+  success_rate: t.Object({ last_hour: RateResponse, last_day: RateResponse }, { description: "over the deliveries made for it in the window" }),
+  deliveries_per_minute: t.Array(t.Integer(), { description: "deliveries made for it in each minute of the last hour, oldest first" }),
+  queue: t.Object({ depth: t.Integer({ description: "unfinished deliveries, in flight included" }), oldest_due_at: OrNull(Time) }),
+  last_failure: OrNull(
+    t.Object(
+      {
+        at: Time,
+        event_id: t.String(),
+        delivery_id: t.String(),
+        status: OrNull(t.Integer({ description: "the answer's HTTP status, if one came" })),
+        error: OrNull(t.Object({ kind: t.String(), message: OrNull(t.String()) })),
+      },
+      { description: "the last attempt of its newest delivery still failing (failed, or waiting for a retry)" },
+    ),
+  ),
+});
+
 export const TestAttemptResponse = t.Composite([t.Object({ event_id: t.String(), event_type: t.String(), delivery_id: t.String() }), AttemptResponse]);
 
 export const EventTypeResponse = t.Object({ name: t.String(), object_type: t.String(), description: OrNull(t.String()) });
@@ -130,3 +156,13 @@ export const JobResponse = t.Object({
 export function errors<const S extends number[]>(...statuses: S): { [K in S[number]]: typeof ErrorResponse } {
   return Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as { [K in S[number]]: typeof ErrorResponse };
 }
+
+export const AuditEntryResponse = t.Object({
+  id: t.Integer(),
+  at: Time,
+  actor: t.String({ description: "the API key's name, or what reloaded the config (SIGHUP, file watch)" }),
+  actor_id: OrNull(t.String({ description: "the key's id" })),
+  action: t.String({ description: "subscription.created|changed|deleted|secret_rotated|tested, api_key.created|deleted, event.resent, events.bulk_resent, config.reloaded|reload_refused" }),
+  target: OrNull(t.String({ description: "the subscription, key, event or job acted on" })),
+  changes: t.Record(t.String(), t.Unknown(), { description: "the fields set (`fields`, and `after` as the API shows them: secrets left out or [redacted])" }),
+});

@@ -8,14 +8,16 @@ import type { LiveConfig } from "../config/types.ts";
 import type { Clock } from "../clock.ts";
 import { isRefusal } from "../domain/refusal.ts";
 import { sendTest } from "../services/test-send.ts";
+import { changedFields, type AuditLog } from "../services/audit.ts";
 import type { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
 import { authGuard, visibleSubscriptions } from "./auth.ts";
 import { apiError, refused } from "./errors.ts";
 import type { KeyRing } from "../services/api-keys.ts";
 import { DEFAULT_PER_PAGE, PageQuery, paginationHeaders } from "./pagination.ts";
 import { queryCheck } from "./query-check.ts";
-import { attemptResource, subscriptionResource } from "./resources.ts";
-import { errors, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
+import { attemptResource, healthResource, subscriptionResource } from "./resources.ts";
+import { errors, SubscriptionHealthResponse, SubscriptionResponse, TestAttemptResponse } from "./schemas.ts";
+import type { SubscriptionHealthService } from "../services/subscription-health.ts";
 
 const { id: IdSchema, ...specFields } = SubscriptionSchema.properties;
 const CreateBody = t.Object({ id: t.Optional(IdSchema), ...specFields }, { additionalProperties: false });
@@ -48,8 +50,8 @@ const ListQuery = t.Object(PageQuery);
 
 const DEFAULT_ROTATION_GRACE = "24h";
 
-export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock }) {
-  const { directory } = deps;
+export function subscriptionRoutes(deps: { live: LiveConfig; directory: SubscriptionDirectory; keys: KeyRing; clock: Clock; audit: AuditLog; health: SubscriptionHealthService }) {
+  const { directory, audit } = deps;
   const resource = (entry: Parameters<typeof subscriptionResource>[0]) => subscriptionResource(entry, directory.shown(entry));
   /** The entry if the key may see it: a user key's other subscriptions do not exist for it. */
   const visible = (id: string, scope: string[] | undefined) => (scope && !scope.includes(id) ? undefined : directory.get(id));
@@ -78,9 +80,11 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .post(
       "",
-      async ({ body, set }) => {
+      async ({ body, set, apiKey }) => {
         const created = await directory.create(body);
         if (isRefusal(created)) return refused(created);
+        const { id: createdId, ...shown } = directory.shown(created.entry);
+        await audit.record(apiKey, "subscription.created", createdId, changedFields(Object.keys(shown), shown));
         set.status = 201;
         set.headers.location = `/api/v1/subscriptions/${created.entry.subscription.id}`;
         // The only time a secret Herald made is shown: the receiver needs it to check signatures.
@@ -106,11 +110,25 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
         detail: { tags: ["subscriptions"], summary: "A subscription, without its secrets" },
       },
     )
+    .get(
+      "/:id/health",
+      async ({ params, apiKey }) => {
+        const entry = visible(params.id, visibleSubscriptions(apiKey));
+        return entry ? healthResource(params.id, await deps.health.of(params.id)) : notFound(params.id);
+      },
+      {
+        roles: ["admin", "user"],
+        response: { 200: SubscriptionHealthResponse, ...errors(401, 403, 404) },
+        detail: { tags: ["subscriptions"], summary: "How it is doing: success rate over the last hour and day, deliveries per minute, queue, last failure" },
+      },
+    )
     .patch(
       "/:id",
-      async ({ params, body }) => {
+      async ({ params, body, apiKey }) => {
         const changed = await directory.update(params.id, body);
-        return isRefusal(changed) ? refused(changed) : resource(changed.entry);
+        if (isRefusal(changed)) return refused(changed);
+        await audit.record(apiKey, "subscription.changed", params.id, changedFields(Object.keys(body), directory.shown(changed.entry)));
+        return resource(changed.entry);
       },
       {
         roles: ["admin"],
@@ -122,9 +140,10 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .delete(
       "/:id",
-      async ({ params, set }) => {
+      async ({ params, set, apiKey }) => {
         const removed = await directory.remove(params.id);
         if (isRefusal(removed)) return refused(removed);
+        await audit.record(apiKey, "subscription.deleted", params.id);
         set.status = 204;
       },
       {
@@ -135,9 +154,11 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .post(
       "/:id/rotate_secret",
-      async ({ params, body }) => {
-        const rotated = await directory.rotateSecret(params.id, body.secret, parseDuration(body.grace ?? DEFAULT_ROTATION_GRACE));
+      async ({ params, body, apiKey }) => {
+        const grace = body.grace ?? DEFAULT_ROTATION_GRACE;
+        const rotated = await directory.rotateSecret(params.id, body.secret, parseDuration(grace));
         if (isRefusal(rotated)) return refused(rotated);
+        await audit.record(apiKey, "subscription.secret_rotated", params.id, { fields: ["auth.secret"], secret: body.secret === undefined ? "generated" : "given", grace });
         return { ...resource(rotated.entry), ...(rotated.generatedSecret ? { signing_secret: rotated.generatedSecret } : {}) };
       },
       {
@@ -150,9 +171,10 @@ export function subscriptionRoutes(deps: { live: LiveConfig; directory: Subscrip
     )
     .post(
       "/:id/test",
-      async ({ params, body }) => {
+      async ({ params, body, apiKey }) => {
         const sent = await sendTest(deps, params.id, { eventType: body.event_type, object: body.object });
         if (isRefusal(sent)) return refused(sent);
+        await audit.record(apiKey, "subscription.tested", params.id, { event_type: sent.eventType, delivery_id: sent.deliveryId, success: sent.outcome.success });
         return { event_id: sent.eventId, event_type: sent.eventType, delivery_id: sent.deliveryId, ...attemptResource(sent.outcome) };
       },
       {

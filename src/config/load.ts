@@ -6,14 +6,15 @@ import { sha256Hex } from "../tokens.ts";
 import { loadPlugins } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import { interpolateEnv } from "./env.ts";
-import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment } from "./schema.ts";
+import { ConfigFileSchema, formatPath, schemaErrors, validParts, type ConfigFile, type PathSegment, type SubscriptionFile } from "./schema.ts";
 import { parseSize } from "./size.ts";
 import { semanticProblems } from "./semantics.ts";
-import { resolveRetry, resolveSubscription } from "./subscription.ts";
+import { resolveRetry, resolveSubscription, tlsFiles } from "./subscription.ts";
 import type { Config, ConfigProblem } from "./types.ts";
 import type { ApiKey } from "../domain/subscription.ts";
 import { parseRateLimit } from "../domain/delivery-control.ts";
 import { OPERATIONAL_EVENT_TYPES } from "../domain/operational.ts";
+import { parseRate } from "../domain/rate-limit.ts";
 
 // Ovation's policy is the default: 10 s per attempt, retries after 64 s and 729 s, any 2xx is a success.
 // A receiver's Retry-After may stretch a wait up to an hour: long enough for a rate limit or a short
@@ -80,7 +81,7 @@ export async function loadConfigText(text: string, file: string, env: Record<str
   for (const p of pluginProblems) {
     problems.push(p.index === null ? { path: "", line: null, message: p.message } : problem(["plugins", parts.origin.plugins[p.index]!], p.message));
   }
-  const config = resolveConfig(parts.file, file, baseDir, pluginFiles);
+  const config = resolveConfig(parts.file, file, baseDir, pluginFiles, env);
   problems.push(...semanticProblems(parts, config, registry, problem));
   return problems.length > 0 ? fail(inFileOrder(problems, offsets)) : { ok: true, config, plugins: registry, problemAt: problem, sections: new Set(Object.keys(parts.file)) };
 }
@@ -95,7 +96,14 @@ function fail(problems: ConfigProblem[]): LoadResult {
   return { ok: false, problems };
 }
 
-function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[]): Config {
+function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFiles: string[], env: Record<string, string | undefined>): Config {
+  const path = (p: string) => resolve(baseDir, p);
+  const absolute = (tls: SubscriptionFile["tls"]) =>
+    tls && { ...tls, ...(tls.ca_file ? { ca_file: path(tls.ca_file) } : {}), ...(tls.cert_file ? { cert_file: path(tls.cert_file) } : {}), ...(tls.key_file ? { key_file: path(tls.key_file) } : {}) };
+  const serverTls = raw.server?.tls;
+  const defaultTls = absolute(raw.delivery?.tls);
+  // The usual variables, lowercase too (curl reads those); the file's delivery.proxy wins over both.
+  const variable = (name: string) => env[name] || env[name.toLowerCase()] || null;
   const retry = resolveRetry(
     {
       timeoutMs: parseDuration(DEFAULT_RETRY.timeout),
@@ -115,6 +123,17 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     blockPrivateNetworks: raw.delivery?.block_private_networks ?? false,
     allowNetworks: raw.delivery?.allow_networks ?? [],
     rateLimit: parseRateLimit(raw.delivery?.rate_limit),
+    tls: defaultTls ? tlsFiles(defaultTls) : { caFile: null, certFile: null, keyFile: null },
+    proxy: {
+      http: raw.delivery?.proxy ?? variable("HTTP_PROXY"),
+      https: raw.delivery?.proxy ?? variable("HTTPS_PROXY"),
+      noProxy:
+        raw.delivery?.no_proxy ??
+        (variable("NO_PROXY") ?? "")
+          .split(",")
+          .map((host) => host.trim())
+          .filter(Boolean),
+    },
   };
   const port = Number(raw.server?.port ?? 8080);
   const sqlite = raw.storage?.sqlite ?? "./data/herald.db";
@@ -126,9 +145,11 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
       publicUrl: (raw.server?.public_url ?? `http://localhost:${port}`).replace(/\/+$/, ""),
       maxBodyBytes: parseSize(raw.server?.max_body_size ?? DEFAULT_MAX_BODY_SIZE),
       maxBodyMemoryBytes: parseSize(raw.server?.max_body_memory ?? DEFAULT_MAX_BODY_MEMORY),
+      tls: serverTls ? { certFile: path(serverTls.cert_file), keyFile: path(serverTls.key_file) } : null,
     },
     // ":memory:" (nothing kept across restarts, for trying things out) is SQLite's name, not a path.
     storage: { sqlitePath: sqlite === ":memory:" ? sqlite : resolve(baseDir, sqlite) },
+    secrets: { keyFile: raw.secrets?.key_file === undefined ? null : resolve(baseDir, raw.secrets.key_file) },
     retentionMs: parseDuration(raw.retention ?? "30d"),
     retry,
     delivery,
@@ -136,7 +157,7 @@ function resolveConfig(raw: ConfigFile, file: string, baseDir: string, pluginFil
     metrics: { tokenSha256: raw.metrics?.token === undefined ? null : sha256Hex(raw.metrics.token) },
     plugins: pluginFiles,
     eventTypes: [...raw.event_types.map((t) => ({ name: t.name, objectType: t.object_type, description: t.description })), ...OPERATIONAL_EVENT_TYPES],
-    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s, { retry, rateLimit: delivery.rateLimit })),
+    subscriptions: (raw.subscriptions ?? []).map((s) => resolveSubscription(s.tls ? { ...s, tls: absolute(s.tls) } : s, { retry, rateLimit: delivery.rateLimit })),
     apiKeys: (raw.api_keys ?? []).map(resolveApiKey),
     watch: raw.reload?.watch ?? true,
   };
@@ -151,6 +172,7 @@ function resolveApiKey(key: NonNullable<ConfigFile["api_keys"]>[number]): ApiKey
     tokenSha256: key.token_sha256 ?? (key.token === undefined ? "" : sha256Hex(key.token)),
     subscriptions: key.subscriptions ?? [],
     expiresAt: key.expires_at === undefined ? null : Date.parse(key.expires_at),
+    rateLimit: key.rate_limit === undefined ? null : parseRate(key.rate_limit),
   };
 }
 

@@ -8,6 +8,7 @@ import { salvageItem } from "./salvage.ts";
 import { SIZE_PATTERN } from "./size.ts";
 import { API_ROLES, ON_GONE } from "../domain/vocabulary.ts";
 import { ORDERING_KEY_PATTERN, RATE_LIMIT_PATTERN } from "../domain/delivery-control.ts";
+import { RATE_PATTERN } from "../domain/rate-limit.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
 const Size = Type.String({ pattern: SIZE_PATTERN, description: "e.g. 512KiB, 1MiB" });
@@ -58,6 +59,18 @@ export const EventTypeSchema = Type.Object(
 
 export const PluginChoiceSchema = Type.Object({ plugin: Type.String({ minLength: 1 }) }, { additionalProperties: true });
 
+const FilePath = Type.String({ minLength: 1, description: "a file path, relative to the config file's folder" });
+
+/** TLS toward receivers: a site's own CA to trust, and a client certificate to present (mTLS). */
+export const OutboundTlsSchema = Type.Object(
+  {
+    ca_file: Type.Optional(FilePath),
+    cert_file: Type.Optional(FilePath),
+    key_file: Type.Optional(FilePath),
+  },
+  { additionalProperties: false },
+);
+
 export const SubscriptionSchema = Type.Object(
   {
     id: Type.String({ pattern: NAME_PATTERN }),
@@ -71,6 +84,7 @@ export const SubscriptionSchema = Type.Object(
     rate_limit: Type.Optional(RateLimitSchema),
     ordering: Type.Optional(OrderingSchema),
     description: Type.Optional(Type.String({ maxLength: 1000 })),
+    tls: Type.Optional(OutboundTlsSchema),
   },
   { additionalProperties: false },
 );
@@ -87,6 +101,8 @@ export const ApiKeySchema = Type.Object(
     token_sha256: Type.Optional(Type.String({ pattern: "^[0-9a-f]{64}$", description: "the lowercase hex SHA-256 of the token" })),
     subscriptions: Type.Optional(Type.Array(Type.String())),
     expires_at: Type.Optional(Type.String({ format: "date-time", description: "RFC 3339; the key is refused from then on" })),
+    // Beyond it: 429 with Retry-After (a token bucket: bursts up to the number, refilled over the period).
+    rate_limit: Type.Optional(Type.String({ pattern: RATE_PATTERN, description: "requests per second, minute or hour: 100/s, 6000/m, 50000/h" })),
   },
   { additionalProperties: false },
 );
@@ -104,11 +120,15 @@ export const ConfigFileSchema = Type.Object(
           max_body_size: Type.Optional(Size),
           // All request bodies being read at once may hold at most this much memory (503 beyond): see api/body-budget.ts.
           max_body_memory: Type.Optional(Size),
+          // HTTPS for the API and the page; a reload reads the files again (renewed certificates).
+          tls: Type.Optional(Type.Object({ cert_file: FilePath, key_file: FilePath }, { additionalProperties: false })),
         },
         { additionalProperties: false },
       ),
     ),
     storage: Type.Optional(Type.Object({ sqlite: Type.String({ minLength: 1 }) }, { additionalProperties: false })),
+    // The key that encrypts stored secrets: HERALD_SECRET_KEY, else this file, else <database>.key (made at first start).
+    secrets: Type.Optional(Type.Object({ key_file: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
     retention: Type.Optional(Duration),
     retry: Type.Optional(Type.Partial(RetryPolicySchema)),
     delivery: Type.Optional(
@@ -119,6 +139,11 @@ export const ConfigFileSchema = Type.Object(
           rate_limit: Type.Optional(RateLimitSchema),
           block_private_networks: Type.Optional(Type.Boolean()),
           allow_networks: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: "CIDRs such as 169.254.10.0/24 or fd00::/8" })),
+          tls: Type.Optional(OutboundTlsSchema),
+          // An HTTP proxy for every delivery (CONNECT for https receivers); else HTTPS_PROXY / HTTP_PROXY.
+          proxy: Type.Optional(Type.String({ pattern: "^https?://", description: "http://host:port" })),
+          // Hosts reached without the proxy (else NO_PROXY): a name, a .domain suffix, an address, or *.
+          no_proxy: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
         },
         { additionalProperties: false },
       ),

@@ -6,7 +6,8 @@ import { formatDuration } from "./duration.ts";
 import { formatSize } from "./size.ts";
 import { formatPath, schemaErrors, type PathSegment, type SubscriptionFile, type ValidParts } from "./schema.ts";
 import type { Config, ConfigProblem } from "./types.ts";
-import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscription.ts";
+import type { PluginChoice, RetryPolicy, Subscription, TlsFiles } from "../domain/subscription.ts";
+import { readFileSync } from "node:fs";
 import { retrySpanMs } from "../domain/retry.ts";
 import { isReservedHeader } from "../domain/names.ts";
 import { parseCidr } from "../domain/network.ts";
@@ -95,6 +96,29 @@ export function semanticProblems(parts: ValidParts, config: Config, plugins: Plu
   if (file.server?.max_body_memory !== undefined && config.server.maxBodyMemoryBytes < maxBodyBytes)
     problems.push(problem(["server", "max_body_memory"], `max_body_memory must be at least max_body_size (${formatSize(maxBodyBytes)}), or no body of that size could be read`));
   problems.push(...retentionProblems(parts, config, problem));
+  if (config.server.tls) problems.push(...tlsProblems({ caFile: null, ...config.server.tls }, ["server", "tls"], problem));
+  problems.push(...tlsProblems(config.delivery.tls, ["delivery", "tls"], problem));
+  config.subscriptions.forEach((subscription, i) => subscription.tls && problems.push(...tlsProblems(subscription.tls, [...subscriptionAt(i), "tls"], problem)));
+  if (file.delivery?.proxy !== undefined && !URL.canParse(file.delivery.proxy)) problems.push(problem(["delivery", "proxy"], "not a valid URL"));
+  return problems;
+}
+
+/** Each TLS file must be readable now (a reload reads them again), and a certificate comes with its key. */
+function tlsProblems(files: TlsFiles, at: PathSegment[], problem: ProblemAt): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const [field, file] of [
+    ["ca_file", files.caFile],
+    ["cert_file", files.certFile],
+    ["key_file", files.keyFile],
+  ] as const) {
+    if (file === null) continue;
+    try {
+      if (!readFileSync(file, "utf8").includes("-----BEGIN ")) problems.push(problem([...at, field], `${file} holds no PEM block (-----BEGIN ...)`));
+    } catch (error) {
+      problems.push(problem([...at, field], `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`));
+    }
+  }
+  if ((files.certFile === null) !== (files.keyFile === null)) problems.push(problem(at, "cert_file and key_file go together: a client certificate needs its private key"));
   return problems;
 }
 

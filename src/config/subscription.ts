@@ -4,8 +4,13 @@ import { DEFAULT_TRANSFORMER } from "../plugins/registry.ts";
 import { parseDuration } from "./duration.ts";
 import type { ConfigFile, SubscriptionFile } from "./schema.ts";
 import type { Config } from "./types.ts";
-import type { PluginChoice, RetryPolicy, Subscription } from "../domain/subscription.ts";
+import type { PluginChoice, RetryPolicy, Subscription, TlsFiles } from "../domain/subscription.ts";
 import { orderingKeyPath, parseRateLimit, type Ordering, type RateLimit } from "../domain/delivery-control.ts";
+
+/** `tls:` as written; paths as given (the file's loader makes them absolute first). */
+export function tlsFiles(tls: NonNullable<SubscriptionFile["tls"]>): TlsFiles {
+  return { caFile: tls.ca_file ?? null, certFile: tls.cert_file ?? null, keyFile: tls.key_file ?? null };
+}
 
 export function resolveRetry(base: RetryPolicy, override: Partial<ConfigFile["retry"]> | undefined): RetryPolicy {
   return {
@@ -55,5 +60,6 @@ export function resolveSubscription(spec: SubscriptionFile, defaults: Subscripti
     rateLimit: spec.rate_limit === undefined ? defaults.rateLimit : parseRateLimit(spec.rate_limit),
     ordering: resolveOrdering(spec.ordering),
     description: spec.description ?? null,
+    tls: spec.tls ? tlsFiles(spec.tls) : null,
   };
 }

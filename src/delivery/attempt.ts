@@ -6,10 +6,18 @@ import type { AttemptOutcome, ClaimedDelivery, OrphanDelivery } from "../store/t
 import type { OutboundPolicy } from "./outbound.ts";
 import { buildRequest, redactHeaders, redactSecrets, redactUrl, secretValues } from "./request.ts";
 import { parseRetryAfter, postWebhook, type SendResult } from "./sender.ts";
+import { connectionFor, type TransportSettings } from "./transport.ts";
 import type { Subscription } from "../domain/subscription.ts";
 import { afterAttempt, isGone, isSuccess } from "../domain/retry.ts";
 
-export async function runAttempt(claimed: ClaimedDelivery, subscription: Subscription, plugins: PluginRegistry, clock: Clock, outbound: OutboundPolicy): Promise<AttemptOutcome> {
+export async function runAttempt(
+  claimed: ClaimedDelivery,
+  subscription: Subscription,
+  plugins: PluginRegistry,
+  clock: Clock,
+  outbound: OutboundPolicy,
+  transport: TransportSettings,
+): Promise<AttemptOutcome> {
   const startedAt = clock.now();
   // One deadline for the whole attempt, plugins included: a plugin that never returns cannot hold a slot.
   const deadline = AbortSignal.timeout(subscription.retry.timeoutMs);
@@ -19,7 +27,11 @@ export async function runAttempt(claimed: ClaimedDelivery, subscription: Subscri
     const ctx = { now: () => clock.now(), subscriptionId: subscription.id };
     const request = await untilDeadline(buildRequest(subscription, claimed.event, plugins, { id: claimed.id, attempt: claimed.number }, ctx), deadline);
     headers = redactHeaders(request.headers, request.secretHeaders);
-    result = await postWebhook(subscription.url, request.headers, request.body, deadline, outbound);
+    const connection = connectionFor(new URL(subscription.url), subscription.tls, transport);
+    result =
+      "error" in connection
+        ? { status: null, body: null, durationMs: clock.now() - startedAt, error: { kind: "tls", message: connection.error } }
+        : await postWebhook(subscription.url, request.headers, request.body, deadline, outbound, connection);
     if (result.body) result.body = redactSecrets(result.body, secretValues(subscription.url, request.headers, request.secretHeaders));
   } catch (error) {
     // A plugin that throws (or overruns) fails this attempt only; the message goes to the attempt log.

@@ -1,4 +1,4 @@
-// Retention: events older than the configured age go, with their deliveries and attempts.
+// Retention: events older than the configured age go, with their deliveries and attempts; so do audit entries.
 import type { Clock } from "../clock.ts";
 import type { Store } from "../store/index.ts";
 
@@ -14,7 +14,9 @@ export async function purgeExpired(store: Store, retentionMs: number, clock: Clo
   for (;;) {
     const deleted = await store.events.purgeBefore(cutoff, BATCH_SIZE);
     purged += deleted;
-    if (deleted < BATCH_SIZE) return purged;
+    if (deleted < BATCH_SIZE) break;
     await new Promise((resolve) => setImmediate(resolve));
   }
+  while ((await store.audit.purgeBefore(cutoff, BATCH_SIZE)) === BATCH_SIZE) await new Promise((resolve) => setImmediate(resolve));
+  return purged;
 }

@@ -2,6 +2,7 @@
 import { isIP } from "node:net";
 import { classifyFetchError, type ErrorKind } from "./error-kind.ts";
 import { hostOf, resolveTargets, type OutboundPolicy, type Resolver } from "./outbound.ts";
+import { DIRECT, type Connection } from "./transport.ts";
 
 export const RESPONSE_BODY_LIMIT = 4096;
 
@@ -20,7 +21,8 @@ const RETRY_AFTER_LIMIT = 100;
 /**
  * `deadline` bounds the whole attempt (an AbortSignal.timeout): resolving the name, the POST and reading the
  * answer. The connection goes to an address `outbound` checked, never to one the name resolves to later; when
- * one cannot be connected to, the next is tried (see tryEachAddress). `resolve` is for tests.
+ * one cannot be connected to, the next is tried (see tryEachAddress). `connection`: TLS files and the proxy
+ * (transport.ts). `resolve` is for tests.
  */
 export async function postWebhook(
   url: string,
@@ -28,6 +30,7 @@ export async function postWebhook(
   body: Uint8Array<ArrayBuffer>,
   deadline: AbortSignal,
   outbound: OutboundPolicy,
+  connection: Connection = DIRECT,
   resolve?: Resolver,
 ): Promise<SendResult> {
   const started = performance.now();
@@ -39,12 +42,14 @@ export async function postWebhook(
     const resolved = await untilAborted(resolveTargets(hostname, outbound, resolve), deadline);
     if ("error" in resolved) return { status: null, body: null, durationMs: elapsed(), error: resolved.error };
     // The receiver sees the name it is known by: in Host, in TLS's server name, and in the certificate check.
-    const tls = isIP(hostname) ? undefined : { serverName: hostname };
+    // Through a proxy too: it is asked to connect to the checked address (CONNECT address:port), never the name.
+    const tls = { ...connection.tls, ...(isIP(hostname) ? {} : { serverName: hostname }) };
+    const proxy = connection.proxy;
     const response = await tryEachAddress(resolved.addresses, tried, (address) => {
       const connectTo = new URL(target);
       connectTo.hostname = isIP(address) === 6 ? `[${address}]` : address;
       // Redirects are answers, not detours.
-      return fetch(connectTo, { method: "POST", headers: { ...headers, host: target.host }, body, redirect: "manual", signal: deadline, tls });
+      return fetch(connectTo, { method: "POST", headers: { ...headers, host: target.host }, body, redirect: "manual", signal: deadline, tls, ...(proxy ? { proxy } : {}) });
     });
     const excerpt = await readExcerpt(response);
     const retryAfter = response.headers.get("retry-after")?.slice(0, RETRY_AFTER_LIMIT) ?? null;

@@ -225,7 +225,7 @@ export class DeliveryWorker {
     const counts = this.inflightBySubscription;
     counts.set(subscription.id, (counts.get(subscription.id) ?? 0) + 1);
     const { live, clock } = this.options;
-    const task = runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery))
+    const task = runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery), live.config.delivery)
       .then((outcome) => {
         this.options.onAttempt?.(subscription.id, outcome);
         this.queueOutcome({ outcome, subscriptionId: subscription.id, event: delivery.event });

@@ -1,6 +1,7 @@
 // The event-log filter, declared once. Every place that reads a filter (the API's query, the store's list,
 // count, per-subscription pages and resend, the page's form, the rule below) implements each field through
 // `PerField`, so a field added here that one of them does not handle is a compile error there.
+import { searchMatches } from "./search.ts";
 import { eventStatus } from "./status.ts";
 import type { DeliveryState, EventStatus } from "./vocabulary.ts";
 
@@ -16,6 +17,8 @@ export const EVENT_FILTER_FIELDS = {
   since: { param: "since", kind: "time" },
   /** Exclusive upper bound on created_at. */
   until: { param: "until", kind: "time" },
+  /** An event id, a delivery id, or words of the payload's object (its `$uri`, say) in that order (searchMatches). */
+  search: { param: "q", kind: "text" },
 } as const satisfies Record<string, { param: string; kind: Kind }>;
 
 export type FilterField = keyof typeof EVENT_FILTER_FIELDS;
@@ -64,7 +67,8 @@ export interface FilterableEvent {
   eventType: string;
   createdAt: number;
   status: EventStatus;
-  deliveries: readonly { subscriptionId: string; state: DeliveryState }[];
+  object: unknown;
+  deliveries: readonly { id: string; subscriptionId: string; state: DeliveryState }[];
 }
 
 /**
@@ -80,6 +84,7 @@ export function matchesFilter(event: FilterableEvent, filter: EventFilter): bool
     subscription: () => true, // through the counted deliveries, below
     since: (since) => event.createdAt >= since,
     until: (until) => event.createdAt < until,
+    search: (query) => searchMatches(event, query),
   };
   return eachSetField(filter, checks).every(Boolean) && (filter.ids === undefined || filter.ids.includes(event.id)) && (counted === undefined || judged.length > 0);
 }

@@ -2,6 +2,7 @@
 // milliseconds), and an API key as Herald checks it.
 import type { ApiRole, DisabledReason, OnGone } from "./vocabulary.ts";
 import type { Ordering, RateLimit } from "./delivery-control.ts";
+import type { RateLimit as KeyRateLimit } from "./rate-limit.ts";
 
 export interface RetryPolicy {
   timeoutMs: number;
@@ -23,6 +24,13 @@ export interface PluginChoice {
   options: Record<string, unknown>;
 }
 
+/** Files for TLS toward a receiver (absolute paths): a CA to trust, a client certificate and its key. */
+export interface TlsFiles {
+  caFile: string | null;
+  certFile: string | null;
+  keyFile: string | null;
+}
+
 export interface Subscription {
   id: string;
   url: string;
@@ -39,6 +47,8 @@ export interface Subscription {
   /** Delivered in publish order along these lines; null: in any order. */
   ordering: Ordering | null;
   description: string | null;
+  /** TLS files of its own, over the config's default (delivery.tls); only the file's subscriptions have them. */
+  tls: TlsFiles | null;
 }
 
 /** Herald's own record of a subscription's health: since when every attempt failed, and why it disabled it. */
@@ -60,4 +70,6 @@ export interface ApiKey {
   subscriptions: string[];
   /** Unix ms after which the key is refused, or null. */
   expiresAt: number | null;
+  /** Requests it may make (the config's `rate_limit`; keys made through the API have none). */
+  rateLimit?: KeyRateLimit | null;
 }

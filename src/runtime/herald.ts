@@ -1,5 +1,6 @@
 // `herald serve`: wires the store, the services, the API and the delivery worker, and starts them in order.
 // `role` picks what this process runs: the API, the worker (with jobs and retention), or both (the default).
+import { readFileSync } from "node:fs";
 import { createApp } from "../api/app.ts";
 import { assertCanListen } from "../api/port-probe.ts";
 import { systemClock, type Clock } from "../clock.ts";
@@ -11,14 +12,18 @@ import { purgeExpired } from "../delivery/retention.ts";
 import { DeliveryWorker } from "../delivery/worker.ts";
 import { JobRunner } from "../jobs/runner.ts";
 import { jsonLogger, type Logger } from "../log.ts";
+import { SubscriptionHealthService } from "../services/subscription-health.ts";
 import { createMetrics } from "../metrics.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import { KeyRing } from "../services/api-keys.ts";
 import { EventService } from "../services/events.ts";
 import type { AttemptOutcome, EventRecord } from "../store/index.ts";
 import { OperationalEvents } from "../services/operational.ts";
+import { AuditLog } from "../services/audit.ts";
 import { openSqliteStore } from "../store/sqlite/index.ts";
 import { SubscriptionDirectory } from "../services/subscriptions/directory.ts";
+import { resealSecrets, sealedSubscriptions } from "../services/subscriptions/sealed-store.ts";
+import { loadSecretKeys } from "../secrets/keys.ts";
 import { eventLogPage } from "../ui/routes.ts";
 import { configReloader, problemWithoutLine } from "./reload.ts";
 import { Supervisor, type Task } from "./supervisor.ts";
@@ -65,7 +70,15 @@ export async function startHerald(options: HeraldOptions) {
   // A process that cannot listen must fail before it opens (and writes to) the database.
   if (runsApi) assertCanListen(live.config.server.host, live.config.server.port);
   const store = openSqliteStore(live.config.storage.sqlitePath);
-  const directory = new SubscriptionDirectory(store, live, clock);
+  let secretKeys;
+  try {
+    // After the store's lock: a key generated at first start is made by the one process that owns the database.
+    secretKeys = loadSecretKeys({ keyFile: live.config.secrets.keyFile, sqlitePath: live.config.storage.sqlitePath }, options.env ?? process.env, log);
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+  const directory = new SubscriptionDirectory({ ...store, subscriptions: sealedSubscriptions(store.subscriptions, secretKeys.cipher, live) }, live, clock);
   const keys = new KeyRing(store, live, clock);
   const onAttempt = (subscriptionId: string, outcome: AttemptOutcome) => {
     metrics.attempt(subscriptionId, outcome);
@@ -81,8 +94,11 @@ export async function startHerald(options: HeraldOptions) {
   const events = new EventService({ live, store, directory, clock, metrics, onWork, startJob: (id) => runsWorker && jobs.start(id) });
   const operational = new OperationalEvents({ events, directory, log });
   directory.onStateChange = (change) => operational.stateChanged(change);
-  const app = createApp({ live, keys, directory, events, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
-  const reload = configReloader({ live, directory, log, env: options.env, onApplied: onWork });
+  const audit = new AuditLog(store, clock);
+  const health = new SubscriptionHealthService({ store, clock });
+  const app = createApp({ live, keys, directory, events, audit, health, clock, log, metrics, ready: () => store.ping(), page: eventLogPage() });
+  const http = runsApi ? httpTask(app, live, log) : null;
+  const reload = configReloader({ live, directory, log, audit, env: options.env, onApplied: () => (onWork(), http?.renewCertificate()) });
   let sweepTimer: Timer | undefined;
   let stopWatching = () => {};
 
@@ -91,6 +107,9 @@ export async function startHerald(options: HeraldOptions) {
     {
       name: "subscriptions and keys",
       async start() {
+        const resealed = await resealSecrets(store.subscriptions, secretKeys.cipher, live);
+        if (resealed > 0) log.info("encrypted the stored secrets under the current key", { subscriptions: resealed, key_id: secretKeys.cipher.current.id });
+        secretKeys.rotationDone();
         const conflicts = await directory.conflicts(live.config, live.plugins, options.problemAt ?? problemWithoutLine);
         if (conflicts.length > 0) throw new ConfigRejected(conflicts);
         await directory.applyConfig();
@@ -99,7 +118,7 @@ export async function startHerald(options: HeraldOptions) {
       },
       stop: () => {},
     },
-    ...(runsApi ? [httpTask(app, live)] : []),
+    ...(http ? [http] : []),
     ...(runsWorker
       ? [
           { name: "worker", start: () => void (options.startWorker !== false && worker.start()), stop: () => worker.stop() },
@@ -121,7 +140,7 @@ export async function startHerald(options: HeraldOptions) {
       : []),
     {
       name: "config watch",
-      start: () => void (live.config.watch && (stopWatching = watchFile(live.config.file, () => void reload()))),
+      start: () => void (live.config.watch && (stopWatching = watchFile(live.config.file, () => void reload("file watch")))),
       stop: () => stopWatching(),
     },
   ];
@@ -129,7 +148,7 @@ export async function startHerald(options: HeraldOptions) {
   await supervisor.start(tasks);
 
   const server = app.server;
-  const url = server ? `http://${server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname}:${server.port}` : "";
+  const url = server ? `${live.config.server.tls ? "https" : "http"}://${server.hostname === "0.0.0.0" ? "127.0.0.1" : server.hostname}:${server.port}` : "";
   log.info("herald serving", { role, ...(url ? { url } : {}), config: live.config.file, database: live.config.storage.sqlitePath });
 
   return {
@@ -152,22 +171,55 @@ export async function startHerald(options: HeraldOptions) {
 
 export type Herald = Awaited<ReturnType<typeof startHerald>>;
 
-function httpTask(app: ReturnType<typeof createApp>, live: LiveConfig): Task {
-  const { host, port, maxBodyBytes } = live.config.server;
+interface HttpTask extends Task {
+  /** Reads the certificate files again and, if they changed (renewed), serves with them from now on. */
+  renewCertificate(): void;
+}
+
+function httpTask(app: ReturnType<typeof createApp>, live: LiveConfig, log: Logger): HttpTask {
+  const { host, port, maxBodyBytes, tls: tlsFiles } = live.config.server;
+  let served: { cert: string; key: string } | undefined;
+  const listen = (tls: typeof served, on = port) => {
+    // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
+    // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit,
+    // and while reading a chunked body. Bun's own cap is a memory backstop above that; it answers a bare
+    // 413 to a request declaring more, or to a chunked body that outruns the app's reading by that margin.
+    app.listen({ hostname: host, port: on, reusePort: false, maxRequestBodySize: maxBodyBytes + BODY_CAP_MARGIN, ...(tls ? { tls } : {}) });
+    served = tls;
+  };
+  const readCertificate = () => (tlsFiles ? { cert: readFileSync(tlsFiles.certFile, "utf8"), key: readFileSync(tlsFiles.keyFile, "utf8") } : undefined);
   return {
     name: "http",
     start() {
       try {
-        // Elysia asks for SO_REUSEPORT by default; a second Herald on the same port must fail, not share it.
-        // The app answers 413 with the error envelope: at once to a declared Content-Length over the limit,
-        // and while reading a chunked body. Bun's own cap is a memory backstop above that; it answers a bare
-        // 413 to a request declaring more, or to a chunked body that outruns the app's reading by that margin.
-        app.listen({ hostname: host, port, reusePort: false, maxRequestBodySize: maxBodyBytes + BODY_CAP_MARGIN });
+        listen(readCertificate());
       } catch (error) {
         throw new Error(`cannot listen on ${host}:${port}: ${(error as Error).message}`);
       }
     },
     stop: () => app.server?.stop(),
+    renewCertificate() {
+      if (!tlsFiles || !app.server) return;
+      const previous = served;
+      let renewed;
+      try {
+        renewed = readCertificate()!;
+      } catch (error) {
+        return log.error("could not read the renewed certificate; serving the one in use", { error: String(error) });
+      }
+      if (renewed.cert === previous?.cert && renewed.key === previous.key) return;
+      // Bun's server.reload() keeps the certificate it started with: a new listener on the same port takes
+      // over (requests under way finish on the old one; a connection in the moment between is refused).
+      const bound = app.server.port;
+      void app.server.stop();
+      try {
+        listen(renewed, bound);
+        log.info("serving the renewed certificate", { cert_file: tlsFiles.certFile });
+      } catch (error) {
+        listen(previous, bound);
+        log.error("the renewed certificate was refused; serving the one in use", { error: String(error) });
+      }
+    },
   };
 }
 

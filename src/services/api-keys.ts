@@ -11,6 +11,7 @@ import type { ApiKey } from "../domain/subscription.ts";
 import type { ApiRole } from "../domain/vocabulary.ts";
 import { newId } from "../domain/vocabulary.ts";
 import { oneAtATime } from "./one-at-a-time.ts";
+import { takeToken, type Bucket } from "../domain/rate-limit.ts";
 
 export type KeySource = "config" | "api";
 export interface KeyEntry {
@@ -45,6 +46,8 @@ export interface NewKey {
 
 export class KeyRing {
   private stored: KeyEntry[] = [];
+  /** Rate-limit buckets by key id (only keys with a limit have one). */
+  private readonly buckets = new Map<string, Bucket>();
   private built: { config: LiveConfig["config"]; stored: KeyEntry[]; entries: readonly KeyEntry[]; keys: readonly ApiKey[] } | null = null;
   /** Changes one at a time: each reads what the one before it wrote. */
   private readonly exclusive = oneAtATime();
@@ -83,6 +86,17 @@ export class KeyRing {
     const key = findKey(this.current().keys, token);
     if (key && key.expiresAt !== null && key.expiresAt <= this.clock.now()) return "expired";
     return key;
+  }
+
+  /**
+   * Counts one request of `key` against its rate limit: 0 if it may go on, else the milliseconds until it may.
+   * Each key has its own bucket, so a runaway caller waits alone.
+   */
+  admit(key: ApiKey): number {
+    if (!key.rateLimit) return 0;
+    const taken = takeToken(key.rateLimit, this.buckets.get(key.id), this.clock.now());
+    this.buckets.set(key.id, taken.bucket);
+    return taken.waitMs;
   }
 
   /** Makes a key after checking it: a unique name, subscriptions for (and only for) a user key, a future expiry. */

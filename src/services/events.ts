@@ -38,6 +38,9 @@ export interface ResendSelection {
   subscriptions?: string[];
 }
 
+/** The most events a search's words may find (searchProblem). */
+export const SEARCH_MAX_MATCHES = 10_000;
+
 const quoted = (ids: string[]) => ids.map(quote).join(", ");
 
 export class EventService {
@@ -102,8 +105,8 @@ export class EventService {
     return keys;
   }
 
-  list(filter: EventFilter, offset: number, limit: number): Promise<Page<EventWithDeliveries>> {
-    return this.deps.store.events.list(filter, offset, limit);
+  async list(filter: EventFilter, offset: number, limit: number): Promise<Page<EventWithDeliveries> | Refusal<422>> {
+    return (await this.searchProblem(filter)) ?? this.deps.store.events.list(filter, offset, limit);
   }
 
   get(id: string, visibleSubscriptions: string[] | undefined): Promise<EventDetail | null> {
@@ -126,7 +129,7 @@ export class EventService {
 
   /** Starts a job resending the selected events (its progress: job()). */
   async resendMany(selection: ResendSelection, createdBy: string): Promise<JobRecord | Refusal<404 | 422>> {
-    const problem = this.targetProblem(selection.subscriptions, selection.filter.visibleSubscriptions);
+    const problem = this.targetProblem(selection.subscriptions, selection.filter.visibleSubscriptions) ?? (await this.searchProblem(selection.filter));
     if (problem) return problem;
     const now = this.deps.clock.now();
     const job = await this.deps.store.jobs.createResend({ id: newId("job"), createdBy, filter: selection.filter, subscriptions: selection.subscriptions, now });
@@ -138,6 +141,22 @@ export class EventService {
   async job(id: string, apiKey: { id: string; role: string }): Promise<JobRecord | null> {
     const job = await this.deps.store.jobs.get(id);
     return job && (apiKey.role !== "user" || job.createdBy === apiKey.id) ? job : null;
+  }
+
+  /**
+   * A search whose words are in very many events is refused: the page and its exact count would go through
+   * each of them (seconds over millions, with the server's other work waiting). Ids, a $uri or a file name
+   * find a few; words common to most events say nothing a filter by type or status would not.
+   */
+  private async searchProblem(filter: EventFilter): Promise<Refusal<422> | null> {
+    if (filter.search === undefined) return null;
+    const found = await this.deps.store.events.countWordMatches(filter.search, SEARCH_MAX_MATCHES + 1);
+    if (found <= SEARCH_MAX_MATCHES) return null;
+    return refuse(
+      422,
+      "search_too_broad",
+      `the words of ${quote(filter.search)} are in more than ${SEARCH_MAX_MATCHES.toLocaleString("en-US")} events: add words (an id, a $uri, a file name) or filter by type, status or time instead`,
+    );
   }
 
   /**

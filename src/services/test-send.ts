@@ -38,6 +38,6 @@ export async function sendTest(deps: { live: LiveConfig; directory: Subscription
   const event = { id: newId("evt"), eventType: type.name, objectType: type.objectType, object, triggeredAt: now, createdAt: now, status: "pending" as const };
   // A delivery as a claim would hand it out: its first attempt.
   const delivery = { id: newId("dlv"), subscriptionId: subscription.id, number: 1, roundAttempts: 0, claim: 0, event };
-  const outcome = await runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery));
+  const outcome = await runAttempt(delivery, subscription, live.plugins, clock, outboundPolicy(live.config.delivery), live.config.delivery);
   return { eventId: event.id, eventType: event.eventType, deliveryId: delivery.id, outcome };
 }

@@ -12,6 +12,8 @@
 import type {
   ApiKeyRow,
   AttemptOutcome,
+  AuditEntry,
+  AuditFilter,
   ClaimedDelivery,
   DeliveryBacklog,
   EventDetail,
@@ -22,6 +24,7 @@ import type {
   OrphanDelivery,
   Page,
   PublishOutcome,
+  SubscriptionActivity,
   SubscriptionRow,
   SubscriptionSpec,
 } from "./types.ts";
@@ -46,6 +49,8 @@ export interface EventStore {
   get(id: string, visibleSubscriptions?: string[]): Promise<EventDetail | null>;
   /** The exact number of events matching the filter. */
   count(filter: EventFilter): Promise<number>;
+  /** How many events hold a search's words (domain/search.ts), counted no further than `atMost`, at a cost that stays small. */
+  countWordMatches(query: string, atMost: number): Promise<number>;
   /**
    * Gives the chosen deliveries of the matching events a fresh attempt and retry budget (a status filter
    * picks the deliveries in that state; one in flight goes again once its attempt ends). Returns the ids of the
@@ -79,6 +84,8 @@ export interface DeliveryQueue {
   nextDueAt(): Promise<number | null>;
   /** Unfinished deliveries per state, and how many of those are due at `now`. */
   backlog(now: number): Promise<DeliveryBacklog>;
+  /** One subscription's queue, its deliveries per minute over the hour before `now`, and its last failure. */
+  activity(subscriptionId: string, now: number): Promise<SubscriptionActivity>;
   /** The waiting (not leased) deliveries of these subscriptions become due now: they are to be failed, not retried later. */
   dueNow(subscriptionIds: string[], now: number): Promise<void>;
 }
@@ -99,6 +106,8 @@ export interface SubscriptionStore {
    * again if Herald had disabled it. The caller has checked that no id belongs to an API-made subscription.
    */
   syncConfig(specs: SubscriptionSpec[], now: number): Promise<void>;
+  /** Replaces these subscriptions' specs as given, in one transaction, their times untouched (secrets re-sealed under a new key). */
+  rewriteSpecs(rows: { id: string; spec: SubscriptionSpec }[]): Promise<void>;
 }
 
 export interface ApiKeyStore {
@@ -121,12 +130,22 @@ export interface JobStore {
   fail(id: string, error: string, now: number): Promise<void>;
 }
 
+export interface AuditStore {
+  /** Appends an entry; resolves once it would survive a power cut (like the change it records). */
+  record(entry: Omit<AuditEntry, "id">): Promise<void>;
+  /** A page of the matching entries, newest first (ties by id), with the number of them all. */
+  list(filter: AuditFilter, offset: number, limit: number): Promise<Page<AuditEntry>>;
+  /** Deletes up to `batchSize` entries made before `cutoff` (retention); returns how many went. */
+  purgeBefore(cutoff: number, batchSize: number): Promise<number>;
+}
+
 export interface Store {
   events: EventStore;
   queue: DeliveryQueue;
   subscriptions: SubscriptionStore;
   apiKeys: ApiKeyStore;
   jobs: JobStore;
+  audit: AuditStore;
   /** Rejects if the database cannot be used, or cannot take writes right now (readiness). */
   ping(): Promise<void>;
   /** Waits for writes under way, then closes the database. */

@@ -113,6 +113,25 @@ export type DeliveryBacklog = { state: DeliveryState; unfinished: number; due: n
 
 export const HEALTHY: SubscriptionHealth = { failingSince: null, disabled: null };
 
+/** One subscription's recent activity (the subscriptions view). */
+export interface SubscriptionActivity {
+  /** Deliveries not finished yet (pending or waiting for a retry, in flight included). */
+  unfinished: number;
+  /** The earliest due time among them (a leased one's is its lease end), or null. */
+  oldestDueAt: number | null;
+  /** Deliveries made for it in each minute of the last hour, oldest minute first. */
+  perMinute: number[];
+  /** The last attempt of its newest delivery still failing (failed, or waiting for a retry), or null. */
+  lastFailure: {
+    at: number;
+    deliveryId: string;
+    eventId: string;
+    responseStatus: number | null;
+    errorKind: string | null;
+    errorMessage: string | null;
+  } | null;
+}
+
 /** A subscription as written: the config file's shape, which the REST API speaks too. */
 export type SubscriptionSpec = SubscriptionFile;
 
@@ -154,4 +173,26 @@ export interface JobRecord {
   error: string | null;
   createdAt: number;
   finishedAt: number | null;
+}
+
+/** One change made through the API, or a config reload. `changes` never holds a secret (the caller redacts). */
+export interface AuditEntry {
+  id: number;
+  at: number;
+  /** The API key's name, or what reloaded the config. */
+  actor: string;
+  actorId: string | null;
+  /** e.g. subscription.created, api_key.deleted, event.resent, config.reload_refused */
+  action: string;
+  target: string | null;
+  changes: Record<string, unknown>;
+}
+
+/** The audit log's filters: each given one must hold; `since` inclusive, `until` exclusive. */
+export interface AuditFilter {
+  actor?: string;
+  action?: string;
+  target?: string;
+  since?: number;
+  until?: number;
 }

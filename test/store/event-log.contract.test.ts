@@ -15,6 +15,16 @@ const TYPES = ["sample.uploaded", "analysis.failed", "report_signed"];
 const SUBSCRIPTIONS = ["a", "b", "c"];
 const FATES: DeliveryState[] = ["pending", "succeeded", "retrying", "failed"];
 
+// Objects with a `$uri`, words from a small vocabulary (so searches find some events and not others), a number,
+// and keys and booleans that a search must not find.
+const WORDS = ["reads", "fastq", "gz", "Illumina", "novaseq", "frozen", "tube"];
+const objectArb = fc.record({
+  $uri: fc.integer({ min: 0, max: 5 }).map((n) => `/api/v1/samples/smp_${n}`),
+  name: fc.array(fc.constantFrom(...WORDS), { maxLength: 3 }).map((words) => words.join(".")),
+  tags: fc.array(fc.constantFrom(...WORDS), { maxLength: 2 }),
+  size: fc.integer({ min: 0, max: 3 }),
+  archived: fc.boolean(),
+});
 const deliveryArb = fc.record({ subscription: fc.constantFrom(...SUBSCRIPTIONS), fate: fc.constantFrom(...FATES) });
 const eventArb = fc.record({
   type: fc.constantFrom(...TYPES),
@@ -24,6 +34,7 @@ const eventArb = fc.record({
     fc.integer({ min: 0, max: 6 }).chain((h) => fc.integer({ min: h * HOUR - 2, max: h * HOUR + 2 })),
   ),
   deliveries: fc.uniqueArray(deliveryArb, { maxLength: 3, selector: (d) => d.subscription }),
+  object: objectArb,
 });
 const timeArb = fc
   .oneof(
@@ -39,6 +50,10 @@ const FIELD_VALUES: EachField<fc.Arbitrary<unknown>> = {
   subscription: fc.constantFrom(...SUBSCRIPTIONS, "z"),
   since: timeArb,
   until: timeArb,
+  search: fc.oneof(
+    fc.constantFrom(...WORDS, "reads.fastq", "fastq reads", "/api/v1/samples/smp_3", "SMP 2", "tags", "true", "archived", "2", "  e3 ", "$uri", ""),
+    fc.integer({ min: 0, max: 40 }).map((i) => `e${i}`),
+  ),
 };
 const ALL_VALUES: Record<string, fc.Arbitrary<unknown>> = {
   ...FIELD_VALUES,
@@ -63,20 +78,23 @@ forEachBackend("event log filter", (store) => {
           id: `e${i}`,
           eventType: e.type,
           createdAt: START + e.at,
-          deliveries: e.deliveries.map((d) => ({ subscriptionId: d.subscription, state: d.fate })),
+          object: e.object,
+          deliveries: e.deliveries.map((d) => ({ id: "", subscriptionId: d.subscription, state: d.fate })),
           status: eventStatus(e.deliveries.map((d) => d.fate)),
         }));
-        for (const m of model)
-          await s.events.publish(
+        for (const m of model) {
+          const [published] = await s.events.publish(
             [
               newEvent(
                 m.id,
                 m.deliveries.map((d) => d.subscriptionId),
-                { eventType: m.eventType },
+                { eventType: m.eventType, object: m.object },
               ),
             ],
             m.createdAt,
           );
+          for (const d of m.deliveries) d.id = published!.event.deliveries.find((stored) => stored.subscriptionId === d.subscriptionId)!.id;
+        }
         const claimed = await s.queue.claimDue(limitsFor(SUBSCRIPTIONS, 1_000), 10_000, START + 10 * HOUR);
         const fateOf = (eventId: string, subscription: string) => model.find((m) => m.id === eventId)!.deliveries.find((d) => d.subscriptionId === subscription)!.state;
         const decided = claimed.filter((d) => fateOf(d.event.id, d.subscriptionId) !== "pending");

@@ -48,6 +48,23 @@ forEachBackend("subscriptions", (store) => {
   });
 });
 
+forEachBackend("subscriptions: rewriting specs", (store) => {
+  it("replaces the specs given in one write and leaves their times and the other rows alone", async () => {
+    await store().subscriptions.insert(row("s1", 1_000));
+    await store().subscriptions.insert(row("s2", 1_000));
+    await store().subscriptions.remove("s2", 2_000);
+    await store().subscriptions.insert(row("s3", 1_000));
+    await store().subscriptions.rewriteSpecs([
+      { id: "s1", spec: spec("s1", "http://127.0.0.1:9/sealed-1") },
+      { id: "s2", spec: spec("s2", "http://127.0.0.1:9/sealed-2") },
+    ]);
+    const rows = Object.fromEntries((await store().subscriptions.list()).map((r) => [r.id, r]));
+    expect(rows.s1).toEqual({ ...row("s1", 1_000), spec: spec("s1", "http://127.0.0.1:9/sealed-1") });
+    expect(rows.s2).toEqual({ ...row("s2", 1_000), spec: spec("s2", "http://127.0.0.1:9/sealed-2"), updatedAt: 2_000, deletedAt: 2_000 });
+    expect(rows.s3).toEqual(row("s3", 1_000));
+  });
+});
+
 forEachBackend("API keys", (store) => {
   const key = (id: string, tokenSha256: string) => ({ id, name: id, role: "user" as const, tokenSha256, subscriptions: ["a"], expiresAt: 9_000, createdAt: 1_000 });
 

@@ -36,6 +36,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "GET", path: "/api/v1/subscriptions", roles: ["admin", "user"] },
   { method: "POST", path: "/api/v1/subscriptions", roles: ["admin"], body: { url: "http://127.0.0.1:9/new", events: ["*"] } },
   { method: "GET", path: "/api/v1/subscriptions/:id", roles: ["admin", "user"], target: "subscription" },
+  { method: "GET", path: "/api/v1/subscriptions/:id/health", roles: ["admin", "user"], target: "subscription" },
   { method: "PATCH", path: "/api/v1/subscriptions/:id", roles: ["admin"], target: "subscription", body: { description: "changed" } },
   { method: "DELETE", path: "/api/v1/subscriptions/:id", roles: ["admin"], target: "doomedSubscription" },
   { method: "POST", path: "/api/v1/subscriptions/:id/rotate_secret", roles: ["admin"], target: "subscription", body: {} },
@@ -45,6 +46,7 @@ export const API_ROUTES: readonly ApiRoute[] = [
   { method: "GET", path: "/api/v1/api_keys/:id", roles: ["admin"], target: "apiKey" },
   { method: "DELETE", path: "/api/v1/api_keys/:id", roles: ["admin"], target: "apiKey" },
   { method: "GET", path: "/api/v1/jobs/:id", roles: ["admin", "user"], target: "job" },
+  { method: "GET", path: "/api/v1/audit", roles: ["admin"] },
   // It names every subscription: an admin key (or the config's metrics.token, see observability.test.ts).
   { method: "GET", path: "/metrics", roles: ["admin"] },
 ];

@@ -19,6 +19,8 @@ export function specProblems(spec: SubscriptionSpec, config: Config, plugins: Pl
   const host = hostOf(spec.url);
   const refused = host !== null && isIP(host) ? refusalOf(host, outboundPolicy(config.delivery)) : null;
   if (refused) problems.push({ path: "url", message: `${host} is ${refused}; allow it with delivery.allow_networks` });
+  // Files on Herald's host are the file's business, not an API caller's.
+  if (spec.tls) problems.push({ path: "tls", message: "TLS files are set in the config file only (subscriptions[].tls or delivery.tls): they name files on Herald's host" });
   const retention = retentionProblem(config.retentionMs, spec.id, subscription.retry);
   if (retention) problems.push({ path: "retry", message: retention });
   return problems;

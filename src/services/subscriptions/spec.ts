@@ -5,9 +5,10 @@ import { formatDuration } from "../../config/duration.ts";
 import { redactUrl } from "../../delivery/request.ts";
 import type { PluginRegistry } from "../../plugins/registry.ts";
 import type { SubscriptionSpec } from "../../store/types.ts";
-import type { Subscription } from "../../domain/subscription.ts";
+import type { Subscription, TlsFiles } from "../../domain/subscription.ts";
 import { isSecretName } from "../../domain/names.ts";
 import { formatRateLimit, type Ordering } from "../../domain/delivery-control.ts";
+import { isSealed, type SecretCipher } from "../../secrets/cipher.ts";
 
 export const REDACTED = "[redacted]";
 
@@ -40,6 +41,7 @@ export function specOf(subscription: Subscription): FullSpec {
     rate_limit: formatRateLimit(subscription.rateLimit),
     ...(subscription.ordering ? { ordering: orderingSpec(subscription.ordering) } : {}),
     ...(subscription.description === null ? {} : { description: subscription.description }),
+    ...(subscription.tls ? { tls: tlsSpec(subscription.tls) } : {}),
   };
 }
 
@@ -47,44 +49,83 @@ function orderingSpec(ordering: Ordering): NonNullable<SubscriptionSpec["orderin
   return ordering.keyPath === null ? "fifo" : { fifo: true, key: ["object", ...ordering.keyPath].join(".") };
 }
 
+/** What becomes of each secret in a spec: an option (undefined drops it), a static header's value, the URL. */
+interface SecretEdit {
+  option(value: unknown): unknown;
+  header(value: string): string;
+  url(url: string): string;
+}
+
 /**
- * The spec as it may be shown: plugin options marked `writeOnly` in the plugin's schema, or named like a
- * credential, are left out; static headers and URL query parameters named like a credential show "[redacted]".
+ * The secrets of a spec, edited: plugin options marked `writeOnly` in the plugin's schema or named like a
+ * credential (whatever their value, lists of secrets included), static headers named like a credential, and a
+ * URL with a credential among its query parameters.
  */
-export function redactSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry): S {
+function editSecrets<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry, edit: SecretEdit): S {
   const { transformer, auth, headers } = spec;
+  const choice = <C extends { plugin: string }>(chosen: C, schema: TSchema | undefined): C => {
+    const { plugin, ...options } = chosen;
+    return { plugin, ...(editOptions(options, schema, edit) as object) } as C;
+  };
   return {
     ...spec,
-    url: redactUrl(spec.url),
-    ...(typeof transformer === "object" ? { transformer: redactChoice(transformer, plugins.transformers.get(transformer.plugin)?.options) } : {}),
-    ...(auth ? { auth: redactChoice(auth, plugins.auth.get(auth.plugin)?.options) } : {}),
-    ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? REDACTED : value])) } : {}),
+    url: redactUrl(spec.url) === spec.url ? spec.url : edit.url(spec.url),
+    ...(typeof transformer === "object" ? { transformer: choice(transformer, plugins.transformers.get(transformer.plugin)?.options) } : {}),
+    ...(auth ? { auth: choice(auth, plugins.auth.get(auth.plugin)?.options) } : {}),
+    ...(headers ? { headers: Object.fromEntries(Object.entries(headers).map(([name, value]) => [name, isSecretName(name) ? edit.header(value) : value])) } : {}),
   };
 }
 
-function redactChoice<C extends { plugin: string }>(choice: C, schema: TSchema | undefined): C {
-  const { plugin, ...options } = choice;
-  return { plugin, ...(withoutSecrets(options, schema) as object) } as C;
+function tlsSpec(tls: TlsFiles): NonNullable<SubscriptionSpec["tls"]> {
+  return { ...(tls.caFile ? { ca_file: tls.caFile } : {}), ...(tls.certFile ? { cert_file: tls.certFile } : {}), ...(tls.keyFile ? { key_file: tls.keyFile } : {}) };
 }
 
-/**
- * An option never shown: marked `writeOnly` in its schema, or named like a credential, whatever its value (a
- * list of secrets such as previous_secrets included, so what is shown can always be sent back in a PATCH).
- */
+/** The spec as it may be shown: secret options left out, secret headers "[redacted]", the URL's credentials too. */
+export function redactSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry): S {
+  return editSecrets(spec, plugins, { option: () => undefined, header: () => REDACTED, url: redactUrl });
+}
+
+/** The spec as stored: each secret replaced by its sealed envelope (bound to the subscription's id). */
+export function sealSpec<S extends SubscriptionSpec>(spec: S, plugins: PluginRegistry, cipher: SecretCipher): S {
+  const seal = <T>(value: T) => (isSealed(value) ? value : cipher.seal(value, spec.id)) as T;
+  return editSecrets(spec, plugins, { option: seal, header: seal, url: seal });
+}
+
+/** The spec as used: every sealed value, wherever it is, opened (throws SecretKeyError if one will not). */
+export function openSpec<S extends SubscriptionSpec>(spec: S, cipher: SecretCipher): S {
+  const open = (value: unknown): unknown => {
+    if (isSealed(value)) return cipher.open(value, spec.id);
+    if (Array.isArray(value)) return value.map(open);
+    if (typeof value === "object" && value !== null) return Object.fromEntries(Object.entries(value).map(([name, item]) => [name, open(item)]));
+    return value;
+  };
+  return open(spec) as S;
+}
+
+/** Every sealed value in a stored spec, to see which key each is under. */
+export function sealedValues(value: unknown): string[] {
+  if (isSealed(value)) return [value];
+  if (Array.isArray(value)) return value.flatMap(sealedValues);
+  if (typeof value === "object" && value !== null) return Object.values(value).flatMap(sealedValues);
+  return [];
+}
+
+/** A plugin option that is a secret: marked `writeOnly` in its schema, or named like a credential. */
 function isSecretOption(name: string, schema: TSchema | undefined): boolean {
   return schema?.writeOnly === true || isSecretName(name);
 }
 
 const propertiesOf = (schema: TSchema | undefined) => (schema?.properties ?? {}) as Record<string, TSchema>;
 
-/** Drops secret options, and walks into the others' objects and lists to drop the secrets nested there. */
-function withoutSecrets(value: unknown, schema: TSchema | undefined): unknown {
-  if (Array.isArray(value)) return value.map((item) => withoutSecrets(item, schema?.items as TSchema | undefined));
+/** Edits secret options, and walks into the others' objects and lists to edit the secrets nested there. */
+function editOptions(value: unknown, schema: TSchema | undefined, edit: SecretEdit): unknown {
+  if (Array.isArray(value)) return value.map((item) => editOptions(item, schema?.items as TSchema | undefined, edit));
   if (typeof value !== "object" || value === null) return value;
   const kept: Record<string, unknown> = {};
   for (const [name, item] of Object.entries(value)) {
     const itemSchema = propertiesOf(schema)[name];
-    if (!isSecretOption(name, itemSchema)) kept[name] = withoutSecrets(item, itemSchema);
+    const edited = isSecretOption(name, itemSchema) ? edit.option(item) : editOptions(item, itemSchema, edit);
+    if (edited !== undefined) kept[name] = edited;
   }
   return kept;
 }

@@ -20,6 +20,7 @@ function sumOfEventCounts(db: Db, filter: EventFilter, hours: Hours): number {
     subscription: () => undefined, // counted on deliveries instead (sumOfDeliveryCounts)
     since: () => undefined, // the whole hours, below
     until: () => undefined,
+    search: () => undefined, // never here: a search is counted row by row (countFromBuckets)
   });
   return sum(db, t, and(...conditions, ...hourRange(t.hour, hours)));
 }
@@ -33,6 +34,7 @@ function sumOfDeliveryCounts(db: Db, filter: EventFilter, subscriptionId: string
     subscription: () => undefined, // the one subscription counted, below
     since: () => undefined, // the whole hours, below
     until: () => undefined,
+    search: () => undefined, // never here: a search is counted row by row (countFromBuckets)
   });
   return sum(db, t, and(eq(t.subscriptionId, subscriptionId), ...conditions, ...hourRange(t.hour, hours)));
 }
@@ -49,12 +51,12 @@ function sum(db: Db, table: typeof eventCounts | typeof deliveryCounts, where: S
 
 /**
  * The number of events matching `filter`, judged on the deliveries to `counted` (see countedSubscriptions),
- * with `countRows` counting a short range row by row. Null when the totals cannot answer: for a list of ids,
- * or for a key scoped to several subscriptions (an event may go to more than one of them, and its status is
+ * with `countRows` counting a short range row by row. Null when the totals cannot answer: for a list of ids or
+ * a search, or for a key scoped to several subscriptions (an event may go to more than one of them, and its status is
  * judged over all of those at once), the caller counts rows.
  */
 export function countFromBuckets(db: Db, filter: EventFilter, counted: string[] | undefined, countRows: (range: EventFilter) => number): number | null {
-  if (filter.ids !== undefined || (counted !== undefined && counted.length > 1)) return null;
+  if (filter.ids !== undefined || filter.search !== undefined || (counted !== undefined && counted.length > 1)) return null;
   if (counted?.length === 0) return 0;
   const hours: Hours = {
     first: filter.since === undefined ? undefined : Math.ceil(filter.since / COUNT_BUCKET_MS),

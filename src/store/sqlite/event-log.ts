@@ -4,6 +4,7 @@
 import { and, asc, count, desc, eq, getTableColumns, gte, inArray, lt, ne, sql, type SQL } from "drizzle-orm";
 import { countedSubscriptions, eachSetField } from "../../domain/filter.ts";
 import { countFromBuckets } from "./counts.ts";
+import { searchCondition } from "./search.ts";
 import type { Db } from "./db.ts";
 import { attempts, deliveries, events } from "./schema.ts";
 import type { EventDetail, EventFilter, EventRecord, EventWithDeliveries, Page } from "../types.ts";
@@ -18,6 +19,7 @@ export function filterCondition(filter: EventFilter): SQL | undefined {
     subscription: () => undefined, // through the counted deliveries, below
     since: (since) => gte(events.createdAt, since),
     until: (until) => lt(events.createdAt, until),
+    search: (query) => searchCondition(events.id, query),
   });
   return and(...conditions, filter.ids !== undefined ? inArray(events.id, filter.ids) : undefined, counted !== undefined ? hasDeliveryTo(counted) : undefined);
 }
@@ -69,6 +71,7 @@ function pageBySubscription(db: Db, filter: EventFilter, subscriptionId: string,
     subscription: () => undefined, // the subscription walked, below
     since: (since) => gte(deliveries.createdAt, since),
     until: (until) => lt(deliveries.createdAt, until),
+    search: (query) => searchCondition(deliveries.eventId, query),
   });
   conditions.push(eq(deliveries.subscriptionId, subscriptionId), filter.ids !== undefined ? inArray(deliveries.eventId, filter.ids) : undefined);
   return db

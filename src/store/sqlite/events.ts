@@ -132,6 +132,7 @@ export function resendEvents(db: Db, statements: EventStatements, filter: EventF
       subscription: () => undefined, // through the counted deliveries, below
       since: () => undefined,
       until: () => undefined,
+      search: () => undefined, // every delivery of an event found
     });
     const resent = db
       .update(deliveries)

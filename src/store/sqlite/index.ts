@@ -1,5 +1,7 @@
 // The SQLite adapter of the store's port: one file in WAL mode, group commit, and a sync of the WAL before
 // anything a user can read is answered (see port.ts for what each method promises).
+import { listAudit, purgeAudit, recordAudit } from "./audit.ts";
+import { prepareActivityStatements, subscriptionActivity } from "./activity.ts";
 import { batched } from "./batcher.ts";
 import { startCheckpointer } from "./checkpointer.ts";
 import { BUSY_TIMEOUT_MS, IN_MEMORY, openDatabase } from "./db.ts";
@@ -10,6 +12,7 @@ import { countEvents, getEvent, listEvents } from "./event-log.ts";
 import { prepareEventStatements, publishEvents, resendEvents, type Publication } from "./events.ts";
 import { createResendJob, failJob, getJob, resendJobStep, runningJobIds } from "./jobs.ts";
 import { lockDatabase } from "./lock.ts";
+import { countWordMatches } from "./search.ts";
 import { purgeBatch } from "./purge.ts";
 import {
   deleteApiKey,
@@ -18,6 +21,7 @@ import {
   insertSubscription,
   listApiKeys,
   listSubscriptions,
+  rewriteSpecs,
   setSubscriptionHealth,
   syncConfigSubscriptions,
   updateSubscription,
@@ -52,6 +56,7 @@ export function openSqliteStore(path: string): Store {
   const write = async <T>(run: () => T): Promise<T> => health.write(run);
   const eventStatements = prepareEventStatements(db);
   const deliveryStatements = prepareDeliveryStatements(db);
+  const activityStatements = prepareActivityStatements(db);
   // Publishes that arrive while the disk syncs wait for it and then share one transaction: the busier the
   // server, the larger each commit and the fewer syncs per event.
   const publishOne = batched((batch: Publication[]) => health.write(() => publishEvents(db, eventStatements, batch)), durability.idle);
@@ -74,6 +79,7 @@ export function openSqliteStore(path: string): Store {
       list: (filter, offset, limit) => read(() => listEvents(db, filter, offset, limit)),
       get: (id, visible) => read(() => getEvent(db, id, visible)),
       count: (filter) => read(() => countEvents(db, filter)),
+      countWordMatches: (query, atMost) => read(() => countWordMatches(db, query, atMost)),
       resend: (filter, subscriptionIds, now) => durably(() => resendEvents(db, eventStatements, filter, subscriptionIds, now)),
       purgeBefore: (cutoff, batchSize) => write(() => purgeBatch(db, cutoff, batchSize)),
     },
@@ -84,6 +90,7 @@ export function openSqliteStore(path: string): Store {
       recordAttempts: (outcomes, now) => write(() => recordAttempts(db, deliveryStatements, eventStatements, outcomes, now)),
       nextDueAt: () => read(() => nextDueAt(deliveryStatements)),
       backlog: (now) => read(() => deliveryBacklog(deliveryStatements, now)),
+      activity: (subscriptionId, now) => read(() => subscriptionActivity(activityStatements, subscriptionId, now)),
       dueNow: (ids, now) => write(() => dueNow(db, ids, now)),
     },
     subscriptions: {
@@ -93,6 +100,7 @@ export function openSqliteStore(path: string): Store {
       setHealth: (id, health) => durably(() => setSubscriptionHealth(db, id, health)),
       remove: (id, now) => durably(() => deleteSubscription(db, id, now)),
       syncConfig: (specs, now) => durably(() => syncConfigSubscriptions(db, specs, now)),
+      rewriteSpecs: (rows) => durably(() => rewriteSpecs(db, rows)),
     },
     apiKeys: {
       list: () => read(() => listApiKeys(db)),
@@ -105,6 +113,11 @@ export function openSqliteStore(path: string): Store {
       runningIds: () => read(() => runningJobIds(db)),
       resendStep: (id, batchSize, now) => write(() => resendJobStep(db, eventStatements, id, batchSize, now)),
       fail: (id, error, now) => durably(() => failJob(db, id, error, now)),
+    },
+    audit: {
+      record: (entry) => durably(() => recordAudit(db, entry)),
+      list: (filter, offset, limit) => read(() => listAudit(db, filter, offset, limit)),
+      purgeBefore: (cutoff, batchSize) => write(() => purgeAudit(db, cutoff, batchSize)),
     },
     ping: async () => health.ping(),
     close() {

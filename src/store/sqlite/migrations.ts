@@ -8,7 +8,9 @@ import attemptRetryAfter from "../../../drizzle/0002_attempt_retry_after.sql" wi
 import jobs from "../../../drizzle/0003_jobs.sql" with { type: "text" };
 import eventLogCounts from "../../../drizzle/0004_event_log_counts.sql" with { type: "text" };
 import countTriggers from "../../../drizzle/0005_count_triggers.sql" with { type: "text" };
-import deliveryControl from "../../../drizzle/0006_delivery_control.sql" with { type: "text" };
+import auditLog from "../../../drizzle/0006_audit_log.sql" with { type: "text" };
+import eventSearch from "../../../drizzle/0007_event_search.sql" with { type: "text" };
+import deliveryControl from "../../../drizzle/0008_delivery_control.sql" with { type: "text" };
 
 const SQL_BY_TAG: Record<string, string> = {
   "0000_init": init,
@@ -17,7 +19,9 @@ const SQL_BY_TAG: Record<string, string> = {
   "0003_jobs": jobs,
   "0004_event_log_counts": eventLogCounts,
   "0005_count_triggers": countTriggers,
-  "0006_delivery_control": deliveryControl,
+  "0006_audit_log": auditLog,
+  "0007_event_search": eventSearch,
+  "0008_delivery_control": deliveryControl,
 };
 
 export interface EmbeddedMigration {

@@ -153,6 +153,24 @@ export const jobs = sqliteTable("jobs", {
   finishedAt: integer("finished_at"),
 });
 
+/** Every change made through the API (and every config reload): who, when, what, and the fields, secrets redacted. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: integer("id").primaryKey({ autoIncrement: true }),
+    at: integer("at").notNull(),
+    /** The API key's name, or what reloaded the config (SIGHUP, the file watch). */
+    actor: text("actor").notNull(),
+    /** The key's id (a config key's name, or key_...); null for a reload. */
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    /** The id of what it acted on: a subscription, key, event or job. */
+    target: text("target"),
+    changes: text("changes", { mode: "json" }).$type<Record<string, unknown>>().notNull(),
+  },
+  (t) => [index("audit_log_at_idx").on(t.at, t.id), index("audit_log_target_idx").on(t.target, t.at)],
+);
+
 // Exact counts for the event log's X-Total-Count without counting a million rows: the number of events, and
 // of deliveries, per hour of created_at and per value of each filter. Triggers (drizzle/0005_count_triggers.sql)
 // keep them in step with every insert, status or state change, and delete, in the same transaction.

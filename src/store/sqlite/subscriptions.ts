@@ -65,6 +65,12 @@ export function syncConfigSubscriptions(db: Db, specs: SubscriptionSpec[], now: 
   });
 }
 
+export function rewriteSpecs(db: Db, rows: { id: string; spec: SubscriptionSpec }[]) {
+  db.transaction(() => {
+    for (const { id, spec } of rows) db.update(subscriptions).set({ spec }).where(eq(subscriptions.id, id)).run();
+  });
+}
+
 export function listApiKeys(db: Db): ApiKeyRow[] {
   return db.select().from(apiKeys).all();
 }

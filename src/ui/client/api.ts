@@ -1,6 +1,6 @@
 // The page's only way to Herald: the public REST API, with the key the user signed in with.
 import type { Static } from "elysia";
-import type { EventResponse, EventTypeResponse, JobResponse, SubscriptionResponse } from "../../api/schemas.ts";
+import type { ApiKeyResponse, EventResponse, EventTypeResponse, JobResponse, SubscriptionHealthResponse, SubscriptionResponse, TestAttemptResponse } from "../../api/schemas.ts";
 import type { FilterParam } from "../../domain/filter.ts";
 
 export type EventResource = Static<typeof EventResponse>;
@@ -8,6 +8,11 @@ export type DeliveryResource = EventResource["deliveries"][number];
 export type AttemptResource = NonNullable<DeliveryResource["attempt_log"]>[number];
 /** A bulk resend answers at once with a job, whose progress `GET /api/v1/jobs/{id}` reads. */
 export type JobResource = Static<typeof JobResponse>;
+
+export type SubscriptionResource = Static<typeof SubscriptionResponse>;
+export type HealthResource = Static<typeof SubscriptionHealthResponse>;
+export type ApiKeyResource = Static<typeof ApiKeyResponse>;
+export type TestAttemptResource = Static<typeof TestAttemptResponse>;
 
 /** The list's filter as the location and the API's query carry it: each field's parameter, as text. */
 export type EventFilter = { [P in FilterParam]?: string };
@@ -80,12 +85,38 @@ export const getJob = (uri: string) => request<JobResource>(uri).then((r) => r.d
 
 export const eventTypes = () => request<Static<typeof EventTypeResponse>[]>("/api/v1/event_types").then((r) => r.data);
 
-/** The ids of the subscriptions the key may see (a user key: its own), every page of them. */
-export async function subscriptionIds(): Promise<string[]> {
-  const ids: string[] = [];
+/** The subscriptions the key may see (a user key: its own), every page of them. */
+export async function subscriptions(): Promise<SubscriptionResource[]> {
+  const all: SubscriptionResource[] = [];
   for (let page = 1; ; page++) {
-    const { data, headers } = await request<Static<typeof SubscriptionResponse>[]>(`/api/v1/subscriptions?per_page=500&page=${page}`);
-    ids.push(...data.map((s) => s.id));
-    if (data.length === 0 || ids.length >= Number(headers.get("x-total-count") ?? 0)) return ids;
+    const { data, headers } = await request<SubscriptionResource[]>(`/api/v1/subscriptions?per_page=500&page=${page}`);
+    all.push(...data);
+    if (data.length === 0 || all.length >= Number(headers.get("x-total-count") ?? 0)) return all;
+  }
+}
+
+export const subscriptionIds = async () => (await subscriptions()).map((s) => s.id);
+
+const subscriptionPath = (id: string) => `/api/v1/subscriptions/${encodeURIComponent(id)}`;
+export const subscriptionHealth = (id: string) => request<HealthResource>(`${subscriptionPath(id)}/health`).then((r) => r.data);
+export const getSubscription = (id: string) => request<SubscriptionResource>(subscriptionPath(id)).then((r) => r.data);
+export const createSubscription = (body: Record<string, unknown>) => request<SubscriptionResource>("/api/v1/subscriptions", { method: "POST", body }).then((r) => r.data);
+export const updateSubscription = (id: string, body: Record<string, unknown>) => request<SubscriptionResource>(subscriptionPath(id), { method: "PATCH", body }).then((r) => r.data);
+export const deleteSubscription = (id: string) => request<null>(subscriptionPath(id), { method: "DELETE" });
+export const rotateSecret = (id: string) => request<SubscriptionResource>(`${subscriptionPath(id)}/rotate_secret`, { method: "POST", body: {} }).then((r) => r.data);
+export const sendTest = (id: string) => request<TestAttemptResource>(`${subscriptionPath(id)}/test`, { method: "POST", body: {} }).then((r) => r.data);
+
+export const apiKeys = () => request<ApiKeyResource[]>("/api/v1/api_keys").then((r) => r.data);
+export const createApiKey = (body: Record<string, unknown>) => request<ApiKeyResource>("/api/v1/api_keys", { method: "POST", body }).then((r) => r.data);
+export const deleteApiKey = (id: string) => request<null>(`/api/v1/api_keys/${encodeURIComponent(id)}`, { method: "DELETE" });
+
+/** Whether the key is an admin's: only an admin may read the API keys (a user key is answered 403). */
+export async function isAdmin(): Promise<boolean> {
+  try {
+    await request("/api/v1/api_keys");
+    return true;
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 403) return false;
+    throw error;
   }
 }

@@ -12,4 +12,6 @@ export interface PageContext {
   announce(text: string, kind?: "info" | "error"): void;
   /** Where "back to the list" goes: the last list the user looked at, with its filter and page. */
   listHref(): string;
+  /** Whether the signed-in key is an admin's (asked of Herald once per sign-in): only admins see admin actions. */
+  isAdmin(): Promise<boolean>;
 }

@@ -2,31 +2,42 @@
 import { ApiError, getEvent, resendEvent, type AttemptResource, type DeliveryResource, type EventResource } from "./api.ts";
 import { h, plural, poll, statusBadge, timeElement } from "./dom.ts";
 import type { PageContext, View } from "./context.ts";
+import { confirmDialog, duplicates } from "./confirm.ts";
 
 const REFRESH_MS = 2_000;
 
 export function mountDetail(main: HTMLElement, id: string, context: PageContext): View {
   const heading = h("h1", { tabindex: -1 }, "Event ", h("code", { class: "event-id" }, id));
+  const back = h("p", { class: "back" }, h("a", { href: context.listHref() }, "← Event log"));
+  const loading = h("p", { class: "meta" }, "Loading…");
   const facts = h("dl", { class: "facts" });
   const resendAll = h("button", { type: "button", class: "primary", "data-focus-key": "resend-all" }, "Resend to every subscription");
   const payload = h("pre", { class: "code", tabindex: 0, "aria-labelledby": "payload-title" });
   const copy = h("button", { type: "button" }, "Copy payload");
   const deliveries = h("div", { class: "delivery-list" });
-  main.replaceChildren(
-    h("p", { class: "back" }, h("a", { href: context.listHref() }, "← Event log")),
-    heading,
-    facts,
-    h("div", { class: "actions" }, resendAll),
-    h("section", { "aria-labelledby": "payload-title" }, h("div", { class: "section-head" }, h("h2", { id: "payload-title" }, "Payload"), copy), payload),
-    h("section", { "aria-labelledby": "deliveries-title" }, h("h2", { id: "deliveries-title" }, "Deliveries"), deliveries),
-  );
+  const dialog = confirmDialog();
+  // Until the event is known, only its heading: an unknown id then shows its error and nothing else.
+  main.replaceChildren(back, heading, loading);
   heading.focus();
+  const showEvent = () =>
+    main.replaceChildren(
+      back,
+      heading,
+      facts,
+      h("div", { class: "actions" }, resendAll),
+      h("section", { "aria-labelledby": "payload-title" }, h("div", { class: "section-head" }, h("h2", { id: "payload-title" }, "Payload"), copy), payload),
+      h("section", { "aria-labelledby": "deliveries-title" }, h("h2", { id: "deliveries-title" }, "Deliveries"), deliveries),
+      dialog.element,
+    );
 
   // Which attempts the user opened or closed, so a refresh does not undo it.
   const toggled = new Map<string, boolean>();
   let shown = "";
+  let current: EventResource | null = null;
 
   const render = (event: EventResource) => {
+    if (current === null) showEvent();
+    current = event;
     const focused = (document.activeElement as HTMLElement | null)?.dataset.focusKey;
     facts.replaceChildren(
       fact("Status", statusBadge(event.status)),
@@ -51,9 +62,9 @@ export function mountDetail(main: HTMLElement, id: string, context: PageContext)
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
         refresher.stop();
-        deliveries.replaceChildren();
-        resendAll.hidden = true;
-        context.announce(`No event ${id}: it may be older than the retention window, or this key may not see it.`, "error");
+        const message = `No event ${id}: it may be older than the retention window, or this key may not see it.`;
+        main.replaceChildren(back, heading, h("p", { class: "error" }, message));
+        context.announce(message, "error");
       } else {
         context.fail(error);
       }
@@ -70,8 +81,17 @@ export function mountDetail(main: HTMLElement, id: string, context: PageContext)
       context.fail(error);
     }
   };
-  const resendOne = (subscription: string) => resend([subscription], `Resent to ${subscription}. The new attempt shows below as soon as it is made.`);
-  resendAll.addEventListener("click", () => resend(undefined, "Resent to every subscription. New attempts show below as soon as they are made."));
+  /** Resends at once, or first asks when a receiver would get the event a second time. */
+  const resendChecked = (targets: DeliveryResource[], title: string, subscriptions: string[] | undefined, done: string) => {
+    const succeeded = targets.filter((d) => d.state === "succeeded").length;
+    if (succeeded === 0) return resend(subscriptions, done);
+    dialog.ask({ title, detail: `This event was delivered already: ${duplicates(succeeded)}`, confirm: "Resend anyway" }, () => resend(subscriptions, done));
+  };
+  const resendOne = (d: DeliveryResource) =>
+    resendChecked([d], `Resend to ${d.subscription} again?`, [d.subscription], `Resent to ${d.subscription}. The new attempt shows below as soon as it is made.`);
+  resendAll.addEventListener("click", () =>
+    resendChecked(current?.deliveries ?? [], "Resend to every subscription?", undefined, "Resent to every subscription. New attempts show below as soon as they are made."),
+  );
   copy.addEventListener("click", async () => {
     context.announce((await copyText(payload)) ? "Payload copied." : "Copying was refused; select the payload and copy it by hand.", "info");
   });
@@ -80,10 +100,10 @@ export function mountDetail(main: HTMLElement, id: string, context: PageContext)
 
 const fact = (name: string, value: Node | string) => h("div", {}, h("dt", {}, name), h("dd", {}, value));
 
-function delivery(d: DeliveryResource, toggled: Map<string, boolean>, resendOne: (subscription: string) => void): HTMLElement {
+function delivery(d: DeliveryResource, toggled: Map<string, boolean>, resendOne: (d: DeliveryResource) => void): HTMLElement {
   const titleId = `delivery-${d.id}`;
   const resend = h("button", { type: "button", "data-focus-key": `resend:${d.id}` }, `Resend to ${d.subscription}`);
-  resend.addEventListener("click", () => resendOne(d.subscription));
+  resend.addEventListener("click", () => resendOne(d));
   const log = d.attempt_log ?? [];
   const next = d.next_attempt_at === null ? "no attempt scheduled" : h("span", {}, "next attempt ", timeElement(d.next_attempt_at));
   return h(

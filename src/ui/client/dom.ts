@@ -24,25 +24,48 @@ function append(parent: Node, children: Child[]) {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-/** `2026-03-01 14:05:09` in the reader's time zone; the exact instant is in the element's `datetime`. */
+// Times show in UTC or in the reader's own zone, as the reader chose (kept for the tab, like the key).
+export type TimeZoneChoice = "local" | "utc";
+const ZONE_ITEM = "herald.timeZone";
+export const timeZone = {
+  get: (): TimeZoneChoice => (sessionStorage.getItem(ZONE_ITEM) === "utc" ? "utc" : "local"),
+  set: (choice: TimeZoneChoice) => sessionStorage.setItem(ZONE_ITEM, choice),
+};
+
+/** The fields of an instant in the chosen zone. */
+function fields(d: Date) {
+  const utc = timeZone.get() === "utc";
+  return utc
+    ? [d.getUTCFullYear(), d.getUTCMonth() + 1, d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()]
+    : [d.getFullYear(), d.getMonth() + 1, d.getDate(), d.getHours(), d.getMinutes(), d.getSeconds()];
+}
+
+/** The chosen zone's short name at an instant: `UTC`, or the reader's (`CET`, `GMT+2`...). */
+export function zoneName(d = new Date()): string {
+  if (timeZone.get() === "utc") return "UTC";
+  return new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(d).find((p) => p.type === "timeZoneName")?.value ?? "local time";
+}
+
+/** `2026-03-01 14:05:09 UTC` in the chosen zone, named; the exact instant is in the element's `datetime`. */
 export function timeElement(iso: string | null): HTMLElement | string {
   if (iso === null) return "—";
   const d = new Date(iso);
-  const text = `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-  return h("time", { datetime: iso, title: iso }, text);
+  const [y, mo, day, hh, mm, ss] = fields(d).map(pad);
+  return h("time", { datetime: iso, title: iso }, `${y}-${mo}-${day} ${hh}:${mm}:${ss} `, h("span", { class: "zone" }, zoneName(d)));
 }
 
-/** The value a `datetime-local` input shows for an instant, in the reader's time zone. */
+/** The value a `datetime-local` input shows for an instant, in the chosen zone. */
 export function toLocalInput(iso: string): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return "";
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+  const [y, mo, day, hh, mm, ss] = fields(d).map(pad);
+  return `${y}-${mo}-${day}T${hh}:${mm}:${ss}`;
 }
 
-/** A `datetime-local` value (the reader's time zone) as an RFC 3339 instant, or undefined when empty. */
+/** A `datetime-local` value (in the chosen zone) as an RFC 3339 instant, or undefined when empty. */
 export function fromLocalInput(value: string): string | undefined {
   if (value === "") return undefined;
-  const d = new Date(value);
+  const d = new Date(timeZone.get() === "utc" ? `${value}Z` : value);
   return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
 }
 

@@ -1,7 +1,7 @@
 // The list's filter form, one control per field of the event-log filter (domain/filter.ts), read from and
 // written to the location.
 import { eventTypes, subscriptionIds, type EventFilter } from "./api.ts";
-import { fromLocalInput, h, toLocalInput } from "./dom.ts";
+import { fromLocalInput, h, toLocalInput, zoneName } from "./dom.ts";
 import type { PageContext } from "./context.ts";
 import { EVENT_FILTER_FIELDS, type EachField, type FilterField } from "../../domain/filter.ts";
 import { STATUS_PRECEDENCE, STATUS_WHEN_SETTLED } from "../../domain/status.ts";
@@ -13,8 +13,9 @@ const STATUSES = [...STATUS_PRECEDENCE.map(([, status]) => status), STATUS_WHEN_
  * Each field's control, in the form's order: a choice (its values known at once, or asked of Herald each time:
  * types come from the config and subscriptions may change through the API) or a local date and time.
  */
-type Control = { label: string; order: number } & ({ choice: string; values: () => Promise<string[]> } | { time: true });
+type Control = { label: string; order: number } & ({ choice: string; values: () => Promise<string[]> } | { time: true } | { text: string });
 const CONTROLS: EachField<Control> = {
+  search: { label: "Search", order: -1, text: "event id, delivery id, $uri or words of the object" },
   status: { label: "Status", order: 0, choice: "Any status", values: async () => STATUSES },
   eventType: { label: "Event type", order: 1, choice: "Any type", values: async () => (await eventTypes()).map((t) => t.name) },
   subscription: { label: "Subscription", order: 2, choice: "Any subscription", values: subscriptionIds },
@@ -66,7 +67,10 @@ export function filterForm(filter: EventFilter, perPage: number, context: PageCo
     const spec = CONTROLS[name];
     const current = filter[param];
     if ("time" in spec) {
-      return field(param, spec.label, h("input", { id: `filter-${param}`, name: param, type: "datetime-local", step: 1, value: current ? toLocalInput(current) : "" }));
+      return field(param, `${spec.label} (${zoneName()})`, h("input", { id: `filter-${param}`, name: param, type: "datetime-local", step: 1, value: current ? toLocalInput(current) : "" }));
+    }
+    if ("text" in spec) {
+      return field(param, spec.label, h("input", { id: `filter-${param}`, name: param, type: "search", placeholder: spec.text, spellcheck: "false", autocomplete: "off", value: current ?? "" }));
     }
     const control = select(param, spec.choice, current, []);
     spec.values().then((values) => setOptions(control, spec.choice, values, current), context.fail);

@@ -4,6 +4,7 @@ import { formatCount, h, plural, poll, statusBadge, timeElement } from "./dom.ts
 import { DEFAULT_PER_PAGE, filterForm, isFiltered, listHash, readFilter } from "./filters.ts";
 import type { PageContext, View } from "./context.ts";
 import { bulkResend, matchingSelection } from "./resend.ts";
+import { confirmDialog } from "./confirm.ts";
 import type { EventStatus } from "../../domain/vocabulary.ts";
 import { deliveryStateFor } from "../../domain/status.ts";
 
@@ -12,6 +13,9 @@ export const PER_PAGE_CHOICES = [25, 50, 100, 200];
 
 // The selection outlives page turns, not a change of filter (it would then hold events no longer listed).
 let selection = { filter: "", ids: new Set<string>() };
+// The newest event when the list was first shown with this filter: events after it are told of as they arrive
+// (on every page of that filter, until "Show the newest").
+let baseline: { filter: string; newest: string | null | undefined } = { filter: "", newest: undefined };
 
 function positiveInt(value: string | null, fallback: number) {
   const n = Number(value);
@@ -25,6 +29,7 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
   const filterKey = JSON.stringify(filter);
   if (selection.filter !== filterKey) selection = { filter: filterKey, ids: new Set() };
   const selected = selection.ids;
+  if (baseline.filter !== filterKey) baseline = { filter: filterKey, newest: undefined };
 
   const heading = h("h1", { tabindex: -1 }, "Event log");
   const count = h("p", { class: "count" }, "Loading…");
@@ -34,7 +39,8 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
   const tbody = h("tbody");
   const pager = h("nav", { class: "pager", "aria-label": "Pages" });
   const dialog = confirmDialog();
-  const headers = ["Created", "Event", "Type", "Status", "Subscriptions", "Attempts"];
+  const arrivals = h("p", { class: "arrivals", role: "status" });
+  const headers = ["Created", "Event", "Type", "Status", "Deliveries", "Attempts"];
   const table = h(
     "table",
     { class: "events" },
@@ -55,6 +61,7 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
     heading,
     filterForm(filter, perPage, context),
     h("div", { class: "toolbar" }, count, h("div", { class: "actions" }, resendSelected, resendMatching)),
+    arrivals,
     h("div", { class: "table-wrap" }, table),
     pager,
     dialog.element,
@@ -64,6 +71,8 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
   let events: EventResource[] = [];
   let total = 0;
   let shown = "";
+  // Receivers that already got each event seen here: a resend of the selection asks first if any would get a duplicate.
+  const delivered = new Map<string, number>();
 
   const updateSelection = () => {
     const onPage = events.filter((e) => selected.has(e.id)).length;
@@ -78,7 +87,7 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
   const render = () => {
     const focused = (document.activeElement as HTMLElement | null)?.dataset.focusKey;
     const last = Math.max(1, Math.ceil(total / perPage));
-    count.textContent = `${plural(total, "event")}${isFiltered(filter) ? " match the filter" : ""} · page ${formatCount(page)} of ${formatCount(last)}`;
+    count.textContent = `${plural(total, "event")}${isFiltered(filter) ? (total === 1 ? " matches the filter" : " match the filter") : ""} · page ${formatCount(page)} of ${formatCount(last)}`;
     tbody.replaceChildren(...(events.length > 0 ? events.map((e) => row(e, selected, updateSelection)) : [emptyRow(headers.length + 1, filter)]));
     pager.replaceChildren(...pagerLinks(filter, page, last, perPage));
     updateSelection();
@@ -93,14 +102,29 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
         location.replace(listHash(filter, last, perPage)); // the list got shorter (a purge, a narrower filter)
         return;
       }
+      if (baseline.newest === undefined && page === 1) baseline.newest = result.events[0]?.created_at ?? null;
+      await countArrivals();
       const text = JSON.stringify(result);
       if (text === shown) return;
       shown = text;
       ({ events, total } = result);
+      for (const e of events) delivered.set(e.id, e.deliveries.filter((d) => d.state === "succeeded").length);
       render();
     } catch (error) {
       context.fail(error);
     }
+  };
+  const countArrivals = async () => {
+    if (!baseline.newest || filter.until) return; // a range that ends cannot gain events
+    const after = (await listEvents({ ...filter, since: new Date(Date.parse(baseline.newest) + 1).toISOString() }, 1, 1)).total;
+    if (after <= 0) return arrivals.replaceChildren();
+    const show = h("a", { href: listHash(filter, 1, perPage) }, "Show the newest");
+    show.addEventListener("click", () => {
+      baseline.newest = undefined;
+      arrivals.replaceChildren();
+      if (page === 1) void refresher.hurry(); // the same address: no navigation to do it
+    });
+    arrivals.replaceChildren(`${plural(after, "new event")} since this page loaded. `, show);
   };
   const refresher = poll(refresh, REFRESH_MS);
 
@@ -109,14 +133,23 @@ export function mountList(main: HTMLElement, params: URLSearchParams, context: P
     for (const box of tbody.querySelectorAll<HTMLInputElement>("input[type=checkbox]")) box.checked = selectPage.checked;
     updateSelection();
   });
-  resendSelected.addEventListener("click", async () => {
+  const resendSelection = async () => {
     resendSelected.disabled = true;
     if (await bulkResend({ ids: [...selected] }, context)) selected.clear();
     updateSelection();
     await refresher.hurry();
+  };
+  resendSelected.addEventListener("click", () => {
+    const receivers = [...selected].reduce((sum, id) => sum + (delivered.get(id) ?? 0), 0);
+    if (receivers === 0) return resendSelection();
+    const title = `Resend ${plural(selected.size, "selected event")}?`;
+    dialog.ask(
+      { title, detail: `Some were delivered already: ${receivers === 1 ? "1 receiver" : `${formatCount(receivers)} receivers`} will get a duplicate.`, confirm: "Resend anyway" },
+      resendSelection,
+    );
   });
   resendMatching.addEventListener("click", () =>
-    dialog.ask(`Resend all ${plural(total, "event")}${isFiltered(filter) ? " matching the filter" : ""}?`, filter, async () => {
+    dialog.ask({ title: `Resend all ${plural(total, "event")}${isFiltered(filter) ? " matching the filter" : ""}?`, detail: resendScope(filter), confirm: "Resend" }, async () => {
       await bulkResend(matchingSelection(filter), context);
       await refresher.hurry();
     }),
@@ -139,19 +172,32 @@ function row(event: EventResource, selected: Set<string>, onChange: () => void):
     h("th", { scope: "row", "data-label": "Event" }, h("a", { href: `#/events/${encodeURIComponent(event.id)}`, class: "event-id", "data-focus-key": `open:${event.id}` }, event.id)),
     h("td", { "data-label": "Type" }, event.event_type),
     h("td", { "data-label": "Status" }, statusBadge(event.status)),
-    h(
-      "td",
-      { "data-label": "Subscriptions" },
-      event.deliveries.length === 0
-        ? "none"
-        : h(
-            "ul",
-            { class: "deliveries" },
-            event.deliveries.map((d) => h("li", {}, d.subscription, " ", h("span", { class: `state state-${d.state}` }, d.state))),
-          ),
-    ),
+    h("td", { "data-label": "Deliveries" }, deliveryStrip(event)),
     h("td", { "data-label": "Attempts", class: "number" }, attempts),
   );
+}
+
+/**
+ * One small mark per delivery, coloured by its state; the subscriptions' names show on hover or keyboard
+ * focus, and screen readers read them from the label.
+ */
+function deliveryStrip(event: EventResource): HTMLElement | string {
+  if (event.deliveries.length === 0) return "none";
+  const names = event.deliveries.map((d) => `${d.subscription} ${d.state}`);
+  return h(
+    "span",
+    { class: "strip", tabindex: 0, role: "img", "aria-label": names.join(", "), "data-focus-key": `strip:${event.id}` },
+    event.deliveries.map((d) => h("span", { class: `pip state-${d.state}`, title: `${d.subscription}: ${d.state}` })),
+    h("span", { class: "strip-names", "aria-hidden": "true" }, names.join(" · ")),
+  );
+}
+
+/** What a resend of the whole filter sends again, and whether receivers get duplicates. */
+function resendScope(filter: EventFilter): string {
+  const fresh = "Each delivery resent gets a fresh attempt now and a fresh retry budget.";
+  if (!filter.status) return `${fresh} Deliveries that succeeded go again too: their receivers get a duplicate.`;
+  const state = deliveryStateFor(filter.status as EventStatus);
+  return `${fresh} Only their ${state} deliveries go again${state === "succeeded" ? ": every one of those receivers gets a duplicate." : ", so no receiver gets a duplicate."}`;
 }
 
 function emptyRow(columns: number, filter: EventFilter) {
@@ -178,30 +224,4 @@ function pagerLinks(filter: EventFilter, page: number, last: number, perPage: nu
     link(last, "Last »", "last"),
     h("span", { class: "per-page" }, h("label", { for: "per-page" }, "Per page"), perPageSelect),
   ];
-}
-
-/** A modal that asks before a resend that may touch thousands of events. */
-function confirmDialog() {
-  const title = h("h2", { id: "confirm-title" });
-  const detail = h("p");
-  const confirm = h("button", { type: "button", class: "primary" }, "Resend");
-  const cancel = h("button", { type: "button" }, "Cancel");
-  const element = h("dialog", { "aria-labelledby": "confirm-title" }, title, detail, h("div", { class: "actions" }, confirm, cancel));
-  let action: (() => Promise<void>) | null = null;
-  cancel.addEventListener("click", () => element.close());
-  confirm.addEventListener("click", () => {
-    element.close();
-    void action?.();
-  });
-  return {
-    element,
-    ask(question: string, filter: EventFilter, then: () => Promise<void>) {
-      action = then;
-      title.textContent = question;
-      detail.textContent =
-        "Each of their deliveries gets a fresh attempt now and a fresh retry budget." + (filter.status ? ` Only their ${deliveryStateFor(filter.status as EventStatus)} deliveries go again.` : "");
-      element.showModal();
-      cancel.focus();
-    },
-  };
 }
