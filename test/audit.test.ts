@@ -112,7 +112,7 @@ describe("the audit log", () => {
     expect(total).toBe(7);
     const byAction = (action: string) => entries.find((e) => e.action === action)!;
     expect(entries[6]!.changes).toEqual({
-      fields: ["url", "events", "transformer", "auth", "headers", "retry", "enabled"],
+      fields: ["url", "events", "transformer", "auth", "headers", "retry", "enabled", "rate_limit"],
       after: expect.objectContaining({ auth: { plugin: "basic-auth", username: "lab" }, headers: { "X-Api-Key": "[redacted]", "X-Lab": "42" } }),
     });
     expect(byAction("subscription.changed")).toMatchObject({
