@@ -80,7 +80,7 @@ describe("rate_limit", () => {
     const made = await herald.api("/api/v1/subscriptions", { method: "POST", json: { id: "d", url: `${receiver.url}/d`, events: ["*"], rate_limit: "2/m" } });
     expect(made.status).toBe(201);
     expect(((await made.json()) as { rate_limit: string }).rate_limit).toBe("2/m");
-    const patched = await herald.api("/api/v1/subscriptions/d", { method: "PATCH", json: { rate_limit: "20/h" } });
+    const patched = await herald.api("/api/v1/subscriptions/d", { method: "PATCH", json: { rate_limit: "20/hour" } });
     expect(patched.status).toBe(400);
     expect(JSON.stringify(await patched.json())).toContain("rate_limit");
   });
@@ -95,6 +95,6 @@ describe("rate_limit", () => {
       ["delivery.rate_limit", lineOf("delivery:")],
       ["subscriptions[0].rate_limit", lineOf("20/hour")],
     ]);
-    expect(result.problems[0]!.message).toContain("20/s or 600/m");
+    expect(result.problems[0]!.message).toContain("20/s, 600/m or 5000/h");
   });
 });

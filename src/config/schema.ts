@@ -7,7 +7,7 @@ import "./formats.ts";
 import { salvageItem } from "./salvage.ts";
 import { SIZE_PATTERN } from "./size.ts";
 import { API_ROLES, ON_GONE } from "../domain/vocabulary.ts";
-import { ORDERING_KEY_PATTERN, RATE_LIMIT_PATTERN } from "../domain/delivery-control.ts";
+import { ORDERING_KEY_PATTERN } from "../domain/delivery-control.ts";
 import { RATE_PATTERN } from "../domain/rate-limit.ts";
 
 const Duration = Type.String({ pattern: DURATION_PATTERN, description: "e.g. 500ms, 64s, 12m, 1h, 30d" });
@@ -34,7 +34,7 @@ export const RetryPolicySchema = Type.Object(
 );
 
 /** `20/s` or `600/m`: at most that many attempts to a subscription's receiver in any second (minute); `off` for none. */
-export const RateLimitSchema = Type.Union([Type.String({ pattern: RATE_LIMIT_PATTERN }), Type.Literal("off")], { description: "attempts per second or minute, e.g. 20/s or 600/m, or off" });
+export const RateLimitSchema = Type.Union([Type.String({ pattern: RATE_PATTERN }), Type.Literal("off")], { description: "attempts per second, minute or hour, e.g. 20/s, 600/m or 5000/h, or off" });
 
 /** Delivery in publish order: `fifo` (one line per subscription) or `{fifo: true, key: object.<field>}` (one line per key). */
 export const OrderingSchema = Type.Union([

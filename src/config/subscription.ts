@@ -5,7 +5,8 @@ import { parseDuration } from "./duration.ts";
 import type { ConfigFile, SubscriptionFile } from "./schema.ts";
 import type { Config } from "./types.ts";
 import type { PluginChoice, RetryPolicy, Subscription, TlsFiles } from "../domain/subscription.ts";
-import { orderingKeyPath, parseRateLimit, type Ordering, type RateLimit } from "../domain/delivery-control.ts";
+import { orderingKeyPath, parseRateLimit, type Ordering } from "../domain/delivery-control.ts";
+import type { RateLimit } from "../domain/rate-limit.ts";
 
 /** `tls:` as written; paths as given (the file's loader makes them absolute first). */
 export function tlsFiles(tls: NonNullable<SubscriptionFile["tls"]>): TlsFiles {

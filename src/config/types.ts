@@ -2,7 +2,7 @@
 import type { LogLevel } from "../log.ts";
 import type { PluginRegistry } from "../plugins/registry.ts";
 import type { ApiKey, RetryPolicy, Subscription, TlsFiles } from "../domain/subscription.ts";
-import type { RateLimit } from "../domain/delivery-control.ts";
+import type { RateLimit } from "../domain/rate-limit.ts";
 
 export interface EventTypeConfig {
   name: string;

@@ -1,15 +1,10 @@
 // Per-subscription delivery control: how fast its receiver may be called (a rate limit) and in which order
 // (lines of publish order, one per subscription or per key).
 
-export const RATE_LIMIT_PATTERN = "^[1-9][0-9]{0,5}/(s|m)$";
+import { parseRate, formatRate, type RateLimit } from "./rate-limit.ts";
+
 /** `object` and a dotted path into it: `object.$uri`, `object.sample.id`. */
 export const ORDERING_KEY_PATTERN = "^object(\\.[^.]+)+$";
-
-/** At most `count` attempts in any window of `windowMs`. */
-export interface RateLimit {
-  count: number;
-  windowMs: number;
-}
 
 /** Delivery in publish order along lines: one per subscription (`keyPath` null) or one per value of a field of the object. */
 export interface Ordering {
@@ -17,15 +12,13 @@ export interface Ordering {
   keyPath: string[] | null;
 }
 
-/** `20/s` → 20 per 1,000 ms; `off` (or nothing) → no limit. */
+/** A subscription's `rate_limit`: `20/s` → 20 attempts per 1,000 ms; `off` (or nothing) → no limit. */
 export function parseRateLimit(text: string | undefined): RateLimit | null {
-  if (text === undefined || text === "off") return null;
-  const [count, unit] = text.split("/");
-  return { count: Number(count), windowMs: unit === "m" ? 60_000 : 1_000 };
+  return text === undefined || text === "off" ? null : parseRate(text);
 }
 
 export function formatRateLimit(limit: RateLimit | null): string {
-  return limit === null ? "off" : `${limit.count}/${limit.windowMs === 60_000 ? "m" : "s"}`;
+  return limit === null ? "off" : formatRate(limit);
 }
 
 /** `object.$uri` → ["$uri"]. */

@@ -1,8 +1,8 @@
 // A subscription as Herald delivers to it (resolved from the file or the API: defaults applied, durations in
 // milliseconds), and an API key as Herald checks it.
 import type { ApiRole, DisabledReason, OnGone } from "./vocabulary.ts";
-import type { Ordering, RateLimit } from "./delivery-control.ts";
-import type { RateLimit as KeyRateLimit } from "./rate-limit.ts";
+import type { Ordering } from "./delivery-control.ts";
+import type { RateLimit } from "./rate-limit.ts";
 
 export interface RetryPolicy {
   timeoutMs: number;
@@ -71,5 +71,5 @@ export interface ApiKey {
   /** Unix ms after which the key is refused, or null. */
   expiresAt: number | null;
   /** Requests it may make (the config's `rate_limit`; keys made through the API have none). */
-  rateLimit?: KeyRateLimit | null;
+  rateLimit?: RateLimit | null;
 }
