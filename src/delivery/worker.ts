@@ -264,8 +264,9 @@ export class DeliveryWorker {
         this.options.clock.now(),
       );
       for (const { subscriptionId, outcome, event } of batch) this.options.onRecorded?.(subscriptionId, outcome, event);
-      // A delivery just finished may have been holding the next one of an ordered line: that one is due now.
-      this.wake();
+      // A delivery of an ordered line just recorded may have been holding the next one: that one is due now. (The
+      // attempt's end already woke the worker, but before its outcome was recorded; others need no second wake.)
+      if (batch.some((b) => this.options.directory.activeSubscription(b.subscriptionId)?.ordering)) this.wake();
       return true;
     } catch (error) {
       if (!(error instanceof StorageUnavailable)) {
